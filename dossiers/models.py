@@ -1,0 +1,27 @@
+"""Every model of the domain core, imported once so the metadata is complete (Alembic)."""
+
+from dossiers.accounts import ApiToken, RoleGrant, User
+from dossiers.agencies import Agency, AgencyParent
+from dossiers.calendar_store import CalendarOverride
+from dossiers.codes import DossierCounter
+from dossiers.db import Base
+from dossiers.events import Event
+from dossiers.files import Blob
+from dossiers.inbox import Message
+from dossiers.outbox import OutboxMessage
+from dossiers.procedures import (
+                                 Procedure,
+                                 ProcedureAgency,
+                                 ProcedureComponent,
+                                 ProcedureFee,
+                                 ProcedureVersion,
+                                 ProcessStep,
+)
+from dossiers.records import Dossier, DossierComponent, DossierFile
+
+__all__ = [
+    "Agency", "AgencyParent", "ApiToken", "Base", "Blob", "CalendarOverride", "Dossier",
+    "DossierComponent", "DossierCounter", "DossierFile", "Event", "Message", "OutboxMessage",
+    "Procedure", "ProcedureAgency", "ProcedureComponent", "ProcedureFee", "ProcedureVersion",
+    "ProcessStep", "RoleGrant", "User",
+]

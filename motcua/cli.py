@@ -1,0 +1,304 @@
+"""The ``motcua`` command: a Flask CLI group over the same domain functions as the web."""
+
+import json
+import sys
+from datetime import datetime, time
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+from flask import current_app
+from flask.cli import FlaskGroup
+
+from dossiers.accounts import create_user, get_user, issue_token
+from dossiers.actors import Actor
+from dossiers.agencies import get_by_code
+from dossiers.calendar import VN_TZ, TimeUnit
+from dossiers.calendar_store import load_calendar, remove_override, set_override
+from dossiers.catalogue import import_catalogue, search
+from dossiers.errors import DomainError
+from dossiers.lifecycle import Role
+from motcua import create_app
+from motcua.database import get_session
+
+ADMIN = Actor.system("cli")
+
+
+def _fail(error: DomainError) -> None:
+    click.echo(f"Lỗi: {error.message}\nError: {error.message_en}", err=True)
+    sys.exit(1)
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_version_option=False)
+def cli() -> None:
+    """Motcua — một cửa điện tử. Commands for operators and scripts."""
+
+
+# --- database -------------------------------------------------------------------------------
+
+@cli.group()
+def db() -> None:
+    """Database migrations (Alembic)."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Migrate the database to the newest schema."""
+    from motcua import migrate
+
+    migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    from motcua import migrate
+
+    migrate.downgrade(current_app.config["DATABASE_URL"], revision)
+
+
+@db.command("check")
+def db_check() -> None:
+    """Exit 1 when the models and the migrations disagree."""
+    from alembic.util.exc import CommandError
+
+    from motcua import migrate
+
+    try:
+        migrate.check(current_app.config["DATABASE_URL"])
+    except CommandError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    click.echo("Models and migrations agree.")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """Autogenerate a migration from the models."""
+    from motcua import migrate
+
+    migrate.revision(current_app.config["DATABASE_URL"], message)
+
+
+# --- demo -----------------------------------------------------------------------------------
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print agencies and users as JSON.")
+def demo(as_json: bool) -> None:
+    """Load the demo province once (idempotent): agencies, procedures, users, dossiers."""
+    from motcua.demo import load_demo
+
+    session = get_session()
+    summary = load_demo(session, current_app.config)
+    session.commit()
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"Demo: {len(summary['agencies'])} cơ quan, {len(summary['users'])} tài khoản.")
+        for user in summary["users"]:
+            click.echo(f"  {user['login']:<22} {user['password']:<18} {user['role']:<11} "
+                       f"{user['agency'] or '':<16} {user['full_name']}")
+
+
+# --- jobs -----------------------------------------------------------------------------------
+
+@cli.command()
+@click.option("--burst", is_flag=True, help="Run what is queued, then exit.")
+@click.option("--sweep-every", default=30.0, show_default=True, help="Seconds between sweeps.")
+def worker(burst: bool, sweep_every: float) -> None:
+    """Run background jobs: an RQ worker when REDIS_URL is set, and the outbox sweeper."""
+    from motcua import jobs
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    url = app.config.get("REDIS_URL")
+    if not url:
+        swept = jobs.sweep(app)
+        click.echo(f"REDIS_URL chưa đặt: chạy {swept} việc tồn đọng ngay trong tiến trình.")
+        if burst:
+            return
+        jobs.start_sweeper(app, sweep_every).join()
+        return
+    from redis import Redis
+    from rq import Queue, Worker
+
+    jobs.sweep(app)
+    if not burst:
+        jobs.start_sweeper(app, sweep_every)
+    connection = Redis.from_url(url)
+    Worker([Queue(jobs.QUEUE, connection=connection)], connection=connection).work(burst=burst)
+
+
+@cli.group()
+def outbox() -> None:
+    """The outbox of side effects."""
+
+
+@outbox.command("sweep")
+def outbox_sweep() -> None:
+    """Dispatch pending jobs left behind."""
+    from motcua import jobs
+
+    click.echo(jobs.sweep(current_app._get_current_object()))  # type: ignore[attr-defined]
+
+
+# --- calendar -------------------------------------------------------------------------------
+
+@cli.group()
+def calendar() -> None:
+    """The working-day calendar (holidays, overrides, due dates)."""
+
+
+def _parse_dt(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("cần dạng ISO 8601, ví dụ 2026-02-13T09:00+07:00") from None
+    if parsed.tzinfo is None:
+        raise click.BadParameter("cần múi giờ, ví dụ +07:00 / an offset is required")
+    return parsed
+
+
+@calendar.command("due")
+@click.option("--from", "start", required=True, help="Receipt time, ISO 8601 with offset.")
+@click.option("--days", type=click.IntRange(0), help="Working days.")
+@click.option("--hours", type=click.IntRange(0), help="Working hours.")
+@click.option("--calendar-days", type=click.IntRange(0), help="Calendar days.")
+@click.option("--cut-off", help="HH:MM after which receipt counts from the next working day.")
+def calendar_due(start: str, days: int | None, hours: int | None, calendar_days: int | None,
+                 cut_off: str | None) -> None:
+    """Print when a time limit ends, ISO 8601 in Vietnam's time zone."""
+    given = [(v, u) for v, u in ((days, TimeUnit.WORKING_DAYS), (hours, TimeUnit.WORKING_HOURS),
+                                 (calendar_days, TimeUnit.CALENDAR_DAYS)) if v is not None]
+    if len(given) != 1:
+        raise click.UsageError("give exactly one of --days, --hours, --calendar-days")
+    value, unit = given[0]
+    cut = time.fromisoformat(cut_off) if cut_off else None
+    due = load_calendar(get_session()).due(_parse_dt(start), value, unit, cut)
+    click.echo(due.astimezone(VN_TZ).isoformat())
+
+
+@calendar.command("holidays")
+@click.argument("year", type=click.IntRange(1990, 2100))
+@click.option("--json", "as_json", is_flag=True)
+def calendar_holidays(year: int, as_json: bool) -> None:
+    """List a year's weekday days off and weekend working days."""
+    days = load_calendar(get_session()).year(year)
+    if as_json:
+        click.echo(json.dumps([{"day": d.day.isoformat(), "working": d.working,
+                                "reason": d.reason, "source": d.source} for d in days],
+                              ensure_ascii=False, indent=2))
+        return
+    for d in days:
+        state = "làm việc" if d.working else "nghỉ"
+        click.echo(f"{d.day.isoformat()} {d.day:%a} {state:<9} {d.reason} [{d.source}]")
+
+
+@calendar.command("set")
+@click.argument("day", type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--working/--off", required=True, help="A make-up working day, or a day off.")
+@click.option("--reason", required=True, help="The deciding document.")
+def calendar_set(day: datetime, working: bool, reason: str) -> None:
+    """Record an administrator override."""
+    session = get_session()
+    try:
+        set_override(session, ADMIN, day.date(), working, reason)
+    except DomainError as error:
+        _fail(error)
+    session.commit()
+
+
+@calendar.command("unset")
+@click.argument("day", type=click.DateTime(["%Y-%m-%d"]))
+def calendar_unset(day: datetime) -> None:
+    session = get_session()
+    try:
+        remove_override(session, ADMIN, day.date())
+    except DomainError as error:
+        _fail(error)
+    session.commit()
+
+
+# --- procedures -----------------------------------------------------------------------------
+
+@cli.group()
+def procedures() -> None:
+    """The procedure catalogue."""
+
+
+@procedures.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def procedures_import(path: Path) -> None:
+    """Load a catalogue file (YAML or JSON); re-importing changes only what changed."""
+    try:
+        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        click.echo(f"Lỗi: tệp không đọc được / unreadable file: {error}", err=True)
+        sys.exit(1)
+    session = get_session()
+    try:
+        report = import_catalogue(session, ADMIN, data)
+    except DomainError as error:
+        session.rollback()
+        _fail(error)
+    session.commit()
+    click.echo(f"Mới: {len(report.created)}; phiên bản mới: {len(report.new_versions)}; "
+               f"không đổi: {len(report.unchanged)}")
+
+
+@procedures.command("list")
+@click.option("-q", "--query", default="")
+def procedures_list(query: str) -> None:
+    for version in search(get_session(), query, limit=500):
+        click.echo(f"{version.code:<28} v{version.number} {version.name}")
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+@cli.group()
+def users() -> None:
+    """Accounts and roles."""
+
+
+@users.command("create")
+@click.argument("login")
+@click.option("--name", "full_name", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--role", type=click.Choice([r.value for r in Role if r != Role.SYSTEM]),
+              default=Role.CITIZEN.value, show_default=True)
+@click.option("--agency", help="Agency identifier for staff roles.")
+def users_create(login: str, full_name: str, password: str, role: str,
+                 agency: str | None) -> None:
+    session = get_session()
+    try:
+        agency_id = get_by_code(session, agency).id if agency else None
+        create_user(session, login=login, full_name=full_name, password=password,
+                    grants=[(Role(role), agency_id)])
+    except DomainError as error:
+        _fail(error)
+    session.commit()
+
+
+@cli.group()
+def tokens() -> None:
+    """API tokens for integrations."""
+
+
+@tokens.command("create")
+@click.argument("login")
+@click.option("--name", default="integration", show_default=True)
+def tokens_create(login: str, name: str) -> None:
+    """Print a new bearer token for LOGIN (shown once)."""
+    session = get_session()
+    try:
+        token = issue_token(session, get_user(session, login), name)
+    except DomainError as error:
+        _fail(error)
+    session.commit()
+    click.echo(token)
+
+
+if __name__ == "__main__":  # python -m motcua.cli (used by tests and process managers)
+    cli()

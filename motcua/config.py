@@ -1,0 +1,50 @@
+"""Configuration from the environment (12-factor); every key is documented in the README."""
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+def _secret_key() -> str:
+    """SECRET_KEY, or one generated once and kept in instance/ so sessions survive restarts."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    env = os.environ.get
+    config: dict[str, Any] = {
+        "SECRET_KEY": None,
+        "DATABASE_URL": env("DATABASE_URL") or f"sqlite:///{INSTANCE / 'motcua.sqlite'}",
+        "REDIS_URL": env("REDIS_URL") or None,
+        "MOTCUA_STORAGE": env("MOTCUA_STORAGE") or str(INSTANCE / "files"),
+        "MOTCUA_BASE_URL": (env("MOTCUA_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "SMTP_HOST": env("SMTP_HOST") or None,
+        "SMTP_PORT": int(env("SMTP_PORT") or 25),
+        "SMTP_USER": env("SMTP_USER") or None,
+        "SMTP_PASSWORD": env("SMTP_PASSWORD") or None,
+        "SMTP_FROM": env("SMTP_FROM") or "motcua@localhost",
+        "SMTP_STARTTLS": (env("SMTP_STARTTLS") or "").lower() in ("1", "true", "yes"),
+        "MAX_CONTENT_LENGTH": int(env("MOTCUA_MAX_UPLOAD_MB") or 50) * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": (env("MOTCUA_BASE_URL") or "").startswith("https://"),
+        "PERMANENT_SESSION_LIFETIME": 30 * 60,  # idle sessions end after 30 minutes
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+    config.update(overrides or {})
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _secret_key()
+    return config

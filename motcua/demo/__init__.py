@@ -1,0 +1,132 @@
+"""The demo province: agencies, procedures, calendar overrides, users and a few dossiers.
+
+Loading is idempotent: run it on every ``make run``; what exists is left as it is. The data
+files beside this module say where their facts come from and how far to trust them.
+"""
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dossiers.accounts import AccountKind, User, create_user
+from dossiers.actors import Actor
+from dossiers.agencies import Agency, AgencyKind, get_by_code, upsert_agency
+from dossiers.calendar import DEMO_OVERRIDES_2026
+from dossiers.calendar_store import CalendarOverride, set_override
+from dossiers.catalogue import import_catalogue
+from dossiers.files import FileStore
+from dossiers.intake import (
+    Applicant,
+    attach_file,
+    create_draft,
+    mark_component,
+    receive_at_counter,
+    submit_dossier,
+)
+from dossiers.lifecycle import Role
+from dossiers.procedures import Requirement
+from dossiers.records import Channel, ComponentState, Dossier
+
+HERE = Path(__file__).parent
+SYSTEM = Actor.system("demo")
+
+# A one-page PDF 1.4, enough to show an attached file in the demo.
+SAMPLE_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+              b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+              b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+              b"trailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def _yaml(name: str) -> Any:
+    return yaml.safe_load((HERE / name).read_text(encoding="utf-8"))
+
+
+def load_agencies(session: Session) -> list[Agency]:
+    loaded = []
+    for entry in _yaml("agencies.yaml")["agencies"]:
+        details = {k: entry.get(k) for k in ("short_name", "address", "phone", "email",
+                                             "gso_code") if entry.get(k)}
+        loaded.append(upsert_agency(
+            session, code=str(entry["code"]), name=entry["name"],
+            kind=AgencyKind(entry["kind"]), valid_from=entry.get("valid_from") or date(2025, 7, 1),
+            parent_code=entry.get("parent"), **details))
+    return loaded
+
+
+def load_users(session: Session) -> list[dict[str, Any]]:
+    users = []
+    for entry in _yaml("users.yaml")["users"]:
+        role = Role(entry["role"])
+        agency = get_by_code(session, entry["agency"]) if entry.get("agency") else None
+        if session.scalar(select(User.id).where(User.login == entry["login"])) is None:
+            kind = AccountKind.PERSON if role == Role.CITIZEN else AccountKind.STAFF
+            create_user(session, login=entry["login"], full_name=entry["full_name"],
+                        password=entry["password"], kind=kind,
+                        grants=[(role, agency.id if agency else None)],
+                        email=entry.get("email"), phone=entry.get("phone"),
+                        id_number=entry.get("id_number"), title=entry.get("title"))
+        users.append({"login": entry["login"], "password": entry["password"],
+                      "role": role.value, "agency": agency.code if agency else None,
+                      "full_name": entry["full_name"]})
+    return users
+
+
+def load_calendar_overrides(session: Session) -> None:
+    for override in DEMO_OVERRIDES_2026:
+        if session.get(CalendarOverride, override.day) is None:
+            set_override(session, SYSTEM, override.day, override.working, override.reason)
+
+
+def _user(session: Session, login: str) -> User:
+    user = session.scalar(select(User).where(User.login == login))
+    assert user is not None, login
+    return user
+
+
+def _fill(session: Session, actor: Actor, store: FileStore, dossier: Dossier) -> None:
+    """Attach the sample file to the first required component; the rest come on paper."""
+    first = True
+    for component in dossier.components:
+        if component.requirement != Requirement.REQUIRED:
+            continue
+        if first:
+            attach_file(session, actor, store, dossier, component.id, filename="to-khai.pdf",
+                        content_type="application/pdf", data=SAMPLE_PDF)
+            first = False
+        else:
+            mark_component(session, actor, dossier, component.id, ComponentState.PAPER)
+
+
+def load_dossiers(session: Session, store: FileStore) -> None:
+    if session.scalar(select(Dossier.id).limit(1)) is not None:
+        return
+    for plan in _yaml("users.yaml").get("dossiers", []):
+        user = _user(session, plan["by"])
+        actor = user.actor()
+        applicant = Applicant(**plan["applicant"])
+        channel = Channel.COUNTER if actor.is_staff else Channel.ONLINE
+        dossier = create_draft(session, actor, plan["procedure"], applicant, channel=channel,
+                               agency_code=plan.get("agency"))
+        _fill(session, actor, store, dossier)
+        if plan["action"] == "submit":
+            submit_dossier(session, actor, dossier)
+        elif plan["action"] == "receive":
+            receive_at_counter(session, actor, dossier)
+
+
+def load_demo(session: Session, config: Any) -> dict[str, Any]:
+    agencies = load_agencies(session)
+    report = import_catalogue(session, SYSTEM, _yaml("catalogue.yaml"))
+    load_calendar_overrides(session)
+    users = load_users(session)
+    load_dossiers(session, FileStore(config["MOTCUA_STORAGE"]))
+    session.flush()
+    return {
+        "agencies": [{"code": a.code, "name": a.name} for a in agencies],
+        "users": users,
+        "procedures": len(report.created) + len(report.new_versions) + len(report.unchanged),
+    }

@@ -1,0 +1,89 @@
+"""Plain dicts of domain objects, shared by the portal's pages and its API."""
+
+from typing import Any
+
+from dossiers.calendar import VN_TZ
+from dossiers.lifecycle import STATUS_LABELS, Status
+from dossiers.procedures import AgencyPart, OnlineLevel, ProcedureVersion
+from dossiers.records import Dossier
+
+UNIT_LABELS = {"working_days": ("ngày làm việc", "working days"),
+               "working_hours": ("giờ làm việc", "working hours"),
+               "calendar_days": ("ngày", "calendar days")}
+
+
+def time_limit_text(version: ProcedureVersion) -> str:
+    unit = UNIT_LABELS[version.time_limit_unit][0]
+    if version.time_limit_value == 0 and version.time_limit_unit == "working_days":
+        text = "Trong ngày làm việc"
+    else:
+        text = f"{version.time_limit_value:02d} {unit}"
+    if version.cut_off:
+        text += f" (nhận sau {version.cut_off:%H:%M} tính từ ngày làm việc tiếp theo)"
+    return text
+
+
+def procedure_summary(version: ProcedureVersion) -> dict[str, Any]:
+    level = OnlineLevel(version.online_level)
+    return {
+        "code": version.code, "name": version.name, "field": version.field,
+        "level": version.level, "online_level": level.value,
+        "online_level_label": level.label, "legacy_level": level.legacy_level,
+        "time_limit": {"value": version.time_limit_value, "unit": version.time_limit_unit,
+                       "cut_off": version.cut_off.strftime("%H:%M") if version.cut_off else None,
+                       "text": time_limit_text(version)},
+        "version": version.number, "valid_from": version.valid_from.isoformat(),
+        "agencies": {part.value: [{"code": a.agency.code, "name": a.agency.name}
+                                  for a in version.agencies if a.part == part]
+                     for part in AgencyPart},
+    }
+
+
+def procedure_detail(version: ProcedureVersion) -> dict[str, Any]:
+    return {
+        **procedure_summary(version),
+        "time_limit_note": version.time_limit_note,
+        "components": [{"position": c.position, "name": c.name, "requirement": c.requirement,
+                        "condition": c.condition, "originals": c.originals, "copies": c.copies,
+                        "electronic_original_accepted": c.electronic_original_accepted,
+                        "digitizable": c.digitizable, "form": c.form, "note": c.note}
+                       for c in version.components],
+        "fees": [{"kind": f.kind, "amount_vnd": int(f.amount_vnd) if f.amount_vnd is not None
+                  else None, "channel": f.channel, "per": f.per, "note": f.note}
+                 for f in version.fees],
+        "steps": [{"position": s.position, "name": s.name, "role": s.role,
+                   "share_percent": s.share_percent} for s in version.steps],
+        "legal_basis": version.legal_basis, "results": version.results,
+        "publishing_decision": version.publishing_decision,
+    }
+
+
+def local(dt: Any) -> str | None:
+    return dt.astimezone(VN_TZ).isoformat(timespec="seconds") if dt else None
+
+
+def dossier_detail(dossier: Dossier, events: list[Any]) -> dict[str, Any]:
+    return {
+        "id": dossier.id, "code": dossier.code, "status": dossier.status,
+        "status_label": STATUS_LABELS[Status(dossier.status)][0],
+        "national_status": dossier.national_status, "channel": dossier.channel,
+        "procedure": {"code": dossier.procedure_version.code,
+                      "name": dossier.procedure_version.name,
+                      "version": dossier.procedure_version.number},
+        "applicant": {"name": dossier.applicant_name, "id_number": dossier.applicant_id_number,
+                      "phone": dossier.applicant_phone, "email": dossier.applicant_email,
+                      "address": dossier.applicant_address},
+        "receiving_agency": dossier.receiving_agency.code,
+        "competent_agency": dossier.competent_agency.code,
+        "submitted_at": local(dossier.submitted_at), "received_at": local(dossier.received_at),
+        "due_at": local(dossier.due_at),
+        "components": [{"id": c.id, "name": c.name, "requirement": c.requirement,
+                        "state": c.state, "note": c.note,
+                        "files": [{"id": f.id, "filename": f.filename, "sha256": f.sha256,
+                                   "size": f.size, "content_type": f.content_type}
+                                  for f in c.current_files]}
+                       for c in dossier.components],
+        "events": [{"seq": e.seq, "kind": e.kind, "label": e.label, "at": local(e.at),
+                    "actor": e.actor_name, "from_status": e.from_status,
+                    "to_status": e.to_status, "reason": e.reason} for e in events],
+    }

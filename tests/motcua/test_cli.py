@@ -1,0 +1,97 @@
+"""The `motcua` command, invoked as operators and scripts do."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from motcua.cli import cli
+from tests.conftest import fresh_database
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Any:
+    env = {"DATABASE_URL": fresh_database("sqlite", "cli", tmp_path),
+           "MOTCUA_STORAGE": str(tmp_path / "files"), "SECRET_KEY": "test", "REDIS_URL": ""}
+
+    def invoke(*args: str) -> Any:
+        return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+    return invoke
+
+
+def test_calendar_due_over_tet(run: Any) -> None:
+    result = run("calendar", "due", "--from", "2026-02-13T09:00+07:00", "--days", "5")
+    assert result.exit_code == 0
+    assert result.output.strip() == "2026-02-27T17:00:00+07:00"
+
+
+def test_calendar_due_with_a_cut_off_hour(run: Any) -> None:
+    result = run("calendar", "due", "--from", "2026-03-06T15:30+07:00", "--days", "0",
+                 "--cut-off", "15:00")
+    assert result.output.strip() == "2026-03-09T17:00:00+07:00"  # Friday after 15:00: Monday
+
+
+def test_calendar_due_refuses_a_time_without_offset(run: Any) -> None:
+    result = run("calendar", "due", "--from", "2026-02-13T09:00", "--days", "5")
+    assert result.exit_code == 2
+    assert "+07:00" in result.output
+
+
+def test_calendar_holidays_lists_the_year_and_overrides(run: Any) -> None:
+    assert run("calendar", "set", "2026-12-31", "--off", "--reason", "QĐ thử").exit_code == 0
+    listing = json.loads(run("calendar", "holidays", "2026", "--json").output)
+    days = {d["day"]: d for d in listing}
+    assert days["2026-04-27"]["working"] is False  # Giỗ Tổ observed on Monday
+    assert days["2026-12-31"] == {"day": "2026-12-31", "working": False, "reason": "QĐ thử",
+                                  "source": "override"}
+    assert run("calendar", "unset", "2026-12-31").exit_code == 0
+    assert run("calendar", "unset", "2026-12-31").exit_code == 1
+
+
+def test_demo_loads_once_and_prints_its_accounts(run: Any) -> None:
+    first = json.loads(run("demo", "--json").output)
+    second = json.loads(run("demo", "--json").output)
+    assert first["users"] == second["users"]
+    assert first["agencies"] == second["agencies"]
+    roles = {u["role"] for u in first["users"]}
+    assert roles == {"citizen", "reception", "officer", "leader", "supervisor", "admin"}
+    codes = {a["code"] for a in first["agencies"]}
+    assert all(u["agency"] in codes for u in first["users"] if u["role"] != "citizen")
+    assert first["procedures"] >= 12
+    assert set(first["users"][0]) == {"login", "password", "role", "agency", "full_name"}
+    listing = run("procedures", "list", "-q", "khai sinh").output
+    assert "1.001193" in listing
+
+
+def test_procedures_import_reports_and_refuses_bad_files(run: Any, tmp_path: Path) -> None:
+    run("demo")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"procedures": [{"code": "1.1", "name": "X"}]}))
+    result = run("procedures", "import", str(bad))
+    assert result.exit_code == 1
+    assert "procedures[1].field" in result.output
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("procedures: [unclosed")
+    assert run("procedures", "import", str(broken)).exit_code == 1
+    demo_file = Path(__file__).resolve().parents[2] / "motcua" / "demo" / "catalogue.yaml"
+    again = run("procedures", "import", str(demo_file))
+    assert again.exit_code == 0
+    assert "không đổi: 15" in again.output
+
+
+def test_tokens_are_issued_for_existing_users(run: Any) -> None:
+    run("demo")
+    token = run("tokens", "create", "congdan").output.strip()
+    assert token.startswith("mc_")
+    assert len(token) > 30
+    assert run("tokens", "create", "nobody").exit_code == 1
+
+
+def test_db_check_says_models_and_migrations_agree(run: Any) -> None:
+    result = run("db", "check")
+    assert result.exit_code == 0
+    assert "agree" in result.output
