@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
 
 from dossiers.actors import Actor
+from dossiers.calendar import VN_TZ
 from dossiers.db import Base, utcnow
 from dossiers.errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
 from dossiers.lifecycle import (
@@ -191,8 +192,6 @@ def _notify_applicant(session: Session, dossier: Dossier, event: Event) -> None:
         body += f"\nLý do: {event.reason}"
     if dossier.due_at is not None and event.kind in (Kind.RECEIVED, Kind.ACCEPTED,
                                                      Kind.DEADLINE_EXTENDED):
-        from dossiers.calendar import VN_TZ
-
         body += f"\nNgày hẹn trả kết quả: {dossier.due_at.astimezone(VN_TZ):%H:%M %d/%m/%Y}."
     enqueue(session, "notify", {
         "user_id": dossier.applicant_user_id, "dossier_id": dossier.id,

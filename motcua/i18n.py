@@ -1,6 +1,6 @@
 """Vietnamese first, English second (Flask-Babel); the choice is kept in a cookie."""
 
-from flask import Flask, request
+from flask import Flask, Response, request
 from flask_babel import Babel
 
 LANGUAGES = ("vi", "en")
@@ -21,7 +21,7 @@ def init_app(app: Flask) -> None:
         return {"lang": select_locale(), "languages": LANGUAGES}
 
     @app.after_request
-    def _remember(response):  # type: ignore[no-untyped-def]
+    def _remember(response: Response) -> Response:
         if request.args.get("lang") in LANGUAGES:
             response.set_cookie("lang", request.args["lang"], max_age=365 * 86400,
                                 samesite="Lax", httponly=True)

@@ -6,6 +6,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
+from sqlalchemy import select
 
 from dossiers import catalogue, events
 from dossiers.agencies import Agency
@@ -76,7 +77,7 @@ class Procedures(MethodView):
         session = get_session()
         agency_id = None
         if args["agency"]:
-            agency = session.query(Agency).filter_by(code=args["agency"].upper()).one_or_none()
+            agency = session.scalar(select(Agency).where(Agency.code == args["agency"].upper()))
             agency_id = agency.id if agency else -1
         found = catalogue.search(session, args["q"], field_=args["field"], agency_id=agency_id,
                                  limit=args["limit"], offset=args["offset"])
@@ -98,8 +99,11 @@ class Agencies(MethodView):
     def get(self) -> list[Agency]:
         """Agencies in force / Danh sách cơ quan"""
         today = utcnow().astimezone(VN_TZ).date()
-        rows = get_session().query(Agency).order_by(Agency.code).all()
-        return [a for a in rows if a.active_on(today)]
+        rows = get_session().scalars(
+            select(Agency).where(Agency.valid_from <= today)
+            .where((Agency.valid_to.is_(None)) | (Agency.valid_to > today))
+            .order_by(Agency.code))
+        return list(rows)
 
 
 @bp.route("/me")

@@ -1,6 +1,7 @@
 """Portal pages: home, procedure catalogue and procedure page."""
 
 from flask import Blueprint, abort, render_template, request
+from sqlalchemy import select
 
 from dossiers.agencies import Agency
 from dossiers.calendar import VN_TZ
@@ -29,7 +30,7 @@ def procedures() -> str:
     agency_code = request.args.get("agency") or None
     agency = None
     if agency_code:
-        agency = session.query(Agency).filter_by(code=agency_code.upper()).one_or_none()
+        agency = session.scalar(select(Agency).where(Agency.code == agency_code.upper()))
     found = search(session, query, field_=field_,
                    agency_id=agency.id if agency else None, limit=100)
     return render_template("portal/procedures.html", query=query, field=field_,
