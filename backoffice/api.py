@@ -28,6 +28,8 @@ class DueArgs(Schema):
     def _aware(self, value: datetime, **_: Any) -> None:
         if value.tzinfo is None:
             raise ValidationError("Cần múi giờ, ví dụ +07:00 / an offset is required")
+        if not 1990 <= value.year <= 2100:
+            raise ValidationError("Năm từ 1990 đến 2100 / a year from 1990 to 2100")
 
 
 @bp.route("/due")

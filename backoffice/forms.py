@@ -1,13 +1,8 @@
 """WTForms for the back office (CSRF on every form through Flask-WTF)."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, PasswordField, StringField
+from wtforms import BooleanField, DateField, StringField
 from wtforms.validators import DataRequired, Length
-
-
-class LoginForm(FlaskForm):
-    login = StringField("Tên đăng nhập", validators=[DataRequired(), Length(max=120)])
-    password = PasswordField("Mật khẩu", validators=[DataRequired(), Length(max=256)])
 
 
 class OverrideForm(FlaskForm):

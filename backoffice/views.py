@@ -2,57 +2,31 @@
 
 from datetime import date
 from typing import Any
-from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import login_required, login_user, logout_user
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from backoffice.forms import LoginForm, OverrideForm
+from backoffice.forms import OverrideForm
 from dossiers import events
-from dossiers.accounts import authenticate
 from dossiers.calendar import VN_TZ
 from dossiers.calendar_store import CalendarOverride, load_calendar, remove_override, set_override
 from dossiers.db import utcnow
 from dossiers.errors import DomainError
 from dossiers.lifecycle import STATUS_LABELS, Role, Status
 from dossiers.records import Dossier, get_dossier
-from motcua.auth import SessionUser, current_actor
+from motcua.auth import current_actor
 from motcua.database import get_session
 from portal.presenters import dossier_detail
 
 bp = Blueprint("backoffice", __name__, url_prefix="/backoffice")
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not urlsplit(target).netloc and "//" not in target:
-        return target
-    return url_for("backoffice.dashboard")
-
-
-@bp.route("/login", methods=["GET", "POST"])
-def login() -> str | Response:
-    form = LoginForm()
-    if form.validate_on_submit():
-        db = get_session()
-        user = authenticate(db, form.login.data or "", form.password.data or "")
-        if user is None:
-            flash("Tên đăng nhập hoặc mật khẩu không đúng. / Wrong login or password.", "error")
-        else:
-            db.commit()  # a password hash may have been upgraded
-            session.permanent = True
-            login_user(SessionUser(user))
-            return redirect(_safe_next(request.args.get("next")))
-    return render_template("backoffice/login.html", form=form)
-
-
-@bp.post("/logout")
-@login_required
-def logout() -> Response:
-    logout_user()
-    flash("Đã đăng xuất. / Logged out.", "info")
-    return redirect(url_for("portal.home"))
+@bp.get("/login")
+def login() -> Response:
+    """One login page for everyone; staff land in the back office."""
+    return redirect(url_for("account.login", next=request.args.get("next")))
 
 
 @bp.get("/")
@@ -77,7 +51,7 @@ def dashboard() -> str:
     return render_template("backoffice/dashboard.html", items=items)
 
 
-@bp.get("/dossiers/<int:dossier_id>")
+@bp.get("/dossiers/<id:dossier_id>")
 @login_required
 def dossier(dossier_id: int) -> str:
     db, actor = get_session(), current_actor()
@@ -92,6 +66,7 @@ def dossier(dossier_id: int) -> str:
 def calendar() -> str | Response:
     db, actor = get_session(), current_actor()
     year = request.args.get("year", type=int) or utcnow().astimezone(VN_TZ).year
+    year = min(max(year, 1990), 2100)
     form = OverrideForm()
     if form.validate_on_submit():
         try:

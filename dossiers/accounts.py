@@ -1,8 +1,10 @@
 """User accounts, role grants per agency, API tokens and password hashing."""
 
 import hashlib
+import hmac
 import secrets
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from argon2 import PasswordHasher
@@ -10,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from dossiers import identity
 from dossiers.actors import Actor
 from dossiers.db import Base, utcnow
 from dossiers.errors import InvalidInput, NotFound
@@ -36,6 +39,8 @@ class User(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     id_number: Mapped[str | None] = mapped_column(String(20), index=True)  # CCCD or tax code
     title: Mapped[str | None] = mapped_column(String(200))  # chức vụ, for signers
+    representative: Mapped[str | None] = mapped_column(String(200))  # organisations
+    confirmed_at: Mapped[datetime | None]  # e-mail or phone confirmed with a one-time code
     password_hash: Mapped[str] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -152,3 +157,140 @@ def user_for_token(session: Session, token: str) -> User | None:
         return None
     row.last_used_at = utcnow()
     return row.user
+
+
+# --- Citizen and organisation accounts (NĐ 45/2020 Art. 7–8) --------------------------------
+
+MAX_PASSWORD = 1024  # argon2 hashes the whole password (no 72-byte truncation); bound the work
+CODE_TTL = timedelta(minutes=10)
+CODE_ATTEMPTS = 5
+
+
+class CodePurpose(StrEnum):
+    CONFIRM = "confirm"  # confirm the e-mail or phone given at registration
+    RESET = "reset"  # reset a forgotten password
+
+
+class OneTimeCode(Base):
+    """A 6-digit code, stored hashed, single use, short-lived, with a bounded number of tries."""
+
+    __tablename__ = "one_time_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    purpose: Mapped[CodePurpose] = mapped_column(String(20))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+
+
+@dataclass
+class Registration:
+    kind: AccountKind
+    full_name: str  # a person's name, or the organisation's name
+    id_number: str  # CCCD for a person, tax code for an organisation
+    phone: str
+    email: str
+    password: str
+    representative: str | None = None  # organisations: the person acting for it
+
+
+def register(session: Session, data: Registration) -> User:
+    """Create an unconfirmed applicant account and send its confirmation code."""
+    if data.kind == AccountKind.STAFF:
+        raise InvalidInput("Không thể tự đăng ký tài khoản cán bộ",
+                           "Staff accounts are not self-registered")
+    if not data.full_name.strip():
+        raise InvalidInput("Cần nhập họ tên (hoặc tên tổ chức)", "A name is required",
+                           code="name_required")
+    if data.kind == AccountKind.ORGANISATION:
+        number = identity.tax_code(data.id_number)
+        if not (data.representative or "").strip():
+            raise InvalidInput("Tổ chức cần có người đại diện", "An organisation needs a "
+                               "representative", code="representative_required")
+    else:
+        number = identity.citizen_id(data.id_number)
+    if len(data.password) > MAX_PASSWORD:
+        raise InvalidInput("Mật khẩu quá dài", "The password is too long")
+    email, phone = identity.email(data.email), identity.phone(data.phone)
+    taken = session.scalar(select(User.id).where(
+        (User.login == number) | (User.id_number == number) | (User.email == email)))
+    if taken is not None:
+        raise InvalidInput("Số giấy tờ hoặc thư điện tử này đã có tài khoản",
+                           "An account already exists for this number or e-mail",
+                           code="account_exists")
+    user = create_user(session, login=number, full_name=data.full_name, password=data.password,
+                       kind=data.kind, email=email, phone=phone, id_number=number,
+                       representative=(data.representative or "").strip() or None)
+    issue_code(session, user, CodePurpose.CONFIRM)
+    return user
+
+
+def _code_digest(user_id: int, code: str) -> str:
+    return hashlib.sha256(f"{user_id}:{code}".encode()).hexdigest()
+
+
+def issue_code(session: Session, user: User, purpose: CodePurpose) -> str:
+    """A new code replaces any earlier unused one; it is delivered through the outbox."""
+    from dossiers.outbox import enqueue
+
+    now = utcnow()
+    for old in session.scalars(select(OneTimeCode).where(
+            OneTimeCode.user_id == user.id, OneTimeCode.purpose == purpose,
+            OneTimeCode.used_at.is_(None))):
+        old.used_at = now
+    code = f"{secrets.randbelow(10**6):06d}"
+    session.add(OneTimeCode(user_id=user.id, purpose=purpose, code_hash=_code_digest(user.id, code),
+                            expires_at=now + CODE_TTL))
+    session.flush()
+    enqueue(session, "deliver_code", {"user_id": user.id, "purpose": purpose, "code": code})
+    return code
+
+
+def _use_code(session: Session, user: User, purpose: CodePurpose, code: str) -> None:
+    now = utcnow()
+    row = session.scalar(select(OneTimeCode).where(
+        OneTimeCode.user_id == user.id, OneTimeCode.purpose == purpose,
+        OneTimeCode.used_at.is_(None)).order_by(OneTimeCode.id.desc()))
+    if row is None or row.expires_at <= now or row.attempts >= CODE_ATTEMPTS:
+        raise InvalidInput("Mã xác nhận đã hết hạn hoặc không còn hiệu lực; hãy yêu cầu mã mới",
+                           "The code has expired or is no longer valid; ask for a new one",
+                           code="code_expired")
+    row.attempts += 1
+    if not hmac.compare_digest(row.code_hash, _code_digest(user.id, code.strip())):
+        session.flush()  # the failed try counts even though the caller reports an error
+        raise InvalidInput("Mã xác nhận không đúng", "Wrong code", code="wrong_code")
+    row.used_at = now
+    session.flush()
+
+
+def confirm_account(session: Session, user: User, code: str) -> None:
+    _use_code(session, user, CodePurpose.CONFIRM, code)
+    user.confirmed_at = utcnow()
+    session.flush()
+
+
+def request_password_reset(session: Session, identifier: str) -> None:
+    """Send a reset code if the account exists; say nothing either way (no account oracle)."""
+    key = identifier.strip().lower()
+    user = session.scalar(select(User).where((User.login == key) | (User.email == key)))
+    if user is not None and user.is_active and user.kind != AccountKind.STAFF:
+        issue_code(session, user, CodePurpose.RESET)
+
+
+def reset_password(session: Session, identifier: str, code: str, password: str) -> User:
+    key = identifier.strip().lower()
+    user = session.scalar(select(User).where((User.login == key) | (User.email == key)))
+    if user is None:
+        raise InvalidInput("Mã xác nhận đã hết hạn hoặc không còn hiệu lực; hãy yêu cầu mã mới",
+                           "The code has expired or is no longer valid; ask for a new one",
+                           code="code_expired")
+    if len(password) > MAX_PASSWORD:
+        raise InvalidInput("Mật khẩu quá dài", "The password is too long")
+    new_hash = hash_password(password)  # checks the length before the code is spent
+    _use_code(session, user, CodePurpose.RESET, code)
+    user.password_hash = new_hash
+    session.flush()
+    return user

@@ -29,9 +29,15 @@ __all__ = [
     "Override",
     "TimeUnit",
     "WorkCalendar",
+    "today_in_vietnam",
 ]
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # UTC+07:00, no DST
+
+def today_in_vietnam() -> date:
+    """The date in Vietnam now (the server may run in UTC: 00:00–07:00 there is tomorrow here)."""
+    return datetime.now(VN_TZ).date()
+
 
 # Guard against override data that would make every day a rest day.
 _MAX_SEARCH_DAYS = 3660

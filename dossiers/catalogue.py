@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from dossiers.actors import Actor
 from dossiers.agencies import Agency
-from dossiers.calendar import TimeUnit
+from dossiers.calendar import TimeUnit, today_in_vietnam
 from dossiers.errors import InvalidInput
 from dossiers.lifecycle import Role
 from dossiers.procedures import (
@@ -85,10 +85,11 @@ class _Reader:
             raise self._error(place, f"giá trị {value!r} không hợp lệ (chọn: {allowed})",
                               f"invalid value {value!r} (one of: {allowed})") from None
 
-    def integer(self, value: Any, place: str, minimum: int = 0) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise self._error(place, f"cần số nguyên ≥ {minimum}",
-                              f"an integer ≥ {minimum} is required")
+    def integer(self, value: Any, place: str, minimum: int = 0, maximum: int = 3650) -> int:
+        if (isinstance(value, bool) or not isinstance(value, int)
+                or not minimum <= value <= maximum):
+            raise self._error(place, f"cần số nguyên từ {minimum} đến {maximum}",
+                              f"an integer from {minimum} to {maximum} is required")
         return value
 
 
@@ -115,6 +116,10 @@ def _parse_date(value: Any, place: str, default: date) -> date:
 
 
 def _agencies(session: Session, codes: Any, place: str) -> list[Agency]:
+    if codes is not None and not isinstance(codes, list):
+        raise InvalidInput(f"{place}: cần một danh sách mã cơ quan",
+                           f"{place}: a list of agency codes is required",
+                           code="invalid_catalogue")
     found = []
     for code in codes or []:
         agency = session.scalar(select(Agency).where(Agency.code == str(code).upper()))
@@ -169,7 +174,8 @@ def _build_version(session: Session, entry: dict[str, Any], where: str,
         place = f"{where}.fees[{i}]"
         fr = _Reader(item, place)
         amount = item.get("amount_vnd")
-        if amount is not None and (not isinstance(amount, int) or amount < 0):
+        if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int)
+                                   or not 0 <= amount <= 10**12):
             raise fr._error(f"{place}.amount_vnd", "cần số tiền nguyên ≥ 0 (đồng) hoặc null",
                             "a whole amount ≥ 0 (VND) or null is required")
         version.fees.append(ProcedureFee(
@@ -191,6 +197,9 @@ def _build_version(session: Session, entry: dict[str, Any], where: str,
         raise r._error(f"{where}.steps", "tổng tỷ lệ thời gian các bước phải bằng 100",
                        "the steps' shares of the time limit must add up to 100")
     parts = entry.get("agencies") or {}
+    if not isinstance(parts, dict):
+        raise r._error(f"{where}.agencies", "cần các khóa receiving, competent, coordinating",
+                       "needs the keys receiving, competent, coordinating")
     for part in AgencyPart:
         for agency in _agencies(session, parts.get(part.value), f"{where}.agencies.{part}"):
             version.agencies.append(ProcedureAgency(agency_id=agency.id, part=part))
@@ -211,7 +220,7 @@ def import_catalogue(session: Session, actor: Actor, data: Any,
     if not isinstance(data, dict) or not isinstance(data.get("procedures"), list):
         raise InvalidInput("Tệp danh mục cần khóa 'procedures' là một danh sách",
                            "A catalogue file needs a 'procedures' list", code="invalid_catalogue")
-    today = today or date.today()
+    today = today or today_in_vietnam()
     report = ImportReport()
     for i, entry in enumerate(data["procedures"], start=1):
         version = _build_version(session, entry, f"procedures[{i}]", today)
@@ -247,7 +256,7 @@ def search(session: Session, query: str = "", *, field_: str | None = None,
            agency_id: int | None = None, on: date | None = None,
            limit: int = 50, offset: int = 0) -> list[ProcedureVersion]:
     """Versions in force on ``on`` matching every word of ``query``, accent-insensitively."""
-    on = on or date.today()
+    on = on or today_in_vietnam()
     stmt = (select(ProcedureVersion)
             .where(ProcedureVersion.valid_from <= on)
             .where(or_(ProcedureVersion.valid_to.is_(None), ProcedureVersion.valid_to > on)))

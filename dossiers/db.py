@@ -93,8 +93,4 @@ def make_engine(url: str, **options: Any) -> Engine:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    from dossiers.files import install_cleanup
-
-    factory = sessionmaker(engine, expire_on_commit=False)
-    install_cleanup(factory)
-    return factory
+    return sessionmaker(engine, expire_on_commit=False)

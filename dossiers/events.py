@@ -158,10 +158,15 @@ def _agencies_for(role: Role, dossier: Dossier) -> set[int]:
 
 def can_view(actor: Actor, dossier: Dossier, held_by: set[int] | None = None) -> bool:
     """Applicant, staff of an agency that holds or held it (``held_by``), supervisors."""
-    if actor.is_system or actor.has(Role.SUPERVISOR):
+    if actor.is_system:
+        return True
+    if actor.has(Role.SUPERVISOR) and not (dossier.status == Status.DRAFT
+                                           and dossier.applicant_user_id is not None):
         return True
     if actor.user_id is not None and actor.user_id == dossier.applicant_user_id:
         return True
+    if dossier.status == Status.DRAFT and dossier.applicant_user_id is not None:
+        return False  # an applicant's unsubmitted draft is theirs alone
     involved = {dossier.receiving_agency_id, dossier.holder_agency_id,
                 dossier.competent_agency_id} | (held_by or set())
     return bool(actor.agencies(Role.RECEPTION, Role.OFFICER, Role.LEADER) & involved)

@@ -8,11 +8,14 @@ them if they are not the ones received. The same bytes uploaded twice are stored
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import BigInteger, Connection, String
+from sqlalchemy import BigInteger, String
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from dossiers.db import Base, utcnow
@@ -64,6 +67,7 @@ class FileStore:
             final = self.path(sha)
             if final.exists():
                 os.unlink(tmp)  # already stored: same bytes, stored once
+                os.utime(final)  # fresh again: the orphan collector leaves it alone
                 return sha, size, False
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, final)
@@ -98,44 +102,41 @@ def _fsync_dir(path: Path) -> None:
 
 
 def store_bytes(session: Session, store: FileStore, data: bytes | Iterable[bytes]) -> Blob:
-    """Write bytes to the store and record their hash in the same transaction as the caller.
+    """Write bytes to the store and record their hash in the caller's transaction.
 
-    If that transaction rolls back, ``forget_uncommitted`` removes the file again, so a failed
-    upload leaves neither a row nor a file.
+    Files are never deleted when a transaction rolls back: another transaction may be saving
+    the same bytes at the same moment (content addressing shares one file). Files that no
+    committed row names are removed later by ``collect_orphans``.
     """
-    sha, size, created = store.put(data)
-    if created:
-        session.info.setdefault("new_files", []).append((store, sha))
+    sha, size, _ = store.put(data)
+    dialect = session.get_bind().dialect.name
+    insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    # Two uploads of the same bytes at once: one inserts, the other finds the row.
+    session.execute(insert(Blob.__table__).values(sha256=sha, size=size, created_at=utcnow())
+                    .on_conflict_do_nothing(index_elements=["sha256"]))
     blob = session.get(Blob, sha)
-    if blob is None:
-        blob = Blob(sha256=sha, size=size)
-        session.add(blob)
-        session.flush()
+    assert blob is not None
     return blob
 
 
-def forget_uncommitted(session: Session) -> None:
-    """After a rollback: delete files this transaction wrote that no committed row refers to."""
-    written = session.info.pop("new_files", [])
-    if not written:
-        return
-    bind = session.get_bind()
-    engine = bind.engine if isinstance(bind, Connection) else bind
-    with engine.connect() as conn:  # a fresh connection sees only committed rows
-        for store, sha in written:
-            committed = conn.execute(Blob.__table__.select().where(Blob.sha256 == sha)).first()
-            if committed is None:
-                store.path(sha).unlink(missing_ok=True)
+def collect_orphans(session: Session, store: FileStore,
+                    grace: timedelta = timedelta(hours=1)) -> int:
+    """Delete stored files that no committed row names, once older than ``grace``.
 
-
-def keep_committed(session: Session) -> None:
-    session.info.pop("new_files", None)
-
-
-def install_cleanup(session_factory: object) -> None:
-    """Hook the rollback clean-up onto a sessionmaker (or any Session class)."""
-    from sqlalchemy import event
-
-    event.listen(session_factory, "after_commit", keep_committed)
-    event.listen(session_factory, "after_soft_rollback",
-                 lambda session, previous: forget_uncommitted(session))
+    The grace period covers uploads whose transaction has not committed yet; ``put`` refreshes
+    a file's time when the same bytes arrive again.
+    """
+    if not store.root.exists():
+        return 0
+    cutoff = time.time() - grace.total_seconds()
+    removed = 0
+    for path in store.root.glob("??/??/*"):
+        if not path.is_file() or path.stat().st_mtime > cutoff:
+            continue
+        if session.get(Blob, path.name) is None:
+            path.unlink(missing_ok=True)
+            removed += 1
+    for leftover in store.root.glob(".incoming-*"):  # a crash in the middle of a write
+        if leftover.stat().st_mtime <= cutoff:
+            leftover.unlink(missing_ok=True)
+    return removed

@@ -14,7 +14,9 @@ from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from dossiers.accounts import User
+from dossiers.actors import Actor
 from dossiers.db import Base, utcnow
+from dossiers.errors import NotFound
 from dossiers.outbox import JobContext, handler
 
 log = logging.getLogger(__name__)
@@ -69,3 +71,37 @@ def send_mail(settings: dict[str, Any], to: str, subject: str, body: str) -> Non
 def messages_for(session: Session, user_id: int, limit: int = 50) -> list[Message]:
     return list(session.scalars(select(Message).where(Message.user_id == user_id)
                                 .order_by(Message.id.desc()).limit(limit)))
+
+
+@handler("deliver_code")
+def deliver_code(session: Session, payload: dict[str, Any], ctx: JobContext) -> None:
+    """Send a one-time code: by e-mail when SMTP is configured, else to the log; confirmation
+    codes also land in the inbox (the applicant is logged in while confirming)."""
+    user = session.get(User, payload["user_id"])
+    if user is None:
+        return
+    confirm = payload["purpose"] == "confirm"
+    subject = ("Mã xác nhận tài khoản Motcua" if confirm else "Mã đặt lại mật khẩu Motcua")
+    body = (f"Mã của bạn là {payload['code']}. Mã có hiệu lực trong 10 phút và chỉ dùng được "
+            "một lần. Nếu bạn không yêu cầu, hãy bỏ qua thư này.")
+    if confirm and not session.scalar(select(Message.id).where(
+            Message.outbox_id == ctx.message_id)):
+        session.add(Message(user_id=user.id, subject=subject, body=body,
+                            outbox_id=ctx.message_id or None))
+        session.flush()
+    if ctx.settings.get("SMTP_HOST") and user.email:
+        send_mail(ctx.settings, user.email, subject, body)
+    else:
+        # No mail server: the log is the delivery channel (demo and development).
+        log.warning("one-time code for %s (%s): %s", user.login, payload["purpose"],
+                    payload["code"])
+
+
+def mark_read(session: Session, actor: Actor, message_id: int) -> Message:
+    message = session.get(Message, message_id)
+    if message is None or message.user_id != actor.user_id:
+        raise NotFound("Không tìm thấy thư", "Message not found")
+    if message.read_at is None:
+        message.read_at = utcnow()
+        session.flush()
+    return message

@@ -1,15 +1,18 @@
 """Creating dossiers: online drafts and submission, and receipt at the counter (Đ12.1.a–c)."""
 
+import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dossiers.accounts import AccountKind, User
 from dossiers.actors import Actor
 from dossiers.agencies import Agency
-from dossiers.calendar import VN_TZ
+from dossiers.calendar import VN_TZ, today_in_vietnam
 from dossiers.calendar_store import load_calendar
 from dossiers.codes import allocate_code
 from dossiers.db import utcnow
@@ -17,7 +20,13 @@ from dossiers.errors import Forbidden, InvalidInput, NotFound
 from dossiers.events import apply, authorize, check_legal
 from dossiers.files import FileStore, store_bytes
 from dossiers.lifecycle import Kind, Role, Status
-from dossiers.procedures import AgencyPart, ProcedureVersion, Requirement, version_in_force
+from dossiers.procedures import (
+    AgencyPart,
+    OnlineLevel,
+    ProcedureVersion,
+    Requirement,
+    version_in_force,
+)
 from dossiers.records import (
     Channel,
     ComponentState,
@@ -26,6 +35,7 @@ from dossiers.records import (
     DossierFile,
     FileKind,
 )
+from dossiers.uploads import MAX_FILE_BYTES, check_upload
 
 _LOOKUP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a desk
 
@@ -51,7 +61,9 @@ class Applicant:
 
 def _receiving_agency(session: Session, version: ProcedureVersion,
                       agency_code: str | None) -> Agency:
-    candidates = [a.agency for a in version.agencies if a.part == AgencyPart.RECEIVING]
+    today = today_in_vietnam()
+    candidates = [a.agency for a in version.agencies
+                  if a.part == AgencyPart.RECEIVING and a.agency.active_on(today)]
     if agency_code:
         for agency in candidates:
             if agency.code == agency_code.strip().upper():
@@ -77,8 +89,7 @@ def create_draft(session: Session, actor: Actor, procedure_code: str, applicant:
                  today: date | None = None) -> Dossier:
     """Start a dossier from the procedure version in force today, one row per component."""
     applicant.validated()
-    version = version_in_force(session, procedure_code,
-                               today or utcnow().astimezone(VN_TZ).date())
+    version = version_in_force(session, procedure_code, today or today_in_vietnam())
     receiving = _receiving_agency(session, version, agency_code)
     competent = _competent_agency(version, receiving)
     if not actor.is_staff and not actor.has(Role.CITIZEN):
@@ -102,8 +113,11 @@ def create_draft(session: Session, actor: Actor, procedure_code: str, applicant:
     return dossier
 
 
+EDITABLE = (Status.DRAFT, Status.INCOMPLETE, Status.AWAITING_SUPPLEMENT)
+
+
 def _editable(actor: Actor, dossier: Dossier) -> None:
-    if dossier.status not in (Status.DRAFT, Status.INCOMPLETE):
+    if dossier.status not in EDITABLE:
         raise InvalidInput("Hồ sơ đã nộp, không thể sửa", "The dossier can no longer be edited",
                            code="not_editable")
     if actor.user_id is not None and actor.user_id == dossier.applicant_user_id:
@@ -121,6 +135,21 @@ def _component(dossier: Dossier, component_id: int) -> DossierComponent:
     raise NotFound("Không tìm thấy thành phần hồ sơ", "Component not found")
 
 
+def paper_allowed(dossier: Dossier, component: DossierComponent) -> bool:
+    """May the applicant bring this component on paper instead of uploading it?
+
+    A fully online (toàn trình) procedure is exchanged electronically (Đ7.2.c) unless the
+    component's original must be seen on paper.
+    """
+    if dossier.channel != Channel.ONLINE:
+        return True
+    if OnlineLevel(dossier.procedure_version.online_level) != OnlineLevel.FULL:
+        return True
+    source = next((c for c in dossier.procedure_version.components
+                   if c.id == component.procedure_component_id), None)
+    return source is not None and not source.electronic_original_accepted
+
+
 def mark_component(session: Session, actor: Actor, dossier: Dossier, component_id: int,
                    state: ComponentState, note: str | None = None) -> DossierComponent:
     """Say how a component is provided without a file: on paper, cannot be digitized (Đ12.1.c)…"""
@@ -128,6 +157,17 @@ def mark_component(session: Session, actor: Actor, dossier: Dossier, component_i
     component = _component(dossier, component_id)
     if state == ComponentState.ATTACHED:
         raise InvalidInput("Hãy đính kèm tệp", "Attach a file instead")
+    applicant = actor.user_id is not None and actor.user_id == dossier.applicant_user_id
+    if applicant and state == ComponentState.NOT_DIGITIZABLE:
+        raise InvalidInput("Chỉ cán bộ tiếp nhận đánh dấu giấy tờ không số hóa được",
+                           "Only the desk marks a document as not digitizable")
+    if applicant and state == ComponentState.PAPER and not paper_allowed(dossier, component):
+        raise InvalidInput("Thủ tục trực tuyến toàn trình: thành phần này phải nộp tệp điện tử",
+                           "Fully online procedure: this component must be uploaded",
+                           code="paper_not_allowed")
+    if state == ComponentState.NOT_PROVIDED and component.requirement == Requirement.REQUIRED:
+        raise InvalidInput("Thành phần bắt buộc không thể bỏ qua",
+                           "A required component cannot be left out", code="required")
     if state == ComponentState.NOT_DIGITIZABLE and not (note or "").strip():
         raise InvalidInput("Ghi chú lý do không thể số hóa", "Say why it cannot be digitized",
                            code="note_required")
@@ -140,12 +180,16 @@ def mark_component(session: Session, actor: Actor, dossier: Dossier, component_i
 
 def attach_file(session: Session, actor: Actor, store: FileStore, dossier: Dossier,
                 component_id: int, *, filename: str, content_type: str, data: bytes,
-                kind: FileKind = FileKind.UPLOAD, replace: bool = False) -> DossierFile:
-    """Store a file against a component. With ``replace``, earlier files stay, marked replaced."""
+                kind: FileKind = FileKind.UPLOAD, replace: bool = False,
+                max_bytes: int = MAX_FILE_BYTES) -> DossierFile:
+    """Store a file against a component. With ``replace``, earlier files stay, marked replaced.
+
+    The file is checked (type by content, size, readable) before anything is written.
+    """
     _editable(actor, dossier)
     component = _component(dossier, component_id)
-    if not data:
-        raise InvalidInput("Tệp rỗng", "The file is empty", code="empty_file")
+    checked = check_upload(data, filename, max_bytes)
+    content_type = checked.content_type
     blob = store_bytes(session, store, data)
     now = utcnow()
     if replace:
@@ -161,9 +205,49 @@ def attach_file(session: Session, actor: Actor, store: FileStore, dossier: Dossi
     return record
 
 
+def remove_file(session: Session, actor: Actor, dossier: Dossier, file_id: int) -> None:
+    """Take a file out of the dossier; it stays in the history, marked replaced."""
+    _editable(actor, dossier)
+    record = next((f for f in dossier.files if f.id == file_id and f.replaced_at is None), None)
+    if record is None or record.component_id is None:
+        raise NotFound("Không tìm thấy tệp", "File not found")
+    record.replaced_at = utcnow()
+    component = _component(dossier, record.component_id)
+    if not component.current_files:
+        component.state = ComponentState.PENDING
+    session.flush()
+
+
 def missing_components(dossier: Dossier) -> list[DossierComponent]:
     return [c for c in dossier.components
             if c.requirement == Requirement.REQUIRED and c.state == ComponentState.PENDING]
+
+
+def _use_version_in_force(session: Session, dossier: Dossier, at: datetime) -> None:
+    """A dossier follows the procedure version in force when it is received, not when its
+    draft was started: if a new version applies by then, its components replace the old ones
+    (same-named components keep their files; new ones must be provided)."""
+    current = version_in_force(session, dossier.procedure_version.code,
+                               at.astimezone(VN_TZ).date())
+    if current.id == dossier.procedure_version_id:
+        return
+    old = {c.name: c for c in dossier.components}
+    for item in current.components:
+        kept = old.pop(item.name, None)
+        if kept is not None:
+            kept.procedure_component_id, kept.position = item.id, item.position
+            kept.requirement = item.requirement
+        else:
+            dossier.components.append(DossierComponent(
+                procedure_component_id=item.id, position=item.position, name=item.name,
+                requirement=item.requirement))
+    for gone in old.values():  # no longer asked for: kept in the record, marked as such
+        gone.state, gone.requirement = ComponentState.NOT_PROVIDED, Requirement.OPTIONAL
+        gone.note = "Không còn trong thủ tục hiện hành"
+        gone.position += 1000
+    dossier.procedure_version = current
+    session.flush()
+    dossier.components.sort(key=lambda c: c.position)
 
 
 def _allocate(session: Session, dossier: Dossier, at: datetime) -> None:
@@ -173,9 +257,20 @@ def _allocate(session: Session, dossier: Dossier, at: datetime) -> None:
 
 def submit_dossier(session: Session, actor: Actor, dossier: Dossier,
                    at: datetime | None = None) -> Dossier:
-    """Submit an online draft: it gets its code and waits for the desk's check (NĐ 45 Art. 11)."""
+    """Submit an online draft: it gets its code and waits for the desk's check (NĐ 45 Art. 11).
+
+    A dossier the agency asked to complete is resubmitted instead (the applicant's one verb).
+    """
+    if dossier.status in (Status.INCOMPLETE, Status.AWAITING_SUPPLEMENT):
+        return resubmit_dossier(session, actor, dossier)
     if dossier.status == Status.DRAFT:
         _editable(actor, dossier)
+        user = session.get(User, actor.user_id) if actor.user_id else None
+        if user is not None and user.kind != AccountKind.STAFF and user.confirmed_at is None:
+            raise InvalidInput("Hãy xác nhận tài khoản (mã gửi qua thư điện tử) trước khi nộp",
+                               "Confirm your account (code sent by e-mail) before submitting",
+                               code="unconfirmed")
+        _use_version_in_force(session, dossier, at or utcnow())
     missing = missing_components(dossier)
     if missing:
         names = "; ".join(c.name for c in missing)
@@ -198,16 +293,60 @@ def promised_date(session: Session, version: ProcedureVersion, received_at: date
 def receive_at_counter(session: Session, actor: Actor, dossier: Dossier,
                        at: datetime | None = None) -> Dossier:
     """The desk receives a paper dossier it has entered: code, receipt time, promised date."""
+    if dossier.applicant_user_id is not None:
+        raise InvalidInput("Hồ sơ trực tuyến được tiếp nhận sau khi người nộp gửi đi",
+                           "An online dossier is accepted after its applicant submits it",
+                           code="online_dossier")
+    check_legal(dossier, Kind.RECEIVED)
+    authorize(session, actor, dossier, Kind.RECEIVED)
+    when = at or utcnow()
+    _use_version_in_force(session, dossier, when)
     missing = missing_components(dossier)
     if missing:
         names = "; ".join(c.name for c in missing)
         raise InvalidInput(f"Chưa xử lý thành phần bắt buộc: {names}",
                            f"Required components not handled: {names}", code="incomplete")
-    when = at or utcnow()
-    check_legal(dossier, Kind.RECEIVED)
-    authorize(session, actor, dossier, Kind.RECEIVED)
     _allocate(session, dossier, when)
     dossier.received_at = when
     dossier.due_at = promised_date(session, dossier.procedure_version, when)
     apply(session, dossier, Kind.RECEIVED, actor, at=when)
     return dossier
+
+
+def resubmit_dossier(session: Session, actor: Actor, dossier: Dossier) -> Dossier:
+    """Send back a dossier completed as asked (NĐ 45 Art. 12): before acceptance it returns to
+    the desk's check; during processing it resumes where it was."""
+    _editable(actor, dossier)
+    if dossier.status == Status.DRAFT:
+        raise InvalidInput("Hồ sơ chưa nộp lần nào", "The dossier was never submitted",
+                           code="not_submitted")
+    missing = missing_components(dossier)
+    if missing:
+        names = "; ".join(c.name for c in missing)
+        raise InvalidInput(f"Còn thiếu thành phần bắt buộc: {names}",
+                           f"Required components missing: {names}", code="incomplete")
+    kind = Kind.RESUBMITTED if dossier.status == Status.INCOMPLETE else Kind.SUPPLEMENTED
+    apply(session, dossier, kind, actor)
+    return dossier
+
+
+def withdraw_dossier(session: Session, actor: Actor, dossier: Dossier, reason: str) -> Dossier:
+    """The applicant withdraws (national status 7) while the lifecycle allows it."""
+    apply(session, dossier, Kind.WITHDRAWN, actor, reason=reason)
+    return dossier
+
+
+def lookup(session: Session, code: str, secret: str) -> Dossier | None:
+    """Public lookup: the dossier code plus the last 4 digits of the applicant's ID number or
+    the lookup code printed on the receipt. A wrong pair and an unknown code look the same."""
+    code, secret = code.strip().upper(), secret.strip().upper()
+    if not code or len(secret) != 4:
+        return None
+    dossier = session.scalar(select(Dossier).where(Dossier.code == code))
+    if dossier is None:
+        return None
+    last4 = (dossier.applicant_id_number or "")[-4:]
+    candidates = [c for c in (last4, dossier.lookup_code or "") if len(c) == 4]
+    if any(hmac.compare_digest(secret, c.upper()) for c in candidates):
+        return dossier
+    return None

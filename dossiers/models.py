@@ -1,6 +1,6 @@
 """Every model of the domain core, imported once so the metadata is complete (Alembic)."""
 
-from dossiers.accounts import ApiToken, RoleGrant, User
+from dossiers.accounts import ApiToken, OneTimeCode, RoleGrant, User
 from dossiers.agencies import Agency, AgencyParent
 from dossiers.calendar_store import CalendarOverride
 from dossiers.codes import DossierCounter
@@ -18,10 +18,12 @@ from dossiers.procedures import (
                                  ProcessStep,
 )
 from dossiers.records import Dossier, DossierComponent, DossierFile
+from dossiers.throttle import Throttle
 
 __all__ = [
     "Agency", "AgencyParent", "ApiToken", "Base", "Blob", "CalendarOverride", "Dossier",
-    "DossierComponent", "DossierCounter", "DossierFile", "Event", "Message", "OutboxMessage",
+    "DossierComponent", "DossierCounter", "DossierFile", "Event", "Message", "OneTimeCode",
+    "OutboxMessage",
     "Procedure", "ProcedureAgency", "ProcedureComponent", "ProcedureFee", "ProcedureVersion",
-    "ProcessStep", "RoleGrant", "User",
+    "ProcessStep", "RoleGrant", "Throttle", "User",
 ]

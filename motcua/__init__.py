@@ -12,7 +12,7 @@ csrf = CSRFProtect()
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    from motcua import api, auth, database, i18n, jobs, security
+    from motcua import api, auth, database, filters, i18n, jobs, security
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"))
@@ -22,6 +22,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     for name in ("motcua", "dossiers", "payments", "portal", "backoffice"):
         logging.getLogger(name).setLevel(app.config.get("LOG_LEVEL", "INFO"))
 
+    if app.config["MOTCUA_PROXY_COUNT"]:  # behind N reverse proxies: trust their headers
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["MOTCUA_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count,  # type: ignore[method-assign]
+                                x_host=count)
     dispatcher = jobs.make_dispatcher(app)
     app.extensions["motcua.dispatcher"] = dispatcher
     database.init_app(app, dispatcher)
@@ -29,6 +35,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    filters.init_app(app)
     api.init_app(app)
 
     from backoffice import init_app as init_backoffice

@@ -79,6 +79,10 @@ def init_app(app: Flask) -> None:
         API_TITLE="Motcua API", API_VERSION="v1", OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX=API_PREFIX, OPENAPI_JSON_PATH="openapi.json")
     api.init_app(app)
+    from motcua.security import IdConverter
+
+    api.register_converter(IdConverter, lambda _converter: {
+        "type": "integer", "minimum": 1, "maximum": 2**31 - 1})
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer",
                        "description": "Token từ lệnh `motcua tokens create LOGIN`"})

@@ -12,7 +12,7 @@ from dossiers.actors import Actor
 from motcua.database import get_session
 
 login_manager = LoginManager()
-login_manager.login_view = "backoffice.login"
+login_manager.login_view = "account.login"
 login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
 login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"

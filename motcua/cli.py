@@ -2,7 +2,7 @@
 
 import json
 import sys
-from datetime import datetime, time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -158,24 +158,27 @@ def _parse_dt(value: str) -> datetime:
         raise click.BadParameter("cần dạng ISO 8601, ví dụ 2026-02-13T09:00+07:00") from None
     if parsed.tzinfo is None:
         raise click.BadParameter("cần múi giờ, ví dụ +07:00 / an offset is required")
+    if not 1990 <= parsed.year <= 2100:
+        raise click.BadParameter("năm từ 1990 đến 2100 / a year from 1990 to 2100")
     return parsed
 
 
 @calendar.command("due")
 @click.option("--from", "start", required=True, help="Receipt time, ISO 8601 with offset.")
-@click.option("--days", type=click.IntRange(0), help="Working days.")
-@click.option("--hours", type=click.IntRange(0), help="Working hours.")
-@click.option("--calendar-days", type=click.IntRange(0), help="Calendar days.")
-@click.option("--cut-off", help="HH:MM after which receipt counts from the next working day.")
+@click.option("--days", type=click.IntRange(0, 3650), help="Working days.")
+@click.option("--hours", type=click.IntRange(0, 3650 * 8), help="Working hours.")
+@click.option("--calendar-days", type=click.IntRange(0, 3650), help="Calendar days.")
+@click.option("--cut-off", type=click.DateTime(["%H:%M"]),
+              help="HH:MM after which receipt counts from the next working day.")
 def calendar_due(start: str, days: int | None, hours: int | None, calendar_days: int | None,
-                 cut_off: str | None) -> None:
+                 cut_off: datetime | None) -> None:
     """Print when a time limit ends, ISO 8601 in Vietnam's time zone."""
     given = [(v, u) for v, u in ((days, TimeUnit.WORKING_DAYS), (hours, TimeUnit.WORKING_HOURS),
                                  (calendar_days, TimeUnit.CALENDAR_DAYS)) if v is not None]
     if len(given) != 1:
         raise click.UsageError("give exactly one of --days, --hours, --calendar-days")
     value, unit = given[0]
-    cut = time.fromisoformat(cut_off) if cut_off else None
+    cut = cut_off.time() if cut_off else None
     due = load_calendar(get_session()).due(_parse_dt(start), value, unit, cut)
     click.echo(due.astimezone(VN_TZ).isoformat())
 

@@ -36,6 +36,8 @@ def from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SMTP_FROM": env("SMTP_FROM") or "motcua@localhost",
         "SMTP_STARTTLS": (env("SMTP_STARTTLS") or "").lower() in ("1", "true", "yes"),
         "MAX_CONTENT_LENGTH": int(env("MOTCUA_MAX_UPLOAD_MB") or 50) * 1024 * 1024,
+        "MOTCUA_MAX_FILE_BYTES": int(env("MOTCUA_MAX_FILE_MB") or 20) * 1024 * 1024,
+        "MOTCUA_PROXY_COUNT": int(env("MOTCUA_PROXY_COUNT") or 0),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": (env("MOTCUA_BASE_URL") or "").startswith("https://"),

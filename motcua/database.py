@@ -31,8 +31,9 @@ class Database:
                 self.dispatcher.dispatch(ids)
 
         @event.listens_for(self.factory, "after_soft_rollback")
-        def _forget(session: Session, _previous: Any) -> None:
-            take_new_ids(session)
+        def _forget(session: Session, previous: Any) -> None:
+            if previous.parent is None:  # the whole transaction, not a savepoint
+                take_new_ids(session)
 
 
 def init_app(app: Flask, dispatcher: Dispatcher) -> Database:

@@ -46,14 +46,19 @@ class RQDispatcher:
     def dispatch(self, ids: list[int]) -> None:
         from redis.exceptions import RedisError
         from rq import Retry
+        from rq.exceptions import DuplicateJobError
 
         for message_id in ids:
             try:
-                # A fixed job id: the sweeper re-sending a row does not queue it twice, and
-                # Retry makes RQ re-run a job whose worker died (DESIGN "Known traps").
+                # One job id per row, enqueued unique: the sweeper re-sending a row that is
+                # still queued adds nothing. result_ttl=0 drops a finished job at once, so a
+                # row that failed and waits for its backoff can be queued again. Retry makes
+                # RQ re-run a job whose worker died (DESIGN "Known traps").
                 self.queue.enqueue(run_outbox, message_id, job_id=f"outbox-{message_id}",
-                                   retry=Retry(max=5, interval=[10, 30, 60, 300, 900]),
-                                   result_ttl=3600, failure_ttl=86400)
+                                   unique=True, result_ttl=0, failure_ttl=86400,
+                                   retry=Retry(max=5, interval=[10, 30, 60, 300, 900]))
+            except DuplicateJobError:
+                pass
             except RedisError:
                 log.warning("Redis unavailable; outbox #%s left for the sweeper", message_id)
 

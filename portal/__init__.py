@@ -5,7 +5,9 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from motcua.api import register
-    from portal import api, views
+    from portal import account, api, api_account, api_dossiers, applications, lookup, views
 
-    app.register_blueprint(views.bp)
-    register(api.bp)
+    for blueprint in (views.bp, account.bp, applications.bp, lookup.bp):
+        app.register_blueprint(blueprint)
+    for api_blueprint in (api.bp, api_account.bp, api_dossiers.bp):
+        register(api_blueprint)

@@ -1,29 +1,23 @@
-"""Portal operations of the JSON API: catalogue, agencies, and the applicant's dossiers."""
+"""Portal operations of the JSON API: the catalogue, agencies and the current account."""
 
 from typing import Any
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from dossiers import catalogue, events
+from dossiers import catalogue
 from dossiers.agencies import Agency
 from dossiers.calendar import VN_TZ
 from dossiers.db import utcnow
-from dossiers.errors import InvalidInput
-from dossiers.files import FileStore
-from dossiers.intake import Applicant, attach_file, create_draft, mark_component, submit_dossier
 from dossiers.procedures import version_in_force
-from dossiers.records import Channel, ComponentState, get_dossier
 from motcua.api import require_user
-from motcua.auth import current_actor
 from motcua.database import get_session
-from portal.presenters import dossier_detail, procedure_detail, procedure_summary
+from portal.presenters import procedure_detail, procedure_summary
 
 bp = Blueprint("portal_api", __name__, url_prefix="/api/v1",
-               description="Catalogue and the applicant's dossiers / Danh mục thủ tục và hồ sơ")
+               description="Catalogue and agencies / Danh mục thủ tục và cơ quan")
 
 
 class SearchArgs(Schema):
@@ -31,7 +25,7 @@ class SearchArgs(Schema):
     field = fields.String(load_default=None)
     agency = fields.String(load_default=None, metadata={"description": "agency identifier"})
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 10**6))
 
 
 class AgencySchema(Schema):
@@ -41,31 +35,6 @@ class AgencySchema(Schema):
     kind = fields.String()
     valid_from = fields.Date()
     valid_to = fields.Date(allow_none=True)
-
-
-class ApplicantSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(1, 200))
-    id_number = fields.String(load_default=None, validate=validate.Length(max=20))
-    phone = fields.String(load_default=None, validate=validate.Length(max=20))
-    email = fields.Email(load_default=None)
-    address = fields.String(load_default=None, validate=validate.Length(max=300))
-
-
-class NewDossierSchema(Schema):
-    procedure = fields.String(required=True, metadata={"description": "procedure code"})
-    agency = fields.String(load_default=None, metadata={"description": "receiving agency"})
-    applicant = fields.Nested(ApplicantSchema, required=True)
-
-
-class ComponentMarkSchema(Schema):
-    state = fields.String(required=True, validate=validate.OneOf(
-        [ComponentState.PAPER, ComponentState.NOT_PROVIDED, ComponentState.NOT_DIGITIZABLE,
-         ComponentState.PENDING]))
-    note = fields.String(load_default=None)
-
-
-class FileUploadSchema(Schema):
-    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 
 @bp.route("/procedures")
@@ -119,86 +88,3 @@ class Me(MethodView):
             agency = session.get(Agency, agency_id) if agency_id else None
             roles.append({"role": role, "agency": agency.code if agency else None})
         return {"login": actor.login, "full_name": actor.full_name, "roles": roles}
-
-
-@bp.route("/dossiers")
-class Dossiers(MethodView):
-    @bp.arguments(NewDossierSchema)
-    @bp.response(201)
-    @bp.doc(security=[{"bearerAuth": []}])
-    def post(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Start a draft dossier / Tạo hồ sơ nháp"""
-        actor, session = require_user(), get_session()
-        dossier = create_draft(session, actor, data["procedure"], Applicant(**data["applicant"]),
-                               channel=Channel.ONLINE, agency_code=data["agency"])
-        session.commit()
-        return dossier_detail(dossier, events.history(session, dossier))
-
-
-def _own(dossier_id: int) -> Any:
-    session, actor = get_session(), current_actor()
-    dossier = get_dossier(session, dossier_id)
-    events.require_view(session, actor, dossier)
-    return session, actor, dossier
-
-
-@bp.route("/dossiers/<int:dossier_id>")
-class DossierItem(MethodView):
-    @bp.response(200)
-    @bp.doc(security=[{"bearerAuth": []}])
-    def get(self, dossier_id: int) -> dict[str, Any]:
-        """A dossier with its components, files and history"""
-        require_user()
-        session, _, dossier = _own(dossier_id)
-        return dossier_detail(dossier, events.history(session, dossier))
-
-
-@bp.route("/dossiers/<int:dossier_id>/components/<int:component_id>")
-class ComponentItem(MethodView):
-    @bp.arguments(ComponentMarkSchema)
-    @bp.response(200)
-    @bp.doc(security=[{"bearerAuth": []}])
-    def put(self, data: dict[str, Any], dossier_id: int, component_id: int) -> dict[str, Any]:
-        """Say a component comes on paper / is not provided / cannot be digitized"""
-        require_user()
-        session, actor, dossier = _own(dossier_id)
-        mark_component(session, actor, dossier, component_id, ComponentState(data["state"]),
-                       data["note"])
-        session.commit()
-        return dossier_detail(dossier, events.history(session, dossier))
-
-
-@bp.route("/dossiers/<int:dossier_id>/components/<int:component_id>/files")
-class ComponentFiles(MethodView):
-    @bp.arguments(FileUploadSchema, location="files")
-    @bp.response(201)
-    @bp.doc(security=[{"bearerAuth": []}])
-    def post(self, data: dict[str, Any], dossier_id: int, component_id: int) -> dict[str, Any]:
-        """Attach a file to a component (multipart field ``file``)"""
-        require_user()
-        session, actor, dossier = _own(dossier_id)
-        upload = data["file"]
-        payload = upload.read()
-        if not upload.filename:
-            raise InvalidInput("Thiếu tên tệp", "The file has no name")
-        store = FileStore(current_app.config["MOTCUA_STORAGE"])
-        record = attach_file(session, actor, store, dossier, component_id,
-                             filename=upload.filename,
-                             content_type=upload.mimetype or "application/octet-stream",
-                             data=payload)
-        session.commit()
-        return {"id": record.id, "sha256": record.sha256, "size": record.size,
-                "filename": record.filename}
-
-
-@bp.route("/dossiers/<int:dossier_id>/submit")
-class SubmitDossier(MethodView):
-    @bp.response(200)
-    @bp.doc(security=[{"bearerAuth": []}])
-    def post(self, dossier_id: int) -> dict[str, Any]:
-        """Submit a draft: it gets its dossier code / Nộp hồ sơ"""
-        require_user()
-        session, actor, dossier = _own(dossier_id)
-        submit_dossier(session, actor, dossier)
-        session.commit()
-        return dossier_detail(dossier, events.history(session, dossier))

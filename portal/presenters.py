@@ -58,6 +58,18 @@ def procedure_detail(version: ProcedureVersion) -> dict[str, Any]:
     }
 
 
+def supplement_reasons(dossier: Dossier, events: list[Any]) -> dict[str, Any]:
+    """The latest supplement request's reasons by component id, while it is being answered."""
+    if dossier.status not in (Status.INCOMPLETE, Status.AWAITING_SUPPLEMENT):
+        return {}
+    for event in reversed(events):
+        if event.kind == "supplement_requested":
+            return {"components": {int(k): v for k, v in
+                                   (event.payload.get("components") or {}).items()},
+                    "note": event.payload.get("note") or event.reason}
+    return {}
+
+
 def local(dt: Any) -> str | None:
     return dt.astimezone(VN_TZ).isoformat(timespec="seconds") if dt else None
 
@@ -74,16 +86,27 @@ def dossier_detail(dossier: Dossier, events: list[Any]) -> dict[str, Any]:
                       "phone": dossier.applicant_phone, "email": dossier.applicant_email,
                       "address": dossier.applicant_address},
         "receiving_agency": dossier.receiving_agency.code,
+        "receiving_agency_name": dossier.receiving_agency.name,
         "competent_agency": dossier.competent_agency.code,
+        "lookup_code": dossier.lookup_code,
         "submitted_at": local(dossier.submitted_at), "received_at": local(dossier.received_at),
         "due_at": local(dossier.due_at),
         "components": [{"id": c.id, "name": c.name, "requirement": c.requirement,
                         "state": c.state, "note": c.note,
                         "files": [{"id": f.id, "filename": f.filename, "sha256": f.sha256,
                                    "size": f.size, "content_type": f.content_type}
-                                  for f in c.current_files]}
+                                  for f in c.current_files],
+                        "replaced": [{"id": f.id, "filename": f.filename, "sha256": f.sha256}
+                                     for f in dossier.files
+                                     if f.component_id == c.id and f.replaced_at is not None]}
                        for c in dossier.components],
+        "documents": [{"id": f.id, "filename": f.filename, "kind": f.kind, "sha256": f.sha256,
+                       "issued_at": local(f.uploaded_at)}
+                      for f in dossier.files if f.kind in ("form", "result")
+                      and f.replaced_at is None],
+        "result_cancelled": dossier.status == Status.RESULT_CANCELLED,
         "events": [{"seq": e.seq, "kind": e.kind, "label": e.label, "at": local(e.at),
                     "actor": e.actor_name, "from_status": e.from_status,
-                    "to_status": e.to_status, "reason": e.reason} for e in events],
+                    "to_status": e.to_status, "reason": e.reason,
+                    "components": (e.payload or {}).get("components") or {}} for e in events],
     }

@@ -10,6 +10,7 @@ from dossiers.accounts import AccountKind, User, create_user
 from dossiers.actors import Actor
 from dossiers.agencies import Agency, AgencyKind, upsert_agency
 from dossiers.catalogue import import_catalogue
+from dossiers.db import utcnow
 from dossiers.intake import Applicant, create_draft
 from dossiers.lifecycle import Role
 from dossiers.procedures import ProcedureVersion, version_in_force
@@ -28,12 +29,15 @@ def agency(session: Session, code: str | None = None, name: str = "Sở Thử ng
 
 
 def user(session: Session, role: Role = Role.CITIZEN, agency_: Agency | None = None,
-         login: str | None = None, **details: Any) -> User:
+         login: str | None = None, confirmed: bool = True, **details: Any) -> User:
     n = next(_seq)
     kind = AccountKind.PERSON if role == Role.CITIZEN else AccountKind.STAFF
-    return create_user(session, login=login or f"{role.value}{n}", full_name=f"Nguyễn Văn {n}",
-                       password=PASSWORD, kind=kind,
-                       grants=[(role, agency_.id if agency_ else None)], **details)
+    created = create_user(session, login=login or f"{role.value}{n}",
+                          full_name=f"Nguyễn Văn {n}", password=PASSWORD, kind=kind,
+                          grants=[(role, agency_.id if agency_ else None)], **details)
+    if confirmed:
+        created.confirmed_at = utcnow()
+    return created
 
 
 def procedure_entry(code: str, receiving: Agency, competent: Agency | None = None,

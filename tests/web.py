@@ -36,8 +36,8 @@ def bearer(token: str) -> dict[str, str]:
 
 def login(client: Any, login_: str, password: str = f.PASSWORD) -> Any:
     """Log in through the real form, CSRF token included."""
-    page = client.get("/backoffice/login")
+    page = client.get("/login")
     token = page.get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1]
     token = token.split('"')[0]
-    return client.post("/backoffice/login", data={"login": login_, "password": password,
-                                                  "csrf_token": token})
+    return client.post("/login", data={"login": login_, "password": password,
+                                       "csrf_token": token})

@@ -4,10 +4,12 @@ Loading is idempotent: run it on every ``make run``; what exists is left as it i
 files beside this module say where their facts come from and how far to trust them.
 """
 
+import io
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +20,7 @@ from dossiers.agencies import Agency, AgencyKind, get_by_code, upsert_agency
 from dossiers.calendar import DEMO_OVERRIDES_2026
 from dossiers.calendar_store import CalendarOverride, set_override
 from dossiers.catalogue import import_catalogue
+from dossiers.db import utcnow
 from dossiers.files import FileStore
 from dossiers.intake import (
     Applicant,
@@ -34,11 +37,16 @@ from dossiers.records import Channel, ComponentState, Dossier
 HERE = Path(__file__).parent
 SYSTEM = Actor.system("demo")
 
-# A one-page PDF 1.4, enough to show an attached file in the demo.
-SAMPLE_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-              b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-              b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-              b"trailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def sample_pdf() -> bytes:
+    """A one-page A4 PDF to show an attached file in the demo."""
+    document = pikepdf.new()
+    document.add_blank_page(page_size=(595, 842))
+    document.docinfo["/Title"] = "Tờ khai (mẫu minh họa)"
+    out = io.BytesIO()
+    document.save(out, deterministic_id=True)
+    return out.getvalue()
 
 
 def _yaml(name: str) -> Any:
@@ -64,11 +72,12 @@ def load_users(session: Session) -> list[dict[str, Any]]:
         agency = get_by_code(session, entry["agency"]) if entry.get("agency") else None
         if session.scalar(select(User.id).where(User.login == entry["login"])) is None:
             kind = AccountKind.PERSON if role == Role.CITIZEN else AccountKind.STAFF
-            create_user(session, login=entry["login"], full_name=entry["full_name"],
-                        password=entry["password"], kind=kind,
-                        grants=[(role, agency.id if agency else None)],
-                        email=entry.get("email"), phone=entry.get("phone"),
-                        id_number=entry.get("id_number"), title=entry.get("title"))
+            user = create_user(session, login=entry["login"], full_name=entry["full_name"],
+                               password=entry["password"], kind=kind,
+                               grants=[(role, agency.id if agency else None)],
+                               email=entry.get("email"), phone=entry.get("phone"),
+                               id_number=entry.get("id_number"), title=entry.get("title"))
+            user.confirmed_at = utcnow()  # demo accounts skip the confirmation code
         users.append({"login": entry["login"], "password": entry["password"],
                       "role": role.value, "agency": agency.code if agency else None,
                       "full_name": entry["full_name"]})
@@ -88,15 +97,12 @@ def _user(session: Session, login: str) -> User:
 
 
 def _fill(session: Session, actor: Actor, store: FileStore, dossier: Dossier) -> None:
-    """Attach the sample file to the first required component; the rest come on paper."""
-    first = True
-    for component in dossier.components:
-        if component.requirement != Requirement.REQUIRED:
-            continue
-        if first:
-            attach_file(session, actor, store, dossier, component.id, filename="to-khai.pdf",
-                        content_type="application/pdf", data=SAMPLE_PDF)
-            first = False
+    """Online: a file for every required component. Counter: the form scanned, the rest paper."""
+    for i, component in enumerate(c for c in dossier.components
+                                  if c.requirement == Requirement.REQUIRED):
+        if dossier.channel == Channel.ONLINE or i == 0:
+            attach_file(session, actor, store, dossier, component.id, filename=f"tep-{i + 1}.pdf",
+                        content_type="application/pdf", data=sample_pdf())
         else:
             mark_component(session, actor, dossier, component.id, ComponentState.PAPER)
 

@@ -1,17 +1,20 @@
 """Content-addressed storage: atomic writes, one copy per content, integrity on every read."""
 
 import hashlib
+import os
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dossiers.errors import IntegrityFailure, InvalidInput, NotFound
-from dossiers.files import Blob, FileStore, store_bytes
+from dossiers.errors import IntegrityFailure, InvalidFile, NotFound
+from dossiers.files import Blob, FileStore, collect_orphans, store_bytes
 from dossiers.intake import attach_file
 from dossiers.records import ComponentState, DossierFile
 from tests import factories as f
+from tests import samples
 
 
 def test_bytes_are_named_by_their_sha256(store: FileStore) -> None:
@@ -57,26 +60,44 @@ def test_unknown_or_malformed_hash_is_not_found(store: FileStore) -> None:
         store.read("../../etc/passwd")
 
 
-def test_a_rolled_back_upload_leaves_no_file_and_no_row(
+def test_a_rolled_back_upload_leaves_no_row_and_its_file_is_collected(
         committing: sessionmaker[Session], store: FileStore) -> None:
     with committing() as db:
         blob = store_bytes(db, store, b"scan that will be rolled back")
         path = store.path(blob.sha256)
-        assert path.exists()
         db.rollback()
-    assert not path.exists()
     with committing() as db:
         assert db.scalar(select(Blob)) is None
+        assert collect_orphans(db, store) == 0  # still within the grace period
+        old = time.time() - 7200
+        os.utime(path, (old, old))
+        assert collect_orphans(db, store) == 1
+    assert not path.exists()
 
 
-def test_a_rollback_keeps_files_that_were_already_committed(
+def test_a_rollback_never_removes_bytes_another_upload_committed(
         committing: sessionmaker[Session], store: FileStore) -> None:
+    # Two transactions save the same bytes; the first rolls back, the second commits.
+    first, second = committing(), committing()
+    store_bytes(first, store, b"same scan")
+    first.rollback()
+    first.close()
+    blob = store_bytes(second, store, b"same scan")
+    second.commit()
+    second.close()
     with committing() as db:
-        blob = store_bytes(db, store, b"kept")
-        db.commit()
-        store_bytes(db, store, b"kept")
-        db.rollback()
-    assert store.read(blob.sha256) == b"kept"
+        old = time.time() - 7200
+        os.utime(store.path(blob.sha256), (old, old))
+        assert collect_orphans(db, store) == 0  # named by a committed row: kept
+    assert store.read(blob.sha256) == b"same scan"
+
+
+def test_the_same_bytes_twice_in_one_transaction_make_one_row(
+        session: Session, store: FileStore) -> None:
+    first = store_bytes(session, store, b"twice")
+    second = store_bytes(session, store, b"twice")
+    assert first is second
+    assert len(session.scalars(select(Blob)).all()) == 1
 
 
 def test_attaching_a_file_marks_the_component_and_keeps_history(
@@ -86,10 +107,11 @@ def test_attaching_a_file_marks_the_component_and_keeps_history(
     dossier = f.draft(session, citizen, f.procedure(session, centre))
     component = dossier.components[0]
     first = attach_file(session, citizen.actor(), store, dossier, component.id,
-                        filename="don.pdf", content_type="application/pdf", data=b"%PDF-1.4 a")
+                        filename="don.pdf", content_type="application/pdf",
+                        data=samples.pdf(marker="a"))
     second = attach_file(session, citizen.actor(), store, dossier, component.id,
                          filename="don-moi.pdf", content_type="application/pdf",
-                         data=b"%PDF-1.4 b", replace=True)
+                         data=samples.pdf(marker="b"), replace=True)
     assert component.state == ComponentState.ATTACHED
     assert component.current_files == [second]
     rows = session.scalars(select(DossierFile).where(DossierFile.dossier_id == dossier.id)).all()
@@ -101,7 +123,7 @@ def test_an_empty_upload_is_refused(session: Session, store: FileStore) -> None:
     centre = f.agency(session)
     citizen = f.user(session)
     dossier = f.draft(session, citizen, f.procedure(session, centre))
-    with pytest.raises(InvalidInput) as error:
+    with pytest.raises(InvalidFile) as error:
         attach_file(session, citizen.actor(), store, dossier, dossier.components[0].id,
                     filename="x.pdf", content_type="application/pdf", data=b"")
     assert error.value.code == "empty_file"

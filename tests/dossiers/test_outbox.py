@@ -61,6 +61,12 @@ def test_a_job_run_twice_writes_one_message(committing: sessionmaker[Session]) -
         db.commit()
     assert run_message(committing, message_id, JobContext())
     assert run_message(committing, message_id, JobContext())  # already done: nothing more
+    # A worker that died after running the handler but before marking the row done runs it
+    # again: the handler itself must not write a second message.
+    with committing() as db:
+        db.get(OutboxMessage, message_id).state = "pending"
+        db.commit()
+    assert run_message(committing, message_id, JobContext())
     with committing() as db:
         assert len(db.scalars(select(Message).where(Message.user_id == user_id)).all()) == 1
 

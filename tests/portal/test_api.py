@@ -5,6 +5,7 @@ from typing import Any
 
 from openapi_spec_validator import validate
 
+from tests import samples
 from tests.web import bearer, build_world
 
 
@@ -45,7 +46,7 @@ def test_a_citizen_files_a_dossier_through_the_api(app: Any, client: Any) -> Non
 
     upload = client.post(f"/api/v1/dossiers/{dossier['id']}/components/{first['id']}/files",
                          headers=auth, content_type="multipart/form-data",
-                         data={"file": (io.BytesIO(b"%PDF-1.4 don"), "don.pdf")})
+                         data={"file": (io.BytesIO(samples.pdf()), "don.pdf")})
     assert upload.status_code == 201, upload.get_json()
     mark = client.put(f"/api/v1/dossiers/{dossier['id']}/components/{drawings['id']}",
                       headers=auth, json={"state": "paper"})

@@ -1,0 +1,36 @@
+"""Public lookup without login: status and promised date only, nothing personal."""
+
+from flask import Blueprint, render_template, request
+
+from dossiers.calendar import VN_TZ
+from dossiers.intake import lookup
+from dossiers.lifecycle import STATUS_LABELS, Status
+from motcua import limits
+from motcua.database import get_session
+from portal.forms import LookupForm
+
+bp = Blueprint("lookup", __name__)
+
+
+def public_view(code: str, secret: str) -> dict[str, str | int | None] | None:
+    dossier = lookup(get_session(), code, secret)
+    if dossier is None:
+        return None
+    return {"code": dossier.code, "status": STATUS_LABELS[Status(dossier.status)][0],
+            "national_status": dossier.national_status,
+            "procedure": dossier.procedure_version.name,
+            "due": (dossier.due_at.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y")
+                    if dossier.due_at else None)}
+
+
+@bp.get("/lookup")
+def lookup_view() -> tuple[str, int] | str:
+    form = LookupForm(request.args)
+    if not request.args:
+        return render_template("portal/lookup.html", form=form, result=None, asked=False)
+    if limits.over_limit("lookup", limits.LOOKUPS):
+        return render_template("portal/lookup.html", form=form, result=None, asked=False,
+                               limited=True), 429
+    result = public_view(form.code.data or "", form.secret.data or "") if form.validate() \
+        else None
+    return render_template("portal/lookup.html", form=form, result=result, asked=True)
