@@ -242,8 +242,8 @@ def issue_code(session: Session, user: User, purpose: CodePurpose) -> str:
             OneTimeCode.used_at.is_(None))):
         old.used_at = now
     code = f"{secrets.randbelow(10**6):06d}"
-    session.add(OneTimeCode(user_id=user.id, purpose=purpose, code_hash=_code_digest(user.id, code),
-                            expires_at=now + CODE_TTL))
+    session.add(OneTimeCode(user_id=user.id, purpose=purpose, created_at=now,
+                            code_hash=_code_digest(user.id, code), expires_at=now + CODE_TTL))
     session.flush()
     enqueue(session, "deliver_code", {"user_id": user.id, "purpose": purpose, "code": code})
     return code

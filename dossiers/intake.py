@@ -2,6 +2,7 @@
 
 import hmac
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -196,13 +197,22 @@ def attach_file(session: Session, actor: Actor, store: FileStore, dossier: Dossi
         for old in component.current_files:
             old.replaced_at = now
     record = DossierFile(dossier=dossier, component_id=component.id, sha256=blob.sha256,
-                         size=blob.size, filename=filename[-255:] or "tep",
+                         size=blob.size, filename=clean_filename(filename, checked.extension),
                          content_type=content_type, kind=kind, uploaded_by_id=actor.user_id,
                          uploaded_at=now)
     session.add(record)
     component.state, component.note = ComponentState.ATTACHED, None
     session.flush()
     return record
+
+
+def clean_filename(name: str, extension: str) -> str:
+    """A file name safe to store and to send back: no path, no control characters, NFC."""
+    name = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip(" .")
+    if not name:
+        name = f"tep.{extension}"
+    return name[-200:]
 
 
 def remove_file(session: Session, actor: Actor, dossier: Dossier, file_id: int) -> None:

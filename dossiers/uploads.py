@@ -47,7 +47,9 @@ def check_upload(data: bytes, filename: str, max_bytes: int = MAX_FILE_BYTES) ->
                           code="unsupported_type")
     try:
         if kind.extension == "pdf":
-            with pikepdf.open(io.BytesIO(data)) as pdf:
+            # No reconstruction: a file qpdf has to rebuild (truncated, damaged xref) is not
+            # the file the applicant meant to send; they are asked to send it again.
+            with pikepdf.open(io.BytesIO(data), attempt_recovery=False) as pdf:
                 if len(pdf.pages) == 0:
                     raise InvalidFile(f"{filename}: tệp PDF không có trang nào",
                                       f"{filename}: the PDF has no pages", code="broken_file")

@@ -8,7 +8,7 @@ team. Every error is JSON ``{code, message, message_en}`` with a 4xx status.
 
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint
 from werkzeug.exceptions import HTTPException
@@ -60,6 +60,8 @@ def error_response(status: int, code: str, message: str, message_en: str,
 
 def _http_error(error: HTTPException) -> Any:
     status = error.code or 500
+    if status >= 500 and "db_session" in g:
+        g.db_session.rollback()  # the page below must be able to read the session again
     vi, en = _HTTP_MESSAGES.get(status, ("Lỗi hệ thống", "Server error"))
     data = getattr(error, "data", None) or {}
     errors = data.get("messages")

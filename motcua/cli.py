@@ -144,6 +144,19 @@ def outbox_sweep() -> None:
     click.echo(jobs.sweep(current_app._get_current_object()))  # type: ignore[attr-defined]
 
 
+@cli.group()
+def files() -> None:
+    """The content-addressed file store."""
+
+
+@files.command("gc")
+def files_gc() -> None:
+    """Delete stored files that no committed row names (older than an hour)."""
+    from motcua import jobs
+
+    click.echo(jobs.collect_files(current_app._get_current_object()))  # type: ignore[attr-defined]
+
+
 # --- calendar -------------------------------------------------------------------------------
 
 @cli.group()

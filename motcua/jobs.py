@@ -90,11 +90,24 @@ def sweep(app: Flask, limit: int = 100) -> int:
     return len(ids)
 
 
+def collect_files(app: Flask) -> int:
+    """Remove stored files no committed row names (uploads whose transaction rolled back)."""
+    from dossiers.files import collect_orphans
+    from motcua.database import get_db
+
+    with get_db(app).factory() as session:
+        return collect_orphans(session, FileStore(app.config["MOTCUA_STORAGE"]))
+
+
 def start_sweeper(app: Flask, every: float = 30.0) -> threading.Thread:
     def loop() -> None:
+        last_collect = 0.0
         while True:
             try:
                 sweep(app)
+                if time.monotonic() - last_collect > 3600:
+                    collect_files(app)
+                    last_collect = time.monotonic()
             except Exception:  # noqa: BLE001 - the sweeper must outlive a bad moment
                 log.exception("outbox sweep failed")
             time.sleep(every)

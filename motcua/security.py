@@ -20,14 +20,31 @@ class IdConverter(IntegerConverter):
         return number
 
 
-def _has_nul() -> bool:
-    """NUL characters are refused by PostgreSQL text columns; refuse them up front (400)."""
-    texts = [*request.args.values(), *request.form.values()]
-    if any("\x00" in text for text in texts):
+def _bad_text(value: Any) -> bool:
+    """NUL characters (refused by PostgreSQL text columns) and lone surrogates (not UTF-8)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_bad_text(k) or _bad_text(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_bad_text(v) for v in value)
+    return False
+
+
+def has_bad_text() -> bool:
+    """Refuse up front (400) any text a view would pass on to the database."""
+    texts: list[Any] = [request.path, *request.args.values(), *request.form.values(),
+                        *(f.filename or "" for f in request.files.values())]
+    if any(_bad_text(text) for text in texts):
         return True
     if request.is_json:
-        raw = request.get_data(cache=True)
-        return b"\x00" in raw or b"\\u0000" in raw.lower()
+        return _bad_text(request.get_json(silent=True))
     return False
 
 
@@ -35,8 +52,8 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
 
     @app.before_request
-    def _refuse_nul() -> None:
-        if _has_nul():
+    def _refuse_bad_text() -> None:
+        if has_bad_text():
             abort(400)
 
     @app.after_request

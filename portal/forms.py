@@ -10,14 +10,16 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 NAME = [DataRequired(message="Vui lòng nhập họ tên"), Length(max=200)]
 
 
 class RegisterForm(FlaskForm):
-    kind = RadioField("Loại tài khoản", choices=[("person", "Công dân"),
-                                                 ("organisation", "Tổ chức, doanh nghiệp")],
+    kind = RadioField("Loại tài khoản", choices=[SelectChoice("person", "Công dân"),
+                                                 SelectChoice("organisation",
+                                                              "Tổ chức, doanh nghiệp")],
                       default="person")
     full_name = StringField("Họ và tên (hoặc tên tổ chức)", validators=NAME)
     id_number = StringField("Số định danh cá nhân (CCCD, 12 số) hoặc mã số thuế của tổ chức",

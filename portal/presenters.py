@@ -66,7 +66,7 @@ def supplement_reasons(dossier: Dossier, events: list[Any]) -> dict[str, Any]:
         if event.kind == "supplement_requested":
             return {"components": {int(k): v for k, v in
                                    (event.payload.get("components") or {}).items()},
-                    "note": event.payload.get("note") or event.reason}
+                    "note": event.payload.get("note") or ""}
     return {}
 
 

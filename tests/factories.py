@@ -12,6 +12,8 @@ from dossiers.agencies import Agency, AgencyKind, upsert_agency
 from dossiers.catalogue import import_catalogue
 from dossiers.db import utcnow
 from dossiers.intake import Applicant, create_draft
+
+__all__ = ["Applicant"]
 from dossiers.lifecycle import Role
 from dossiers.procedures import ProcedureVersion, version_in_force
 from dossiers.records import Channel, Dossier

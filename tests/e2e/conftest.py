@@ -20,6 +20,7 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-network
                   "--disable-component-update", "--no-first-run", "--disable-sync",
                   "--disable-quic"]
 SCREENSHOTS = os.environ.get("MOTCUA_SCREENSHOTS")
+LIVE_ENV: dict[str, dict[str, str]] = {}  # base URL -> the server's environment
 
 
 def _free_port() -> int:
@@ -42,6 +43,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                                         "--no-reload", "--no-debugger"],
                               env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
+    LIVE_ENV[url] = env
     deadline = time.monotonic() + 30
     while True:
         try:

@@ -95,3 +95,30 @@ def test_db_check_says_models_and_migrations_agree(run: Any) -> None:
     result = run("db", "check")
     assert result.exit_code == 0
     assert "agree" in result.output
+
+
+def test_files_gc_runs(run: Any) -> None:
+    result = run("files", "gc")
+    assert result.exit_code == 0
+    assert result.output.strip() == "0"
+
+
+def test_calendar_due_refuses_a_bad_cut_off_and_huge_values(run: Any) -> None:
+    bad = run("calendar", "due", "--from", "2026-02-13T09:00+07:00", "--days", "1",
+              "--cut-off", "25:00")
+    assert bad.exit_code == 2
+    huge = run("calendar", "due", "--from", "2026-02-13T09:00+07:00", "--calendar-days",
+               "99999999")
+    assert huge.exit_code == 2
+
+
+def test_importer_refuses_malformed_agencies_and_huge_limits(run: Any, tmp_path: Path) -> None:
+    run("demo")
+    for changes in ({"agencies": ["A"]}, {"time_limit": {"value": 10**20, "unit": "working_days"}}):
+        entry = {"code": "9.000001", "name": "Thử", "field": "Thử",
+                 "time_limit": {"value": 1, "unit": "working_days"}} | changes
+        path = tmp_path / "c.yaml"
+        path.write_text(yaml.safe_dump({"procedures": [entry]}, allow_unicode=True))
+        result = run("procedures", "import", str(path))
+        assert result.exit_code == 1
+        assert "procedures[1]" in result.output
