@@ -52,6 +52,11 @@ class IllegalTransition(DomainError):
     status = 409
 
 
+class TooManyAttempts(DomainError):
+    code = "too_many_attempts"
+    status = 429
+
+
 class InvalidFile(DomainError):
     code = "invalid_file"
     status = 422

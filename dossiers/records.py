@@ -139,3 +139,11 @@ def get_dossier(session: Session, dossier_id: int) -> Dossier:
     if dossier is None:
         raise NotFound("Không tìm thấy hồ sơ", "Dossier not found")
     return dossier
+
+
+def get_own_dossier(session: Session, user_id: int | None, dossier_id: int) -> Dossier:
+    """The applicant's own dossier; anyone else's does not exist for them (404, no oracle)."""
+    dossier = session.get(Dossier, dossier_id)
+    if dossier is None or user_id is None or dossier.applicant_user_id != user_id:
+        raise NotFound("Không tìm thấy hồ sơ", "Dossier not found")
+    return dossier

@@ -5,6 +5,8 @@ from datetime import timedelta
 from flask import request
 
 from dossiers import throttle
+from dossiers.accounts import User, authenticate
+from dossiers.errors import TooManyAttempts
 from motcua.database import get_session
 
 WINDOW = timedelta(minutes=15)
@@ -16,6 +18,19 @@ LOOKUPS = 20  # public lookups per address per window
 def client_address() -> str:
     # Behind a proxy, ProxyFix (MOTCUA_PROXY_COUNT) has already set remote_addr.
     return request.remote_addr or "unknown"
+
+
+def checked_login(login: str, password: str) -> User | None:
+    """Authenticate under the per-account and per-address limits (pages and API alike)."""
+    if login_blocked(login):
+        raise TooManyAttempts("Đăng nhập sai quá nhiều lần; vui lòng thử lại sau 15 phút",
+                              "Too many failed attempts; try again in 15 minutes")
+    user = authenticate(get_session(), login, password)
+    if user is None:
+        login_failed(login)
+    else:
+        login_succeeded(login)
+    return user
 
 
 def login_blocked(login: str) -> bool:

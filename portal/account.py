@@ -10,14 +10,13 @@ from dossiers.accounts import (
     AccountKind,
     CodePurpose,
     Registration,
-    authenticate,
     confirm_account,
     issue_code,
     register,
     request_password_reset,
     reset_password,
 )
-from dossiers.errors import DomainError
+from dossiers.errors import DomainError, TooManyAttempts
 from dossiers.inbox import mark_read, messages_for
 from motcua import limits
 from motcua.auth import SessionUser, current_actor
@@ -108,17 +107,15 @@ def resend_code() -> Response:
 def login() -> str | Response:
     form = LoginForm()
     if form.validate_on_submit():
-        name = form.login.data or ""
-        if limits.login_blocked(name):
+        db = get_session()
+        try:
+            user = limits.checked_login(form.login.data or "", form.password.data or "")
+        except TooManyAttempts:
             flash(LOCKED, "error")
             return render_template("portal/login.html", form=form), 429  # type: ignore[return-value]
-        db = get_session()
-        user = authenticate(db, name, form.password.data or "")
         if user is None:
-            limits.login_failed(name)
             flash("Tên đăng nhập hoặc mật khẩu không đúng. / Wrong login or password.", "error")
         else:
-            limits.login_succeeded(name)
             db.commit()
             session.clear()  # a new session on login (no fixation)
             login_user(SessionUser(user))

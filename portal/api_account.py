@@ -10,7 +10,6 @@ from marshmallow import Schema, fields, validate
 from dossiers.accounts import (
     AccountKind,
     Registration,
-    authenticate,
     confirm_account,
     issue_token,
     register,
@@ -84,15 +83,11 @@ class Tokens(MethodView):
     @bp.response(201)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Log in: exchange a login and password for a bearer token (rate-limited)"""
-        if limits.login_blocked(data["login"]):
-            abort(429)
         session = get_session()
-        user = authenticate(session, data["login"], data["password"])
+        user = limits.checked_login(data["login"], data["password"])
         if user is None:
-            limits.login_failed(data["login"])
             raise InvalidInput("Tên đăng nhập hoặc mật khẩu không đúng",
                                "Wrong login or password", code="wrong_credentials")
-        limits.login_succeeded(data["login"])
         token = issue_token(session, user, data["name"])
         session.commit()
         return {"token": token, "login": user.login, "confirmed": user.confirmed_at is not None}

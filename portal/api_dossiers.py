@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from flask import Response, current_app
+from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -22,7 +22,7 @@ from dossiers.intake import (
     withdraw_dossier,
 )
 from dossiers.lifecycle import Status
-from dossiers.records import Channel, ComponentState, Dossier, get_dossier
+from dossiers.records import Channel, ComponentState, Dossier, get_own_dossier
 from motcua.api import require_user
 from motcua.database import get_session
 from portal.presenters import dossier_detail
@@ -56,7 +56,10 @@ class ComponentMarkSchema(Schema):
 
 class FileUploadSchema(Schema):
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
-    replace = fields.Boolean(load_default=False)
+    # Documented in the multipart body; flask-smorest parses only the file part here, so the
+    # handler reads this field from the form itself.
+    replace = fields.Boolean(load_default=False,
+                             metadata={"description": "replace the component's files"})
 
 
 class ReasonSchema(Schema):
@@ -66,10 +69,11 @@ class ReasonSchema(Schema):
 def _own(dossier_id: int) -> tuple[Any, Actor, Dossier]:
     """The caller's own dossier, or 404 (someone else's dossier does not exist for them)."""
     actor, session = require_user(), get_session()
-    dossier = get_dossier(session, dossier_id)
-    if dossier.applicant_user_id != actor.user_id:
-        raise NotFound("Không tìm thấy hồ sơ", "Dossier not found")
-    return session, actor, dossier
+    return session, actor, get_own_dossier(session, actor.user_id, dossier_id)
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "y", "on")
 
 
 def _detail(session: Any, dossier: Dossier) -> dict[str, Any]:
@@ -138,7 +142,7 @@ class ComponentFiles(MethodView):
         record = attach_file(session, actor, FileStore(current_app.config["MOTCUA_STORAGE"]),
                              dossier, component_id, filename=upload.filename,
                              content_type=upload.mimetype or "application/octet-stream",
-                             data=upload.read(), replace=bool(data.get("replace")),
+                             data=upload.read(), replace=_flag(request.form.get("replace")),
                              max_bytes=current_app.config["MOTCUA_MAX_FILE_BYTES"])
         session.commit()
         return {"id": record.id, "sha256": record.sha256, "size": record.size,

@@ -43,7 +43,7 @@ from dossiers.intake import (
 )
 from dossiers.lifecycle import Kind, Status, allowed_kinds
 from dossiers.procedures import AgencyPart, version_in_force
-from dossiers.records import Channel, ComponentState, Dossier, get_dossier
+from dossiers.records import Channel, ComponentState, Dossier, get_own_dossier
 from motcua.auth import current_actor
 from motcua.database import get_session
 from portal.forms import ApplicantForm, ReasonForm
@@ -55,12 +55,9 @@ bp = Blueprint("my", __name__, url_prefix="/my")
 def _own(dossier_id: int) -> tuple[Any, Actor, Dossier]:
     db, actor = get_session(), current_actor()
     try:
-        dossier = get_dossier(db, dossier_id)
+        return db, actor, get_own_dossier(db, actor.user_id, dossier_id)
     except NotFound:
         abort(404)
-    if actor.user_id is None or dossier.applicant_user_id != actor.user_id:
-        abort(404)
-    return db, actor, dossier
 
 
 def _store() -> FileStore:
@@ -120,7 +117,7 @@ def new(code: str) -> str | BaseResponse:
                            receiving=receiving)
 
 
-@bp.get("/dossiers/<id:dossier_id>/steps/<int:position>")
+@bp.get("/dossiers/<id:dossier_id>/steps/<int(max=999):position>")
 @login_required
 def step(dossier_id: int, position: int) -> str | BaseResponse:
     _, _, dossier = _own(dossier_id)
