@@ -17,10 +17,12 @@ from dossiers.calendar import VN_TZ, today_in_vietnam
 from dossiers.calendar_store import load_calendar
 from dossiers.codes import allocate_code
 from dossiers.db import utcnow
+from dossiers.documents import Printer, issue_document
 from dossiers.errors import Forbidden, InvalidInput, NotFound
 from dossiers.events import apply, authorize, check_legal
 from dossiers.files import FileStore, store_bytes
 from dossiers.lifecycle import Kind, Role, Status
+from dossiers.pdf.forms import FormKind
 from dossiers.procedures import (
     AgencyPart,
     OnlineLevel,
@@ -301,7 +303,7 @@ def promised_date(session: Session, version: ProcedureVersion, received_at: date
 
 
 def receive_at_counter(session: Session, actor: Actor, dossier: Dossier,
-                       at: datetime | None = None) -> Dossier:
+                       at: datetime | None = None, printer: Printer | None = None) -> Dossier:
     """The desk receives a paper dossier it has entered: code, receipt time, promised date."""
     if dossier.applicant_user_id is not None:
         raise InvalidInput("Hồ sơ trực tuyến được tiếp nhận sau khi người nộp gửi đi",
@@ -320,6 +322,9 @@ def receive_at_counter(session: Session, actor: Actor, dossier: Dossier,
     dossier.received_at = when
     dossier.due_at = promised_date(session, dossier.procedure_version, when)
     apply(session, dossier, Kind.RECEIVED, actor, at=when)
+    if printer is not None:  # the receipt and the bundle label (Đ12.1.c)
+        for kind in (FormKind.RECEIPT, FormKind.LABEL, FormKind.LABEL_A4):
+            issue_document(session, actor, printer, dossier, kind, at=when)
     return dossier
 
 

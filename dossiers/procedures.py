@@ -185,3 +185,19 @@ def version_in_force(session: Session, code: str, day: date) -> ProcedureVersion
         raise NotFound(f"Thủ tục {code} không có phiên bản hiệu lực ngày {day:%d/%m/%Y}",
                        f"Procedure {code} has no version in force on {day}")
     return version
+
+
+UNIT_LABELS = {"working_days": ("ngày làm việc", "working days"),
+               "working_hours": ("giờ làm việc", "working hours"),
+               "calendar_days": ("ngày", "calendar days")}
+
+
+def time_limit_text(version: ProcedureVersion) -> str:
+    unit = UNIT_LABELS[version.time_limit_unit][0]
+    if version.time_limit_value == 0 and version.time_limit_unit == "working_days":
+        text = "Trong ngày làm việc"
+    else:
+        text = f"{version.time_limit_value:02d} {unit}"
+    if version.cut_off:
+        text += f" (nhận sau {version.cut_off:%H:%M} tính từ ngày làm việc tiếp theo)"
+    return text

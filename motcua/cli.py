@@ -157,6 +157,19 @@ def files_gc() -> None:
     click.echo(jobs.collect_files(current_app._get_current_object()))  # type: ignore[attr-defined]
 
 
+@cli.command("scan-check")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object a file.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def scan_check_command(as_json: bool, files: tuple[str, ...]) -> None:
+    """Check scans against the digitization standard (QĐ 31 Phụ lục I.2).
+
+    Exit 0: every file meets it; 1: one does not; 2: a file is not a readable PDF.
+    """
+    from dossiers.pdf.scan_check import cli_main
+
+    sys.exit(cli_main(list(files), as_json=as_json, out=sys.stdout))
+
+
 # --- calendar -------------------------------------------------------------------------------
 
 @cli.group()

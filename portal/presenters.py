@@ -4,24 +4,8 @@ from typing import Any
 
 from dossiers.calendar import VN_TZ
 from dossiers.lifecycle import STATUS_LABELS, Status
-from dossiers.procedures import AgencyPart, OnlineLevel, ProcedureVersion
+from dossiers.procedures import AgencyPart, OnlineLevel, ProcedureVersion, time_limit_text
 from dossiers.records import Dossier
-
-UNIT_LABELS = {"working_days": ("ngày làm việc", "working days"),
-               "working_hours": ("giờ làm việc", "working hours"),
-               "calendar_days": ("ngày", "calendar days")}
-
-
-def time_limit_text(version: ProcedureVersion) -> str:
-    unit = UNIT_LABELS[version.time_limit_unit][0]
-    if version.time_limit_value == 0 and version.time_limit_unit == "working_days":
-        text = "Trong ngày làm việc"
-    else:
-        text = f"{version.time_limit_value:02d} {unit}"
-    if version.cut_off:
-        text += f" (nhận sau {version.cut_off:%H:%M} tính từ ngày làm việc tiếp theo)"
-    return text
-
 
 def procedure_summary(version: ProcedureVersion) -> dict[str, Any]:
     level = OnlineLevel(version.online_level)

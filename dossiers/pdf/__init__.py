@@ -1,0 +1,1 @@
+"""PDF work: digitization checks, printed forms, labels, signing and validation."""
