@@ -7,6 +7,7 @@ from dossiers.lifecycle import STATUS_LABELS, Status
 from dossiers.procedures import AgencyPart, OnlineLevel, ProcedureVersion, time_limit_text
 from dossiers.records import Dossier
 
+
 def procedure_summary(version: ProcedureVersion) -> dict[str, Any]:
     level = OnlineLevel(version.online_level)
     return {
