@@ -4,8 +4,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from backoffice import api, views
+    from backoffice import api, desk, views
     from motcua.api import register
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(desk.bp)
     register(api.bp)

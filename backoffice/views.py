@@ -48,7 +48,8 @@ def dashboard() -> str:
         "due": d.due_at.astimezone(VN_TZ) if d.due_at else None,
         "overdue": bool(d.due_at and d.due_at < now and d.finished_at is None),
     } for d in rows]
-    return render_template("backoffice/dashboard.html", items=items)
+    return render_template("backoffice/dashboard.html", items=items,
+                           is_desk=bool(actor.agencies(Role.RECEPTION)))
 
 
 @bp.get("/dossiers/<id:dossier_id>")
