@@ -43,3 +43,15 @@ document.querySelectorAll("form[data-upload]").forEach(function (form) {
     xhr.send(new FormData(form));
   });
 });
+
+// PDF previews in the back office load only when opened: a dossier may carry many files.
+document.querySelectorAll("details.preview[data-src]").forEach(function (box) {
+  box.addEventListener("toggle", function () {
+    if (!box.open || box.querySelector("iframe")) { return; }
+    var frame = document.createElement("iframe");
+    frame.src = box.dataset.src;
+    frame.title = box.querySelector("summary").textContent.trim();
+    frame.className = "preview";
+    box.appendChild(frame);
+  });
+});

@@ -13,13 +13,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 CHROMIUM = os.environ.get("MOTCUA_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run", "--disable-sync",
                   "--disable-quic"]
 SCREENSHOTS = os.environ.get("MOTCUA_SCREENSHOTS")
+# The first printed form in a fresh server loads WeasyPrint and the fonts: allow for it.
+expect.set_options(timeout=20_000)
 LIVE_ENV: dict[str, dict[str, str]] = {}  # base URL -> the server's environment
 
 
