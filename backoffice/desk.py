@@ -53,7 +53,9 @@ def _clerk() -> Actor:
 
 
 def _dossier(dossier_id: int) -> tuple[Any, Actor, Dossier]:
-    db, actor = get_session(), _clerk()
+    db, actor = get_session(), current_actor()
+    if not actor.agencies(Role.RECEPTION):
+        abort(404)  # a route naming a dossier answers as if it did not exist (no oracle)
     try:
         dossier = get_dossier(db, dossier_id)
         events.require_view(db, actor, dossier)

@@ -18,11 +18,12 @@ from dossiers.calendar_store import load_calendar
 from dossiers.codes import allocate_code
 from dossiers.db import utcnow
 from dossiers.documents import Printer, issue_document
-from dossiers.errors import Forbidden, InvalidInput, NotFound
+from dossiers.errors import Forbidden, InvalidFile, InvalidInput, NotFound
 from dossiers.events import apply, authorize, check_legal
 from dossiers.files import FileStore, store_bytes
 from dossiers.lifecycle import Kind, Role, Status
 from dossiers.pdf.forms import FormKind
+from dossiers.pdf.scan_check import check_pdf
 from dossiers.procedures import (
     AgencyPart,
     OnlineLevel,
@@ -187,12 +188,31 @@ def attach_file(session: Session, actor: Actor, store: FileStore, dossier: Dossi
                 max_bytes: int = MAX_FILE_BYTES) -> DossierFile:
     """Store a file against a component. With ``replace``, earlier files stay, marked replaced.
 
-    The file is checked (type by content, size, readable) before anything is written.
+    The file is checked (type by content, size, readable) before anything is written. A PDF is
+    also checked against the digitization standard (Phụ lục I.2): a scan made at the desk
+    (``FileKind.SCAN``) must meet it, or it is refused with the reasons page by page so the
+    clerk can rescan; an applicant's upload keeps the report so they see the reasons.
     """
     _editable(actor, dossier)
     component = _component(dossier, component_id)
     checked = check_upload(data, filename, max_bytes)
     content_type = checked.content_type
+    details: dict[str, Any] = {}
+    if checked.extension == "pdf":
+        report = check_pdf(data)
+        details["scan_check"] = report.as_dict()
+        if kind == FileKind.SCAN and not report.compliant:
+            reasons = "; ".join(p.message for p in report.problems)
+            raise InvalidFile(f"{filename}: bản scan chưa đạt chuẩn số hóa — {reasons}",
+                              f"{filename}: the scan is below the digitization standard",
+                              code="below_standard")
+    elif kind == FileKind.SCAN:
+        raise InvalidFile(f"{filename}: bản scan phải là tệp PDF (Phụ lục I.2)",
+                          f"{filename}: a scan must be a PDF", code="below_standard")
+    if kind == FileKind.SCAN:
+        # NĐ 107/2021 Art. 21a: the compliant scan becomes an electronic copy signed by the
+        # agency (SAO Y, Phụ lục I.3) once signing exists; until then it waits for it.
+        details["copy_signature"] = "pending"
     blob = store_bytes(session, store, data)
     now = utcnow()
     if replace:
@@ -201,7 +221,7 @@ def attach_file(session: Session, actor: Actor, store: FileStore, dossier: Dossi
     record = DossierFile(dossier=dossier, component_id=component.id, sha256=blob.sha256,
                          size=blob.size, filename=clean_filename(filename, checked.extension),
                          content_type=content_type, kind=kind, uploaded_by_id=actor.user_id,
-                         uploaded_at=now)
+                         uploaded_at=now, details=details)
     session.add(record)
     component.state, component.note = ComponentState.ATTACHED, None
     session.flush()

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from dossiers.records import DossierFile, FileKind
 from motcua.database import get_db
 from tests import samples
+from tests.dossiers.test_scan_check import scan
 from tests.web import bearer, build_world, login
 
 
@@ -142,9 +143,16 @@ def test_counter_intake_prints_receipt_and_a_label_that_scans(app: Any, tmp_path
     html = clerk.get(url).get_data(as_text=True)
     ids = re.findall(r"/components/(\d+)/scan", html)
     token = _token(html)
-    assert clerk.post(f"{url}/components/{ids[0]}/scan", data={
-        "csrf_token": token, "file": (io.BytesIO(samples.pdf()), "scan.pdf")},
-        content_type="multipart/form-data").status_code == 302
+    low = clerk.post(f"{url}/components/{ids[0]}/scan", data={
+        "csrf_token": token, "file": (io.BytesIO(scan(((210, 297), 150))), "scan-150.pdf")},
+        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    assert "chưa đạt chuẩn số hóa" in low
+    assert "độ phân giải 150 dpi, cần tối thiểu 200 dpi" in low
+    assert "scan-150.pdf</a>" not in low  # refused: nothing stored
+    good = clerk.post(f"{url}/components/{ids[0]}/scan", data={
+        "csrf_token": token, "file": (io.BytesIO(scan(((210, 297), 200))), "scan.pdf")},
+        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    assert "đạt chuẩn số hóa" in good
     missing_note = clerk.post(f"{url}/components/{ids[1]}/mark", data={
         "csrf_token": token, "state": "not_digitizable"}, follow_redirects=True)
     assert "Ghi chú lý do không thể số hóa" in missing_note.get_data(as_text=True)

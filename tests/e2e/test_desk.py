@@ -9,6 +9,7 @@ from typing import Any
 from playwright.sync_api import Browser, Page, expect
 
 from tests import samples
+from tests.dossiers.test_scan_check import scan
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_citizen_journey import assert_accessible
 
@@ -104,12 +105,20 @@ def test_a_counter_intake_with_prints(live_server: str, browser: Browser,
     page.get_by_role("button", name="Tạo hồ sơ và nhập thành phần").click()
     expect(page.get_by_text("chưa cấp")).to_be_visible()
     assert_accessible(page)
-    scan = tmp_path / "don-de-nghi.pdf"
-    scan.write_bytes(samples.pdf(marker="scan"))
+    low = tmp_path / "scan-150dpi.pdf"
+    low.write_bytes(scan(((210, 297), 150)))
     first = page.locator("section.component").nth(0)
-    first.locator("input[type=file]").set_input_files(str(scan))
+    first.locator("input[type=file]").set_input_files(str(low))
+    first.get_by_role("button", name="Đính kèm bản scan").click()
+    expect(page.get_by_role("alert")).to_contain_text("cần tối thiểu 200 dpi")
+    screenshot(page, "desk-scan-refused")
+    good = tmp_path / "don-de-nghi.pdf"
+    good.write_bytes(scan(((210, 297), 200)))
+    first = page.locator("section.component").nth(0)
+    first.locator("input[type=file]").set_input_files(str(good))
     first.get_by_role("button", name="Đính kèm bản scan").click()
     expect(page.get_by_text("Đã đính kèm bản scan don-de-nghi.pdf")).to_be_visible()
+    expect(page.get_by_text("đạt chuẩn số hóa")).to_be_visible()
     second = page.locator("section.component").nth(1)
     second.get_by_placeholder("Ghi chú", exact=False).fill("Bản vẽ mặt bằng khổ A1")
     second.get_by_role("button", name="Không số hóa được").click()
