@@ -28,21 +28,20 @@ from dossiers.catalogue import search
 from dossiers.db import utcnow
 from dossiers.documents import Printer
 from dossiers.errors import DomainError, NotFound
-from dossiers.files import FileStore
 from dossiers.intake import Applicant, attach_file, create_draft, mark_component, receive_at_counter
 from dossiers.lifecycle import Role, Status
 from dossiers.records import Channel, ComponentState, Dossier, FileKind, get_dossier
 from dossiers.review import accept_dossier, compare_originals, refuse_dossier, request_supplement
 from motcua.auth import current_actor
 from motcua.database import get_session
+from motcua.files import send_stored, store
 from portal.presenters import dossier_detail
 
 bp = Blueprint("desk", __name__, url_prefix="/backoffice/desk")
 
 
 def _printer() -> Printer:
-    return Printer(FileStore(current_app.config["MOTCUA_STORAGE"]),
-                   current_app.config["MOTCUA_BASE_URL"])
+    return Printer(store(), current_app.config["MOTCUA_BASE_URL"])
 
 
 def _clerk() -> Actor:
@@ -164,7 +163,7 @@ def scan(dossier_id: int, component_id: int) -> BaseResponse:
         flash("Chọn tệp scan. / Choose a scan.", "error")
         return redirect(url_for("desk.dossier", dossier_id=dossier_id))
     try:
-        attach_file(db, actor, FileStore(current_app.config["MOTCUA_STORAGE"]), record,
+        attach_file(db, actor, store(), record,
                     component_id, filename=upload.filename, content_type=upload.mimetype,
                     data=upload.read(), kind=FileKind.SCAN, replace=True,
                     max_bytes=current_app.config["MOTCUA_MAX_FILE_BYTES"])
@@ -257,7 +256,4 @@ def file(dossier_id: int, file_id: int) -> Response:
     stored = next((f for f in record.files if f.id == file_id), None)
     if stored is None:
         abort(404)
-    data = FileStore(current_app.config["MOTCUA_STORAGE"]).read(stored.sha256)
-    response = Response(data, mimetype=stored.content_type)
-    response.headers["Content-Disposition"] = "inline"
-    return response
+    return send_stored(stored, inline=True)

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from dossiers import events
 from dossiers.actors import Actor
 from dossiers.errors import InvalidInput, NotFound
-from dossiers.files import FileStore
 from dossiers.intake import (
     Applicant,
     attach_file,
@@ -25,6 +24,7 @@ from dossiers.lifecycle import Status
 from dossiers.records import Channel, ComponentState, Dossier, get_own_dossier
 from motcua.api import require_user
 from motcua.database import get_session
+from motcua.files import send_stored, store
 from portal.presenters import dossier_detail
 
 bp = Blueprint("dossiers_api", __name__, url_prefix="/api/v1/dossiers",
@@ -139,7 +139,7 @@ class ComponentFiles(MethodView):
         upload = data["file"]
         if not getattr(upload, "filename", None):
             raise InvalidInput("Thiếu tệp hoặc tên tệp", "The file or its name is missing")
-        record = attach_file(session, actor, FileStore(current_app.config["MOTCUA_STORAGE"]),
+        record = attach_file(session, actor, store(),
                              dossier, component_id, filename=upload.filename,
                              content_type=upload.mimetype or "application/octet-stream",
                              data=upload.read(), replace=_flag(request.form.get("replace")),
@@ -159,9 +159,7 @@ class FileItem(MethodView):
         record = next((f for f in dossier.files if f.id == file_id), None)
         if record is None:
             raise NotFound("Không tìm thấy tệp", "File not found")
-        data = FileStore(current_app.config["MOTCUA_STORAGE"]).read(record.sha256)
-        return Response(data, mimetype=record.content_type,
-                        headers={"X-Content-SHA256": record.sha256})
+        return send_stored(record)
 
     @bp.response(204)
     @bp.doc(security=SECURITY)

@@ -5,7 +5,6 @@ dossier that is not the current user's.
 """
 
 from typing import Any
-from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -28,7 +27,6 @@ from dossiers.actors import Actor
 from dossiers.calendar import VN_TZ
 from dossiers.db import utcnow
 from dossiers.errors import DomainError, NotFound
-from dossiers.files import FileStore
 from dossiers.intake import (
     EDITABLE,
     Applicant,
@@ -46,6 +44,7 @@ from dossiers.procedures import AgencyPart, version_in_force
 from dossiers.records import Channel, ComponentState, Dossier, get_own_dossier
 from motcua.auth import current_actor
 from motcua.database import get_session
+from motcua.files import send_stored, store
 from portal.forms import ApplicantForm, ReasonForm
 from portal.presenters import dossier_detail, procedure_detail, supplement_reasons
 
@@ -58,10 +57,6 @@ def _own(dossier_id: int) -> tuple[Any, Actor, Dossier]:
         return db, actor, get_own_dossier(db, actor.user_id, dossier_id)
     except NotFound:
         abort(404)
-
-
-def _store() -> FileStore:
-    return FileStore(current_app.config["MOTCUA_STORAGE"])
 
 
 def _fail(db: Any, error: DomainError) -> None:
@@ -150,7 +145,7 @@ def upload(dossier_id: int, component_id: int) -> BaseResponse | tuple[Response,
         return redirect(back)
     try:
         for i, upload_ in enumerate(files):
-            attach_file(db, actor, _store(), dossier, component_id,
+            attach_file(db, actor, store(), dossier, component_id,
                         filename=upload_.filename or "tep", content_type=upload_.mimetype,
                         data=upload_.read(), replace=replace and i == 0,
                         max_bytes=current_app.config["MOTCUA_MAX_FILE_BYTES"])
@@ -260,12 +255,4 @@ def download(dossier_id: int, file_id: int) -> Response:
     record = next((f for f in dossier.files if f.id == file_id), None)
     if record is None:
         abort(404)
-    data = _store().read(record.sha256)  # re-hashed: refuses bytes that changed
-    response = Response(data, mimetype=record.content_type)
-    response.headers["Content-Disposition"] = _disposition(record.filename)
-    return response
-
-
-def _disposition(filename: str) -> str:
-    ascii_name = filename.encode("ascii", "ignore").decode() or "tep"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    return send_stored(record)

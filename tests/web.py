@@ -1,5 +1,6 @@
 """Helpers for Flask test-client tests: a small world built through the domain."""
 
+import re
 from typing import Any
 
 from dossiers.accounts import issue_token
@@ -34,10 +35,15 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def csrf_token(html: str) -> str:
+    """The CSRF token of a page (a form's hidden field, or the logout form on staff pages)."""
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert found, "the page carries no CSRF token"
+    return found.group(1)
+
+
 def login(client: Any, login_: str, password: str = f.PASSWORD) -> Any:
     """Log in through the real form, CSRF token included."""
-    page = client.get("/login")
-    token = page.get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1]
-    token = token.split('"')[0]
+    token = csrf_token(client.get("/login").get_data(as_text=True))
     return client.post("/login", data={"login": login_, "password": password,
                                        "csrf_token": token})

@@ -12,11 +12,7 @@ from dossiers.records import DossierFile, FileKind
 from motcua.database import get_db
 from tests import samples
 from tests.dossiers.test_scan_check import scan
-from tests.web import bearer, build_world, login
-
-
-def _token(html: str) -> str:
-    return re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', html).group(1)
+from tests.web import bearer, build_world, csrf_token, login
 
 
 def _submitted(client: Any, world: dict[str, Any]) -> dict[str, Any]:
@@ -73,7 +69,7 @@ def test_accepting_an_online_dossier_issues_the_receipt(app: Any, client: Any,
     assert dossier["code"] in queue
     page = clerk.get(f"/backoffice/desk/dossiers/{dossier['id']}").get_data(as_text=True)
     assert clerk.post(f"/backoffice/desk/dossiers/{dossier['id']}/accept",
-                      data={"csrf_token": _token(page)}).status_code == 302
+                      data={"csrf_token": csrf_token(page)}).status_code == 302
     forms = _forms(app, dossier["id"])
     assert set(forms) == {"receipt"}
     receipt = forms["receipt"]
@@ -101,7 +97,7 @@ def test_a_supplement_request_lists_reasons_by_component(app: Any, client: Any,
     page = clerk.get(f"/backoffice/desk/dossiers/{dossier['id']}").get_data(as_text=True)
     first = dossier["components"][0]["id"]
     clerk.post(f"/backoffice/desk/dossiers/{dossier['id']}/supplement",
-               data={"csrf_token": _token(page), f"reason-{first}": "Đơn chưa có chữ ký"})
+               data={"csrf_token": csrf_token(page), f"reason-{first}": "Đơn chưa có chữ ký"})
     text = _text(_forms(app, dossier["id"])["supplement"], tmp_path)
     assert "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ" in text
     assert "Đơn chưa có chữ ký" in text
@@ -118,15 +114,15 @@ def test_refusing_needs_a_reason_and_issues_the_refusal(app: Any, client: Any,
     login(clerk, world["clerk"])
     url = f"/backoffice/desk/dossiers/{dossier['id']}"
     page = clerk.get(url).get_data(as_text=True)
-    empty = clerk.post(f"{url}/refuse", data={"csrf_token": _token(page), "reason": " "},
+    empty = clerk.post(f"{url}/refuse", data={"csrf_token": csrf_token(page), "reason": " "},
                        follow_redirects=True).get_data(as_text=True)
     assert "Cần nêu lý do" in empty
-    clerk.post(f"{url}/refuse", data={"csrf_token": _token(page),
+    clerk.post(f"{url}/refuse", data={"csrf_token": csrf_token(page),
                                       "reason": "Không thuộc thẩm quyền của Trung tâm"})
     text = _text(_forms(app, dossier["id"])["refusal"], tmp_path)
     assert "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ" in text
     assert "Không thuộc thẩm quyền của Trung tâm" in text
-    again = clerk.post(f"{url}/accept", data={"csrf_token": _token(page)},
+    again = clerk.post(f"{url}/accept", data={"csrf_token": csrf_token(page)},
                        follow_redirects=True).get_data(as_text=True)
     assert "Không thể «Tiếp nhận hồ sơ»" in again  # a refused dossier cannot be accepted
 
@@ -137,12 +133,12 @@ def test_counter_intake_prints_receipt_and_a_label_that_scans(app: Any, tmp_path
     login(clerk, world["clerk"])
     page = clerk.get("/backoffice/desk/new").get_data(as_text=True)
     created = clerk.post("/backoffice/desk/new", data={
-        "csrf_token": _token(page), "name": "Lê Văn Cường", "id_number": "082088009876",
+        "csrf_token": csrf_token(page), "name": "Lê Văn Cường", "id_number": "082088009876",
         "phone": "0903111222", "procedure": world["procedure"]})
     url = created.headers["Location"]
     html = clerk.get(url).get_data(as_text=True)
     ids = re.findall(r"/components/(\d+)/scan", html)
-    token = _token(html)
+    token = csrf_token(html)
     low = clerk.post(f"{url}/components/{ids[0]}/scan", data={
         "csrf_token": token, "file": (io.BytesIO(scan(((210, 297), 150))), "scan-150.pdf")},
         content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
@@ -187,7 +183,7 @@ def test_comparing_paper_originals_flags_a_mismatch(app: Any, client: Any,
     clerk = app.test_client()
     login(clerk, world["clerk"])
     url = f"/backoffice/desk/dossiers/{dossier['id']}"
-    token = _token(clerk.get(url).get_data(as_text=True))
+    token = csrf_token(clerk.get(url).get_data(as_text=True))
     clerk.post(f"{url}/accept", data={"csrf_token": token})
     first = dossier["components"][0]["id"]
     result = clerk.post(f"{url}/compare", data={

@@ -5,7 +5,7 @@ from typing import Any
 from dossiers.lifecycle import Role
 from motcua.database import get_db
 from tests import factories as f
-from tests.web import bearer, build_world, login
+from tests.web import bearer, build_world, csrf_token, login
 
 
 def _submitted(app: Any, client: Any, world: dict[str, Any]) -> dict[str, Any]:
@@ -59,7 +59,7 @@ def test_an_administrator_adds_a_calendar_override(app: Any, client: Any) -> Non
     login(client, "admin")
     page = client.get("/backoffice/calendar?year=2027").get_data(as_text=True)
     saved = client.post("/backoffice/calendar?year=2027", data={
-        "csrf_token": _token(page), "day": "2027-03-12", "reason": "Quyết định số 1/QĐ-UBND"})
+        "csrf_token": csrf_token(page), "day": "2027-03-12", "reason": "Quyết định số 1/QĐ-UBND"})
     assert saved.status_code == 302
     html = client.get("/backoffice/calendar?year=2027").get_data(as_text=True)
     assert "12/03/2027" in html
@@ -78,7 +78,7 @@ def test_a_clerk_cannot_change_the_calendar(app: Any, client: Any) -> None:
     page = client.get("/backoffice/calendar").get_data(as_text=True)
     assert "Thêm điều chỉnh" not in page
     response = client.post("/backoffice/calendar", data={
-        "csrf_token": _token(page), "day": "2027-03-12", "reason": "Tự ý nghỉ"})
+        "csrf_token": csrf_token(page), "day": "2027-03-12", "reason": "Tự ý nghỉ"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "không có quyền" in html
@@ -86,6 +86,3 @@ def test_a_clerk_cannot_change_the_calendar(app: Any, client: Any) -> None:
         as_text=True)
 
 
-def _token(html: str) -> str:
-    """The CSRF token of the page (the logout form carries one on every staff page)."""
-    return html.split('name="csrf_token" value="')[1].split('"')[0]

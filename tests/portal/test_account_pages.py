@@ -3,20 +3,16 @@
 import re
 from typing import Any
 
-from tests.web import build_world, login
+from tests.web import build_world, csrf_token, login
 
 PASSWORD = "một câu mật khẩu dài"
 
 
-def _token(html: str) -> str:
-    match = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', html)
-    assert match, "page has no CSRF token"
-    return match.group(1)
 
 
 def _register(client: Any, **changes: str) -> Any:
     page = client.get("/register").get_data(as_text=True)
-    data = {"csrf_token": _token(page), "kind": "person", "full_name": "Nguyễn Thị Lan",
+    data = {"csrf_token": csrf_token(page), "kind": "person", "full_name": "Nguyễn Thị Lan",
             "id_number": "079095001234", "representative": "", "phone": "0912345678",
             "email": "lan@example.vn", "password": PASSWORD} | changes
     return client.post("/register", data=data)
@@ -29,7 +25,7 @@ def test_register_confirm_with_the_code_from_the_inbox(client: Any) -> None:
     inbox = client.get("/inbox").get_data(as_text=True)
     code = re.search(r"Mã của bạn là (\d{6})", inbox).group(1)
     page = client.get("/confirm").get_data(as_text=True)
-    confirmed = client.post("/confirm", data={"csrf_token": _token(page), "code": code})
+    confirmed = client.post("/confirm", data={"csrf_token": csrf_token(page), "code": code})
     assert confirmed.status_code == 302
     assert confirmed.headers["Location"] == "/my/dossiers"
     assert "chưa được xác nhận" not in client.get("/my/dossiers").get_data(as_text=True)
@@ -45,7 +41,7 @@ def test_a_bad_citizen_id_is_reported_next_to_its_field(client: Any) -> None:
 def test_a_wrong_code_is_refused_and_counted(client: Any) -> None:
     _register(client)
     page = client.get("/confirm").get_data(as_text=True)
-    html = client.post("/confirm", data={"csrf_token": _token(page), "code": "abcdef"}) \
+    html = client.post("/confirm", data={"csrf_token": csrf_token(page), "code": "abcdef"}) \
         .get_data(as_text=True)
     assert "Mã xác nhận không đúng" in html
     assert 'aria-invalid="true"' in html
@@ -83,24 +79,25 @@ def test_a_session_expires_after_thirty_idle_minutes(app: Any, client: Any) -> N
 
 def test_forgot_and_reset_password(app: Any, client: Any, caplog: Any) -> None:
     _register(client)
-    client.post("/logout", data={"csrf_token": _token(client.get("/my/dossiers")
+    client.post("/logout", data={"csrf_token": csrf_token(client.get("/my/dossiers")
                                                       .get_data(as_text=True))})
     page = client.get("/forgot").get_data(as_text=True)
     with caplog.at_level("WARNING"):
-        sent = client.post("/forgot", data={"csrf_token": _token(page),
+        sent = client.post("/forgot", data={"csrf_token": csrf_token(page),
                                             "identifier": "lan@example.vn"})
     assert sent.status_code == 302
     code = re.search(r"079095001234 \(reset\): (\d{6})", caplog.text).group(1)
     page = client.get(sent.headers["Location"]).get_data(as_text=True)
     assert 'value="lan@example.vn"' in page
-    done = client.post("/reset", data={"csrf_token": _token(page), "identifier": "lan@example.vn",
-                                       "code": code, "password": "mật khẩu mới đủ dài"})
+    done = client.post("/reset", data={"csrf_token": csrf_token(page),
+                                       "identifier": "lan@example.vn", "code": code,
+                                       "password": "mật khẩu mới đủ dài"})
     assert done.status_code == 302
     assert login(client, "079095001234", "mật khẩu mới đủ dài").status_code == 302
 
 
 def test_forgot_says_the_same_for_unknown_accounts(client: Any) -> None:
     page = client.get("/forgot").get_data(as_text=True)
-    response = client.post("/forgot", data={"csrf_token": _token(page),
+    response = client.post("/forgot", data={"csrf_token": csrf_token(page),
                                             "identifier": "ai@example.vn"}, follow_redirects=True)
     assert "Nếu tài khoản tồn tại" in response.get_data(as_text=True)
