@@ -238,6 +238,13 @@ class WorkCalendar:
             return self._add_hours(start, timedelta(hours=value))
         raise ValueError(f"unknown unit {unit!r}")
 
+    def add_working_hours(self, start: datetime, hours: float) -> datetime:
+        """The instant ``hours`` working hours after ``start`` (a step's share, a pause)."""
+        _require_aware(start, "start")
+        if hours <= 0:
+            return start
+        return self._add_hours(start, timedelta(hours=hours))
+
     def _add_hours(self, start: datetime, remaining: timedelta) -> datetime:
         cur = start.astimezone(VN_TZ)
         d = cur.date()

@@ -18,14 +18,15 @@ from dossiers.db import utcnow
 from dossiers.events import apply
 from dossiers.files import FileStore, store_bytes
 from dossiers.lifecycle import Kind
-from dossiers.pdf.forms import FormKind, render
+from dossiers.pdf.forms import FormKind, FormVersion, render, version_for
 from dossiers.pdf.marks import code128_svg, document_qr_text, qr_svg
 from dossiers.procedures import time_limit_text
 from dossiers.records import ComponentState, Dossier, DossierFile, FileKind
 
 _SLUG = {FormKind.RECEIPT: "giay-tiep-nhan", FormKind.SUPPLEMENT: "phieu-yeu-cau-bo-sung",
          FormKind.REFUSAL: "phieu-tu-choi", FormKind.LABEL: "nhan-ho-so",
-         FormKind.LABEL_A4: "nhan-ho-so-a4", FormKind.COMPARISON: "bien-ban-doi-chieu"}
+         FormKind.LABEL_A4: "nhan-ho-so-a4", FormKind.COMPARISON: "bien-ban-doi-chieu",
+         FormKind.APOLOGY: "phieu-xin-loi", FormKind.CONTROL_SHEET: "phieu-kiem-soat"}
 
 
 @dataclass(frozen=True)
@@ -101,16 +102,20 @@ def _context(session: Session, dossier: Dossier, printer: Printer, actor: Actor,
     }
 
 
+def render_for(session: Session, actor: Actor, printer: Printer, dossier: Dossier,
+               kind: FormKind, at: datetime, **extra: Any) -> tuple[FormVersion, bytes]:
+    """Render a dossier's form without storing it (the control sheet is read live)."""
+    title = version_for(kind, at.astimezone(VN_TZ).date()).title
+    return render(kind, at, {**_context(session, dossier, printer, actor, title),
+                             "competent": dossier.competent_agency.name, **extra})
+
+
 def issue_document(session: Session, actor: Actor, printer: Printer, dossier: Dossier,
                    kind: FormKind, *, at: datetime | None = None,
                    **extra: Any) -> DossierFile:
     """Render a form for the dossier, store the PDF in it and record it in the timeline."""
-    from dossiers.pdf.forms import version_for
-
     when = at or utcnow()
-    title = version_for(kind, when.astimezone(VN_TZ).date()).title
-    form, pdf = render(kind, when, {**_context(session, dossier, printer, actor, title),
-                                    **extra})
+    form, pdf = render_for(session, actor, printer, dossier, kind, when, **extra)
     blob = store_bytes(session, printer.store, pdf)
     record = DossierFile(dossier=dossier, component_id=None, sha256=blob.sha256, size=blob.size,
                          filename=f"{_SLUG[kind]}-{dossier.code}.pdf",

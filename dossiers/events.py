@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from dossiers.actors import Actor
 from dossiers.calendar import VN_TZ
 from dossiers.db import Base, utcnow
+from dossiers.deadlines import on_status_change
 from dossiers.errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
 from dossiers.lifecycle import (
     APPLICANT_KINDS,
@@ -88,6 +89,7 @@ def apply(
                            f"A reason is required to '{KIND_LABELS[kind][1]}'",
                            code="reason_required")
     when = at or utcnow()
+    clock = on_status_change(session, dossier, current, after, when)
     dossier.last_seq += 1
     dossier.status = after
     dossier.national_status = national_after(after, dossier.national_status)
@@ -109,7 +111,7 @@ def apply(
                   from_status=current, to_status=after, at=when,
                   actor_user_id=actor.user_id, actor_name=actor.full_name or actor.login,
                   actor_agency_id=acting_agency, to_agency_id=to_agency_id,
-                  to_user_id=to_user_id, reason=reason, payload=payload or {})
+                  to_user_id=to_user_id, reason=reason, payload={**(payload or {}), **clock})
     session.add(event)
     session.flush()
     if kind in APPLICANT_NOTIFIED and dossier.applicant_user_id is not None:

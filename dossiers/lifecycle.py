@@ -117,8 +117,11 @@ TRANSITIONS: dict[tuple[Kind, Status | None], Status] = {
     (K.REFUSED, S.INCOMPLETE): S.REFUSED,
     (K.ASSIGNED, S.RECEIVED): S.IN_PROGRESS,
     (K.ASSIGNED, S.IN_PROGRESS): S.IN_PROGRESS,
+    (K.ASSIGNED, S.PENDING_APPROVAL): S.PENDING_APPROVAL,  # a leader hands it to another leader
+    (K.ASSIGNED, S.AT_OTHER_AGENCY): S.AT_OTHER_AGENCY,  # the other agency assigns its officer
     (K.FORWARDED, S.RECEIVED): S.IN_PROGRESS,
     (K.FORWARDED, S.IN_PROGRESS): S.IN_PROGRESS,
+    (K.FORWARDED, S.PENDING_APPROVAL): S.PENDING_APPROVAL,  # head of unit → head of agency
     (K.SENT_BACK, S.IN_PROGRESS): S.IN_PROGRESS,
     (K.SENT_BACK, S.PENDING_APPROVAL): S.IN_PROGRESS,
     (K.SUPPLEMENT_REQUESTED, S.IN_PROGRESS): S.AWAITING_SUPPLEMENT,
@@ -166,7 +169,7 @@ STAFF_ROLES: dict[Kind, frozenset[Role]] = {
     K.SUPPLEMENTED: frozenset({Role.RECEPTION}),
     K.RESUBMITTED: frozenset({Role.RECEPTION}),
     K.WITHDRAWN: frozenset({Role.RECEPTION}),
-    K.ASSIGNED: frozenset({Role.RECEPTION, Role.LEADER}),
+    K.ASSIGNED: frozenset({Role.RECEPTION, Role.OFFICER, Role.LEADER}),  # officers: themselves
     K.FORWARDED: frozenset({Role.RECEPTION, Role.OFFICER, Role.LEADER}),
     K.SENT_BACK: frozenset({Role.OFFICER, Role.LEADER}),
     K.TRANSFERRED: frozenset({Role.OFFICER, Role.LEADER}),
@@ -176,7 +179,7 @@ STAFF_ROLES: dict[Kind, frozenset[Role]] = {
     K.PAYMENT_REQUESTED: frozenset({Role.RECEPTION, Role.OFFICER, Role.LEADER}),
     K.PAID: frozenset({Role.RECEPTION, Role.SYSTEM}),
     K.RESULT_PROPOSED: frozenset({Role.OFFICER}),
-    K.STOP_PROPOSED: frozenset({Role.OFFICER}),
+    K.STOP_PROPOSED: frozenset({Role.OFFICER, Role.LEADER}),
     K.APPROVED: frozenset({Role.LEADER}),
     K.STOPPED: frozenset({Role.LEADER}),
     K.SIGNED: frozenset({Role.LEADER}),

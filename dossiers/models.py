@@ -2,6 +2,7 @@
 
 from dossiers.accounts import ApiToken, OneTimeCode, RoleGrant, User
 from dossiers.agencies import Agency, AgencyParent
+from dossiers.apologies import Apology
 from dossiers.calendar_store import CalendarOverride
 from dossiers.codes import DossierCounter
 from dossiers.db import Base
@@ -9,6 +10,7 @@ from dossiers.events import Event
 from dossiers.files import Blob
 from dossiers.inbox import Message
 from dossiers.outbox import OutboxMessage
+from dossiers.plans import DossierStep
 from dossiers.procedures import (
                                  Procedure,
                                  ProcedureAgency,
@@ -21,7 +23,7 @@ from dossiers.records import Dossier, DossierComponent, DossierFile
 from dossiers.throttle import Throttle
 
 __all__ = [
-    "Agency", "AgencyParent", "ApiToken", "Base", "Blob", "CalendarOverride", "Dossier",
+    "Agency", "AgencyParent", "Apology", "DossierStep", "ApiToken", "Base", "Blob", "CalendarOverride", "Dossier",
     "DossierComponent", "DossierCounter", "DossierFile", "Event", "Message", "OneTimeCode",
     "OutboxMessage",
     "Procedure", "ProcedureAgency", "ProcedureComponent", "ProcedureFee", "ProcedureVersion",

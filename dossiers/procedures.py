@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint, select, true
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from dossiers.agencies import Agency
@@ -86,6 +86,9 @@ class ProcedureVersion(Base):
     time_limit_unit: Mapped[TimeUnit] = mapped_column(String(20))
     cut_off: Mapped[time | None]  # received after this hour: counts from the next working day
     time_limit_note: Mapped[str | None] = mapped_column(Text)
+    # Whether the clock stops while the applicant supplements or pays (NĐ 61/2018 Art. 16(4)
+    # style rules); most procedures say so, a few count the whole time.
+    clock_pauses: Mapped[bool] = mapped_column(default=True, server_default=true())
     legal_basis: Mapped[list[str]] = mapped_column(default=list)
     publishing_decision: Mapped[str | None] = mapped_column(String(120))
     results: Mapped[list[str]] = mapped_column(default=list)

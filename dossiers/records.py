@@ -73,6 +73,11 @@ class Dossier(Base):
     received_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None] = mapped_column(index=True)
     finished_at: Mapped[datetime | None]
+    # Processing (dossiers.plans, dossiers.deadlines): the step being worked, since when the
+    # clock is paused for the applicant (None: running), an officer's pending stop proposal.
+    current_step: Mapped[int | None]
+    paused_at: Mapped[datetime | None]
+    stop_proposed_at: Mapped[datetime | None]
     # Optimistic lock: two clerks acting on the same dossier at once, one wins.
     revision: Mapped[int] = mapped_column(default=1)
 

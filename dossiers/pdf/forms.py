@@ -28,6 +28,9 @@ class FormKind(StrEnum):
     LABEL = "label"  # nhãn hồ sơ (Đ12.1.c)
     LABEL_A4 = "label_a4"
     COMPARISON = "comparison"  # biên bản đối chiếu bản giấy với hồ sơ điện tử (Đ12.1.g)
+    APOLOGY = "apology"  # Phiếu xin lỗi và hẹn lại ngày trả kết quả
+    CONTROL_SHEET = "control_sheet"  # Phiếu kiểm soát quá trình giải quyết hồ sơ
+    REGISTER = "register"  # Sổ theo dõi hồ sơ
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,12 @@ REGISTRY: tuple[FormVersion, ...] = (
                 "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ", "supplement.html", TT01_FROM),
     FormVersion(FormKind.REFUSAL, "Mẫu số 03", TT01,
                 "Phiếu từ chối tiếp nhận giải quyết hồ sơ", "refusal.html", TT01_FROM),
+    FormVersion(FormKind.APOLOGY, "Mẫu số 04", TT01,
+                "Phiếu xin lỗi và hẹn lại ngày trả kết quả", "apology.html", TT01_FROM),
+    FormVersion(FormKind.CONTROL_SHEET, "Mẫu số 05", TT01,
+                "Phiếu kiểm soát quá trình giải quyết hồ sơ", "control_sheet.html", TT01_FROM),
+    FormVersion(FormKind.REGISTER, "Mẫu số 06", TT01, "Sổ theo dõi hồ sơ", "register.html",
+                TT01_FROM),
     FormVersion(FormKind.LABEL, "", "Quyết định số 31/2021/QĐ-UBND, Điều 12.1.c",
                 "Nhãn hồ sơ", "label.html", date(2021, 8, 10)),
     FormVersion(FormKind.LABEL_A4, "", "Quyết định số 31/2021/QĐ-UBND, Điều 12.1.c",
