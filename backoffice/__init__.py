@@ -4,9 +4,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from backoffice import api, desk, views
+    from backoffice import api, api_processing, desk, processing, views
     from motcua.api import register
 
     app.register_blueprint(views.bp)
     app.register_blueprint(desk.bp)
+    app.register_blueprint(processing.bp)
     register(api.bp)
+    register(api_processing.bp)

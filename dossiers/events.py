@@ -204,3 +204,11 @@ def _notify_applicant(session: Session, dossier: Dossier, event: Event) -> None:
         "user_id": dossier.applicant_user_id, "dossier_id": dossier.id,
         "subject": f"Hồ sơ {dossier.code or dossier.id}: {label}", "body": body,
     }, key=f"notify:event:{event.id}")
+
+
+def expect_revision(dossier: Dossier, revision: int | None) -> None:
+    """A form or API call that names the revision it was made from acts only on that one: a
+    double-click or a retried request finds the dossier already moved and changes nothing."""
+    if revision is not None and revision != dossier.revision:
+        raise Conflict("Hồ sơ đã thay đổi kể từ khi bạn mở trang; vui lòng tải lại",
+                       "The dossier changed since you opened it; reload and try again")

@@ -23,9 +23,9 @@ from dossiers.records import Dossier, DossierComponent, DossierFile
 from dossiers.throttle import Throttle
 
 __all__ = [
-    "Agency", "AgencyParent", "Apology", "DossierStep", "ApiToken", "Base", "Blob", "CalendarOverride", "Dossier",
-    "DossierComponent", "DossierCounter", "DossierFile", "Event", "Message", "OneTimeCode",
-    "OutboxMessage",
+    "Agency", "AgencyParent", "ApiToken", "Apology", "Base", "Blob", "CalendarOverride", "Dossier",
+    "DossierComponent", "DossierCounter", "DossierFile", "DossierStep", "Event", "Message",
+    "OneTimeCode", "OutboxMessage",
     "Procedure", "ProcedureAgency", "ProcedureComponent", "ProcedureFee", "ProcedureVersion",
     "ProcessStep", "RoleGrant", "Throttle", "User",
 ]

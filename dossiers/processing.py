@@ -292,3 +292,49 @@ def add_working_document(session: Session, actor: Actor, store: FileStore, dossi
     apply(session, dossier, Kind.DOCUMENT_ADDED, actor, at=when,
           payload={"file_id": record.id, "title": record.filename, "purpose": purpose})
     return record
+
+
+def available_actions(session: Session, actor: Actor, dossier: Dossier) -> set[str]:
+    """What the actor may do on the dossier now: the pages show these, the domain still checks."""
+    acts: set[str] = set()
+    status = Status(dossier.status)
+    if status == Status.AT_OTHER_AGENCY:
+        if actor.agencies(Role.RECEPTION, Role.OFFICER, Role.LEADER) & {dossier.holder_agency_id}:
+            acts |= {"transfer_accept", "transfer_reject", "transfer_complete", "note",
+                     "document"}
+            if actor.has(Role.LEADER, dossier.holder_agency_id):
+                acts.add("assign")
+            elif dossier.assignee_id is None:
+                acts.add("take")
+        return acts
+    step = current_step(session, dossier)
+    if step is None:
+        return acts
+    try:
+        require_step_actor(actor, step)
+        on_step = True
+    except Forbidden:
+        on_step = False
+    leader = actor.has(Role.LEADER, step.agency_id)
+    nxt = step_at(session, dossier, step.position + 1)
+    if status == Status.RECEIVED and step.role == Role.RECEPTION and on_step:
+        acts.add("forward")
+    if status == Status.IN_PROGRESS and step.role != Role.RECEPTION:
+        if leader:
+            acts.add("assign")
+        elif step.assignee_id is None and actor.has(Role(step.role), step.agency_id):
+            acts.add("take")
+        if on_step:
+            acts |= {"send_back", "supplement", "transfer", "propose_stop", "document"}
+            if nxt is not None and nxt.role == Role.LEADER:
+                acts.add("propose")
+            elif nxt is not None and nxt.role != Role.RECEPTION:
+                acts.add("forward")
+        if leader and dossier.stop_proposed_at is not None:
+            acts |= {"stop", "decline_stop"}
+    if status == Status.PENDING_APPROVAL and leader and on_step:
+        acts |= {"approve", "send_back", "assign", "stop"}
+    if actor.agencies(Role.RECEPTION, Role.OFFICER, Role.LEADER) & {
+            dossier.holder_agency_id, dossier.competent_agency_id}:
+        acts.add("note")
+    return acts

@@ -18,8 +18,8 @@ from dossiers.agencies import Agency
 from dossiers.calendar import today_in_vietnam
 from dossiers.calendar_store import load_calendar
 from dossiers.db import utcnow
-from dossiers.errors import Forbidden, InvalidInput
 from dossiers.deadlines import timeliness
+from dossiers.errors import Forbidden, InvalidInput
 from dossiers.events import Event, apply
 from dossiers.files import FileStore
 from dossiers.lifecycle import Kind, Role, Status
@@ -77,10 +77,10 @@ def _require_receiver(session: Session, actor: Actor, dossier: Dossier) -> Event
 
 def accept_transfer(session: Session, actor: Actor, dossier: Dossier,
                     note: str = "") -> Event:
-    _require_receiver(session, actor, dossier)
+    sent = _require_receiver(session, actor, dossier)
     accepted = session.scalar(select(Event.id).where(
         Event.dossier_id == dossier.id, Event.kind == Kind.TRANSFER_ACCEPTED,
-        Event.seq > open_transfer(session, dossier).seq))  # type: ignore[union-attr]
+        Event.seq > sent.seq))
     if accepted is not None:
         raise InvalidInput("Hồ sơ liên thông đã được nhận", "The transfer was already accepted",
                            code="already_accepted")

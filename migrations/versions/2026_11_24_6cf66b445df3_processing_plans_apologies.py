@@ -14,7 +14,6 @@ from sqlalchemy.dialects import postgresql  # noqa: F401
 
 import dossiers.db
 
-
 revision: str = '6cf66b445df3'
 down_revision: str | None = '209300737c1b'
 branch_labels: str | Sequence[str] | None = None

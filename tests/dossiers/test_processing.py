@@ -14,14 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossiers import apologies, processing, transfers
+from dossiers.actors import Actor
 from dossiers.calendar import VN_TZ
 from dossiers.documents import Printer
 from dossiers.errors import Forbidden, IllegalTransition, InvalidInput
-from dossiers.events import Event, apply, can_view, agencies_that_held
+from dossiers.events import Event, agencies_that_held, apply, can_view
 from dossiers.files import FileStore
 from dossiers.intake import submit_dossier
 from dossiers.lifecycle import Kind, Role, Status
-from dossiers.actors import Actor
 from dossiers.outbox import OutboxMessage
 from dossiers.plans import steps_of
 from dossiers.records import Dossier, FileKind
@@ -137,8 +137,10 @@ def test_a_day_of_hand_offs_and_the_control_sheet(session: Session,
     text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
                                    check=True).stdout.decode().split())
     assert "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ" in text
-    assert text.count("Quá hạn") == 1 and text.count("Trước hạn") == 2
-    assert "Bổ sung căn cứ pháp lý" in text and d.code in text
+    assert text.count("Quá hạn") == 1
+    assert text.count("Trước hạn") == 2
+    assert "Bổ sung căn cứ pháp lý" in text
+    assert d.code in text
 
 
 def test_only_the_step_s_people_act(session: Session, world: dict[str, Any]) -> None:
@@ -259,14 +261,16 @@ def test_overdue_dossier_gets_an_apology_for_the_leader(session: Session,
                           at=vn(27, 2, 9, 30))
     apologies.approve(session, a(w, "leader"), letter, reason="Cần xác minh thực địa",
                       new_due_at=vn(4, 3, 17), printer=w["printer"], at=vn(27, 2, 9, 30))
-    assert d.due_at == vn(4, 3, 17) and letter.state == "approved"
+    assert d.due_at == vn(4, 3, 17)
+    assert letter.state == "approved"
     told = [m.payload["body"] for m in session.scalars(select(OutboxMessage)).all()
             if m.payload.get("user_id") == w["citizen"].id]
     assert any("04/03/2026" in body for body in told)
     form = next(f for f in d.files if f.details.get("form") == "apology")
     text = subprocess.run(["pdftotext", "-", "-"], input=w["store"].read(form.sha256),
                           capture_output=True, check=True).stdout.decode()
-    assert "Cần xác minh thực địa" in text and "04/03/2026" in text
+    assert "Cần xác minh thực địa" in text
+    assert "04/03/2026" in text
 
 
 def test_register_lists_what_the_agency_received(session: Session,
@@ -274,16 +278,19 @@ def test_register_lists_what_the_agency_received(session: Session,
     w, d = world, world["dossier"]
     rows = register_rows(session, w["centre"].id, vn(1, 2, 0).date(), vn(28, 2, 0).date())
     assert [r["code"] for r in rows] == [d.code]
-    assert rows[0]["received"] == "09:00 13/02/2026" and rows[0]["due"] == "17:00 27/02/2026"
+    assert rows[0]["received"] == "09:00 13/02/2026"
+    assert rows[0]["due"] == "17:00 27/02/2026"
     assert register_rows(session, w["centre"].id, vn(14, 2, 0).date(),
                          vn(28, 2, 0).date()) == []
-    from openpyxl import load_workbook
     import io
+
+    from openpyxl import load_workbook
     book = load_workbook(io.BytesIO(register_xlsx(session, w["centre"], vn(1, 2, 0).date(),
                                                   vn(28, 2, 0).date())))
     sheet = book.active
     assert sheet is not None
-    assert sheet["B4"].value == d.code and sheet["A3"].value == "STT"
+    assert sheet["B4"].value == d.code
+    assert sheet["A3"].value == "STT"
 
 
 def test_a_dossier_without_a_process_gets_the_default(session: Session,

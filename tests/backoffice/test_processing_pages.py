@@ -1,0 +1,177 @@
+"""Processing through the back-office pages and the JSON API, with who-sees-what."""
+
+import io
+from typing import Any
+
+import pytest
+
+from dossiers.accounts import issue_token
+from dossiers.files import FileStore
+from dossiers.intake import attach_file, mark_component, submit_dossier
+from dossiers.lifecycle import Role, Status
+from dossiers.records import Dossier
+from dossiers.review import accept_dossier
+from motcua.database import get_db
+from tests import factories as f
+from tests import samples
+from tests.web import bearer, csrf_token, login
+
+STEPS = [{"name": "Tiếp nhận", "role": "reception", "share_percent": 10},
+         {"name": "Thẩm định", "role": "officer", "share_percent": 60},
+         {"name": "Phê duyệt", "role": "leader", "share_percent": 20},
+         {"name": "Trả kết quả", "role": "reception", "share_percent": 10}]
+
+
+@pytest.fixture
+def world(app: Any) -> dict[str, Any]:
+    store = FileStore(app.config["MOTCUA_STORAGE"])
+    with get_db(app).factory() as db:
+        centre = f.agency(db, code="000.00.01.H98", name="Trung tâm PVHCC")
+        dept = f.agency(db, code="000.00.11.H98", name="Sở Xây dựng")
+        other = f.agency(db, code="000.00.12.H98", name="Sở Tài chính")
+        version = f.procedure(db, centre, dept, steps=STEPS)
+        users = {"clerk": f.user(db, Role.RECEPTION, centre, login="clerk"),
+                 "officer": f.user(db, Role.OFFICER, dept, login="officer"),
+                 "leader": f.user(db, Role.LEADER, dept, login="leader"),
+                 "outsider": f.user(db, Role.OFFICER, other, login="outsider")}
+        citizen = f.user(db, login="citizen")
+        dossier = f.draft(db, citizen, version)
+        for c in dossier.components:
+            if c.requirement == "required" and c.name.startswith("Đơn"):
+                attach_file(db, citizen.actor(), store, dossier, c.id, filename="don.pdf",
+                            content_type="application/pdf", data=samples.pdf())
+            else:
+                mark_component(db, citizen.actor(), dossier, c.id, "paper")
+        submit_dossier(db, citizen.actor(), dossier)
+        accept_dossier(db, users["clerk"].actor(), dossier)
+        tokens = {k: issue_token(db, u, "t") for k, u in users.items()}
+        world = {"id": dossier.id, "code": dossier.code, "tokens": tokens,
+                 "ids": {k: u.id for k, u in users.items()},
+                 "citizen_token": issue_token(db, citizen, "t")}
+        db.commit()
+        return world
+
+
+def _status(app: Any, dossier_id: int) -> str:
+    with get_db(app).factory() as db:
+        return db.get(Dossier, dossier_id).status  # type: ignore[union-attr]
+
+
+def test_officer_and_leader_work_a_dossier_through_the_pages(app: Any, client: Any,
+                                                             world: dict[str, Any]) -> None:
+    did = world["id"]
+    login(client, "clerk")
+    page = client.get(f"/backoffice/work/{did}").get_data(as_text=True)
+    assert "Chuyển xử lý" in page
+    token = csrf_token(page)
+    revision = int(page.split('name="revision" value="')[1].split('"')[0])
+    client.post(f"/backoffice/work/{did}/forward", data={
+        "csrf_token": token, "revision": revision, "user_id": world["ids"]["officer"]})
+    # The same form sent twice (a double click) does not move the dossier twice.
+    again = client.post(f"/backoffice/work/{did}/forward", data={
+        "csrf_token": token, "revision": revision}, follow_redirects=True)
+    assert "đã thay đổi" in again.get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": token})
+
+    login(client, "officer")
+    queue = client.get("/backoffice/work/?q=mine").get_data(as_text=True)
+    assert world["code"] in queue
+    page = client.get(f"/backoffice/work/{did}").get_data(as_text=True)
+    token = csrf_token(page)
+    client.post(f"/backoffice/work/{did}/note", data={"csrf_token": token,
+                                                      "note": "Đã kiểm tra bản vẽ"})
+    resp = client.post(f"/backoffice/work/{did}/propose", data={
+        "csrf_token": token, "note": "Đủ điều kiện cấp phép",
+        "file": (io.BytesIO(samples.pdf()), "du-thao.pdf")},
+        content_type="multipart/form-data", follow_redirects=True)
+    assert "Đã trình kết quả" in resp.get_data(as_text=True)
+    assert _status(app, did) == Status.PENDING_APPROVAL
+    client.post("/logout", data={"csrf_token": token})
+
+    login(client, "leader")
+    approvals = client.get("/backoffice/work/?q=approval").get_data(as_text=True)
+    assert world["code"] in approvals
+    page = client.get(f"/backoffice/work/{did}").get_data(as_text=True)
+    assert "du-thao.pdf" in page
+    assert "Đã kiểm tra bản vẽ" in page
+    token = csrf_token(page)
+    client.post(f"/backoffice/work/{did}/send-back", data={"csrf_token": token,
+                                                           "reason": "Thiếu căn cứ"})
+    assert _status(app, did) == Status.IN_PROGRESS
+    sheet = client.get(f"/backoffice/work/{did}/control-sheet.pdf")
+    assert sheet.status_code == 200
+    assert sheet.data.startswith(b"%PDF")
+
+
+def test_the_api_hands_off_and_refuses_a_retry(client: Any, world: dict[str, Any]) -> None:
+    did, tokens = world["id"], world["tokens"]
+    clerk = bearer(tokens["clerk"])
+    detail = client.get(f"/api/v1/work/{did}", headers=clerk).get_json()
+    assert detail["actions"] == ["forward", "note"]
+    moved = client.post(f"/api/v1/work/{did}/forward", headers=clerk,
+                        json={"revision": detail["revision"]})
+    assert moved.status_code == 200
+    assert moved.get_json()["current_step"] == 2
+    retry = client.post(f"/api/v1/work/{did}/forward", headers=clerk,
+                        json={"revision": detail["revision"]})
+    assert retry.status_code == 409
+    officer = bearer(tokens["officer"])
+    unit = client.get("/api/v1/work?queue=unit", headers=officer).get_json()
+    assert [i["code"] for i in unit] == [world["code"]]
+    took = client.post(f"/api/v1/work/{did}/assign", headers=officer, json={})
+    assert took.get_json()["assignee_id"] == world["ids"]["officer"]
+    bad = client.post(f"/api/v1/work/{did}/transfer", headers=officer,
+                      json={"agency": "999.99.99.H00"})
+    assert bad.status_code == 400
+    assert "Không có cơ quan" in bad.get_json()["message"]
+    sent = client.post(f"/api/v1/work/{did}/transfer", headers=officer,
+                       json={"agency": "000.00.12.H98", "days": 2, "note": "Xác định thuế"})
+    assert sent.get_json()["status"] == "at_other_agency"
+    outsider = bearer(tokens["outsider"])
+    incoming = client.get("/api/v1/work?queue=incoming", headers=outsider).get_json()
+    assert [i["id"] for i in incoming] == [did]
+    done = client.post(f"/api/v1/work/{did}/transfer-complete", headers=outsider,
+                       json={"opinion": "Không phát sinh nghĩa vụ"})
+    assert done.get_json()["status"] == "in_progress"
+    rows = client.get(f"/api/v1/work/{did}/control-sheet", headers=officer).get_json()
+    assert [r["kind"] for r in rows][-1] == "transfer_completed"
+
+
+def test_who_may_see_and_act(client: Any, world: dict[str, Any]) -> None:
+    did, tokens = world["id"], world["tokens"]
+    outsider = bearer(tokens["outsider"])
+    assert client.get(f"/api/v1/work/{did}", headers=outsider).status_code == 404
+    assert client.post(f"/api/v1/work/{did}/forward", headers=outsider,
+                       json={}).status_code == 404
+    citizen = bearer(world["citizen_token"])
+    assert client.get(f"/api/v1/work/{did}", headers=citizen).status_code == 403
+    officer = bearer(tokens["officer"])
+    refused = client.post(f"/api/v1/work/{did}/forward", headers=officer, json={})
+    assert refused.status_code == 403  # the desk's step
+    assert client.get("/api/v1/work?queue=approval", headers=officer).status_code == 403
+    login(client, "outsider")
+    assert client.get(f"/backoffice/work/{did}").status_code == 404
+
+
+def test_register_pages_and_exports(client: Any, world: dict[str, Any]) -> None:
+    clerk = bearer(world["tokens"]["clerk"])
+    from datetime import timedelta
+
+    from dossiers.calendar import today_in_vietnam
+    today = today_in_vietnam().isoformat()
+    start = (today_in_vietnam() - timedelta(days=30)).isoformat()
+    rows = client.get(f"/api/v1/work/register?agency=000.00.01.H98&from={start}&to={today}",
+                      headers=clerk).get_json()
+    assert [r["code"] for r in rows] == [world["code"]]
+    xlsx = client.get(f"/api/v1/work/register?agency=000.00.01.H98&from={start}&to={today}"
+                      "&format=xlsx", headers=clerk)
+    assert xlsx.data[:2] == b"PK"
+    other = client.get(f"/api/v1/work/register?agency=000.00.12.H98&from={start}&to={today}",
+                       headers=clerk)
+    assert other.status_code == 404  # not an agency the clerk works for
+    login(client, "clerk")
+    page = client.get(f"/backoffice/work/register?from={start}&to={today}")
+    assert world["code"] in page.get_data(as_text=True)
+    pdf = client.get(f"/backoffice/work/register?from={start}&to={today}&format=pdf")
+    assert pdf.data.startswith(b"%PDF")
+
