@@ -34,7 +34,8 @@ from dossiers.deadlines import TIMELINESS_LABELS, timeliness
 from dossiers.documents import Printer
 from dossiers.errors import DomainError, InvalidInput, NotFound
 from dossiers.lifecycle import KIND_LABELS, STATUS_LABELS, Role, Status
-from dossiers.plans import steps_of
+from dossiers.plans import StepTemplate, set_process, steps_of
+from dossiers.procedures import ProcedureVersion
 from dossiers.queues import QUEUE_LABELS, Queue, counts, remaining_text, visible_queues, work_items
 from dossiers.records import Dossier, FileKind, get_dossier
 from dossiers.reports import control_sheet_pdf, register_pdf, register_rows, register_xlsx
@@ -392,3 +393,65 @@ def register() -> str | Response:
         return response
     return render_template("backoffice/register.html", choices=choices, agency=agency,
                            start=start, end=end, rows=register_rows(db, agency.id, start, end))
+
+
+# -- the process editor (administrators) --------------------------------------------------
+
+def _admin() -> Actor:
+    actor = current_actor()
+    if not actor.has(Role.ADMIN):
+        abort(403)
+    return actor
+
+
+@bp.get("/processes")
+@login_required
+def processes() -> str:
+    db, _ = get_session(), _admin()
+    versions = db.scalars(select(ProcedureVersion).order_by(ProcedureVersion.name)).all()
+    return render_template("backoffice/processes.html", versions=versions)
+
+
+@bp.route("/processes/<id:version_id>", methods=["GET", "POST"])
+@login_required
+def process(version_id: int) -> str | BaseResponse:
+    db, actor = get_session(), _admin()
+    version = db.get(ProcedureVersion, version_id)
+    if version is None:
+        abort(404)
+    if request.method == "POST":
+        try:
+            set_process(db, actor, version, _steps_from_form(),
+                        clock_pauses=request.form.get("clock_pauses") == "on")
+            db.commit()
+            flash("Đã lưu quy trình; áp dụng cho hồ sơ tiếp nhận từ nay. / Process saved; it "
+                  "applies to dossiers received from now on.", "info")
+            return redirect(url_for("work.process", version_id=version.id))
+        except DomainError as error:
+            db.rollback()
+            flash(error.message, "error")
+    rows = [{"name": s.name, "role": s.role, "agency_id": s.agency_id,
+             "share_percent": s.share_percent} for s in version.steps]
+    rows += [{"name": "", "role": "", "agency_id": None, "share_percent": ""}] * 2
+    agencies = db.scalars(select(Agency).where(Agency.valid_to.is_(None))
+                          .order_by(Agency.name)).all()
+    return render_template("backoffice/process.html", version=version, rows=rows,
+                           agencies=agencies, roles=[Role.RECEPTION, Role.OFFICER, Role.LEADER])
+
+
+def _steps_from_form() -> list[StepTemplate]:
+    names = request.form.getlist("name")
+    roles = request.form.getlist("role")
+    agencies = request.form.getlist("agency_id")
+    shares = request.form.getlist("share_percent")
+    steps = []
+    for name, role, agency, share in zip(names, roles, agencies, shares, strict=False):
+        if not name.strip() and not share.strip():
+            continue  # an empty spare row
+        try:
+            steps.append(StepTemplate(name, Role(role), int(agency) if agency else None,
+                                      int(share)))
+        except ValueError:
+            raise InvalidInput(f"Bước «{name}»: vai trò hoặc tỷ lệ không hợp lệ",
+                               f"Step '{name}': invalid role or share") from None
+    return steps

@@ -13,9 +13,13 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from dossiers.actors import Actor
+from dossiers.agencies import Agency
 from dossiers.calendar import WorkCalendar
 from dossiers.db import Base
+from dossiers.errors import Forbidden, InvalidInput
 from dossiers.lifecycle import Role
+from dossiers.procedures import ProcedureVersion, ProcessStep
 from dossiers.records import Dossier
 
 
@@ -108,3 +112,40 @@ def current_step(session: Session, dossier: Dossier) -> DossierStep | None:
 def step_at(session: Session, dossier: Dossier, position: int) -> DossierStep | None:
     return session.scalar(select(DossierStep).where(
         DossierStep.dossier_id == dossier.id, DossierStep.position == position))
+
+
+def set_process(session: Session, actor: Actor, version: ProcedureVersion,
+                steps: list[StepTemplate], clock_pauses: bool | None = None) -> None:
+    """An administrator replaces a procedure version's process. Dossiers already received keep
+    the plan they were given; the new process applies to those received afterwards."""
+    if not actor.has(Role.ADMIN) and not actor.is_system:
+        raise Forbidden("Chỉ quản trị hệ thống sửa quy trình xử lý",
+                        "Only an administrator edits a process")
+    if not 2 <= len(steps) <= 20:
+        raise InvalidInput("Quy trình cần từ 2 đến 20 bước", "A process has 2 to 20 steps")
+    for i, step in enumerate(steps, start=1):
+        if not step.name.strip() or len(step.name) > 300:
+            raise InvalidInput(f"Bước {i}: cần tên bước", f"Step {i}: a name is required")
+        if not 1 <= step.share_percent <= 100:
+            raise InvalidInput(f"Bước {i}: tỷ lệ thời gian từ 1 đến 100",
+                               f"Step {i}: the share is 1 to 100")
+        if step.role not in (Role.RECEPTION, Role.OFFICER, Role.LEADER):
+            raise InvalidInput(f"Bước {i}: vai trò không hợp lệ", f"Step {i}: invalid role")
+        if step.agency_id is not None and session.get(Agency, step.agency_id) is None:
+            raise InvalidInput(f"Bước {i}: đơn vị không tồn tại", f"Step {i}: unknown unit")
+    if sum(s.share_percent for s in steps) != 100:
+        raise InvalidInput("Tổng tỷ lệ thời gian các bước phải bằng 100",
+                           "The steps' shares must add up to 100", code="shares")
+    if not any(s.role == Role.LEADER for s in steps) or steps[0].role != Role.RECEPTION:
+        raise InvalidInput("Quy trình bắt đầu ở Bộ phận Một cửa và có bước phê duyệt của lãnh "
+                           "đạo", "A process starts at the desk and has a leader's approval",
+                           code="shape")
+    version.steps.clear()
+    session.flush()
+    for i, step in enumerate(steps, start=1):
+        version.steps.append(ProcessStep(position=i, name=step.name.strip(), role=step.role,
+                                         agency_id=step.agency_id,
+                                         share_percent=step.share_percent))
+    if clock_pauses is not None:
+        version.clock_pauses = clock_pauses
+    session.flush()

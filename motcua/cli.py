@@ -331,3 +331,12 @@ def tokens_create(login: str, name: str) -> None:
 
 if __name__ == "__main__":  # python -m motcua.cli (used by tests and process managers)
     cli()
+
+
+# --- processing (issue 6) -------------------------------------------------------------------
+
+from motcua.cli_processing import control_sheet_command, deadlines, register_command  # noqa: E402
+
+cli.add_command(deadlines)
+cli.add_command(register_command)
+cli.add_command(control_sheet_command)

@@ -99,15 +99,29 @@ def collect_files(app: Flask) -> int:
         return collect_orphans(session, FileStore(app.config["MOTCUA_STORAGE"]))
 
 
+def check_deadlines(app: Flask) -> int:
+    """Prepare apology letters for dossiers about to miss their promise (one open each)."""
+    from dossiers.apologies import sweep as prepare_apologies
+    from motcua.database import get_db
+
+    with get_db(app).factory() as session:
+        prepared = prepare_apologies(session)
+        session.commit()
+    return len(prepared)
+
+
 def start_sweeper(app: Flask, every: float = 30.0) -> threading.Thread:
     def loop() -> None:
-        last_collect = 0.0
+        last_collect = last_deadlines = 0.0
         while True:
             try:
                 sweep(app)
                 if time.monotonic() - last_collect > 3600:
                     collect_files(app)
                     last_collect = time.monotonic()
+                if time.monotonic() - last_deadlines > 900:
+                    check_deadlines(app)
+                    last_deadlines = time.monotonic()
             except Exception:  # noqa: BLE001 - the sweeper must outlive a bad moment
                 log.exception("outbox sweep failed")
             time.sleep(every)

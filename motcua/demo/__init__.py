@@ -5,7 +5,7 @@ files beside this module say where their facts come from and how far to trust th
 """
 
 import io
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from dossiers.accounts import AccountKind, User, create_user
 from dossiers.actors import Actor
 from dossiers.agencies import Agency, AgencyKind, get_by_code, upsert_agency
+from dossiers.apologies import sweep as prepare_apologies
 from dossiers.calendar import DEMO_OVERRIDES_2026
 from dossiers.calendar_store import CalendarOverride, set_override
 from dossiers.catalogue import import_catalogue
@@ -32,7 +33,9 @@ from dossiers.intake import (
 )
 from dossiers.lifecycle import Role
 from dossiers.procedures import Requirement
+from dossiers.processing import forward, propose_result
 from dossiers.records import Channel, ComponentState, Dossier
+from dossiers.transfers import transfer
 
 HERE = Path(__file__).parent
 SYSTEM = Actor.system("demo")
@@ -74,7 +77,9 @@ def load_users(session: Session) -> list[dict[str, Any]]:
             kind = AccountKind.PERSON if role == Role.CITIZEN else AccountKind.STAFF
             user = create_user(session, login=entry["login"], full_name=entry["full_name"],
                                password=entry["password"], kind=kind,
-                               grants=[(role, agency.id if agency else None)],
+                               grants=[(role, agency.id if agency else None)] + [
+                                   (role, get_by_code(session, code).id)
+                                   for code in entry.get("also", [])],
                                email=entry.get("email"), phone=entry.get("phone"),
                                id_number=entry.get("id_number"), title=entry.get("title"))
             user.confirmed_at = utcnow()  # demo accounts skip the confirmation code
@@ -121,7 +126,27 @@ def load_dossiers(session: Session, store: FileStore) -> None:
         if plan["action"] == "submit":
             submit_dossier(session, actor, dossier)
         elif plan["action"] == "receive":
-            receive_at_counter(session, actor, dossier)
+            received = utcnow() - timedelta(days=plan.get("received_days_ago", 0))
+            receive_at_counter(session, actor, dossier, at=received)
+            _process(session, actor, store, dossier, plan, received)
+    prepare_apologies(session)  # the overdue one waits for its leader
+
+
+def _process(session: Session, clerk: Actor, store: FileStore, dossier: Dossier,
+             plan: dict[str, Any], received: datetime) -> None:
+    """Move a received demo dossier along: to an officer, to the leader, to another agency."""
+    if not plan.get("forward_to"):
+        return
+    when = received + timedelta(hours=1)
+    forward(session, clerk, dossier, _user(session, plan["forward_to"]).id, at=when)
+    officer = _user(session, plan["forward_to"]).actor()
+    if plan.get("propose"):
+        propose_result(session, officer, store, dossier, note="Hồ sơ đủ điều kiện, đề nghị "
+                       "lãnh đạo phê duyệt", draft=sample_pdf(), at=when + timedelta(hours=2))
+    if plan.get("transfer_to"):
+        transfer(session, officer, dossier, get_by_code(session, plan["transfer_to"]).id,
+                 note="Đề nghị cho ý kiến về phần liên quan", days=3,
+                 at=when + timedelta(hours=1))
 
 
 def load_demo(session: Session, config: Any) -> dict[str, Any]:

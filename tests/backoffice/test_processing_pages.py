@@ -175,3 +175,37 @@ def test_register_pages_and_exports(client: Any, world: dict[str, Any]) -> None:
     pdf = client.get(f"/backoffice/work/register?from={start}&to={today}&format=pdf")
     assert pdf.data.startswith(b"%PDF")
 
+
+
+def test_an_administrator_edits_the_process_for_later_dossiers(app: Any, client: Any,
+                                                               world: dict[str, Any]) -> None:
+    with get_db(app).factory() as db:
+        f.user(db, Role.ADMIN, None, login="root")
+        version_id = db.get(Dossier, world["id"]).procedure_version_id  # type: ignore[union-attr]
+        db.commit()
+    login(client, "clerk")
+    assert client.get(f"/backoffice/work/processes/{version_id}").status_code == 403
+    client.post("/logout", data={"csrf_token": csrf_token(client.get("/backoffice/work/")
+                                                          .get_data(as_text=True))})
+    login(client, "root")
+    page = client.get(f"/backoffice/work/processes/{version_id}").get_data(as_text=True)
+    token = csrf_token(page)
+    form = {"csrf_token": token, "name": ["Tiếp nhận", "Thẩm định", "Kiểm tra thực địa",
+                                          "Phê duyệt", ""],
+            "role": ["reception", "officer", "officer", "leader", "officer"],
+            "agency_id": ["", "", "", "", ""], "share_percent": ["10", "40", "30", "10", ""]}
+    refused = client.post(f"/backoffice/work/processes/{version_id}", data=form,
+                          follow_redirects=True)
+    assert "phải bằng 100" in refused.get_data(as_text=True)  # 90 %
+    form["share_percent"] = ["10", "40", "30", "20", ""]
+    client.post(f"/backoffice/work/processes/{version_id}", data=form)
+    with get_db(app).factory() as db:
+        from dossiers.plans import steps_of
+        from dossiers.procedures import ProcedureVersion
+
+        version = db.get(ProcedureVersion, version_id)
+        assert [s.name for s in version.steps] == ["Tiếp nhận", "Thẩm định",  # type: ignore
+                                                   "Kiểm tra thực địa", "Phê duyệt"]
+        # The dossier received before keeps the plan it was given.
+        old = steps_of(db, db.get(Dossier, world["id"]))  # type: ignore[arg-type]
+        assert [s.name for s in old] == [s["name"] for s in STEPS]
