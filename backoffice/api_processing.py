@@ -81,7 +81,10 @@ def _staff() -> Actor:
 
 
 def _dossier(dossier_id: int) -> tuple[Any, Actor, Dossier]:
-    actor, session = _staff(), get_session()
+    actor, session = require_user(), get_session()
+    if not actor.agencies(Role.RECEPTION, Role.OFFICER, Role.LEADER) \
+            and not actor.has(Role.SUPERVISOR):
+        raise NotFound("Không tìm thấy hồ sơ", "Dossier not found")  # no existence oracle
     dossier = get_dossier(session, dossier_id)
     events.require_view(session, actor, dossier)
     return session, actor, dossier
@@ -159,9 +162,9 @@ class WorkAction(MethodView):
         """Hand the dossier on / Chuyển xử lý: assign, forward, send-back, approve, supplement,
         propose, propose-stop, stop, decline-stop, note, transfer, transfer-accept,
         transfer-reject, transfer-complete"""
+        session, actor, dossier = _dossier(dossier_id)
         if action not in ACTIONS:
             raise NotFound("Thao tác không tồn tại", "Unknown action")
-        session, actor, dossier = _dossier(dossier_id)
         events.expect_revision(dossier, data["revision"])
         _perform(session, actor, dossier, action, data)
         session.commit()

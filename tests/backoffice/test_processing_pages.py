@@ -144,7 +144,7 @@ def test_who_may_see_and_act(client: Any, world: dict[str, Any]) -> None:
     assert client.post(f"/api/v1/work/{did}/forward", headers=outsider,
                        json={}).status_code == 404
     citizen = bearer(world["citizen_token"])
-    assert client.get(f"/api/v1/work/{did}", headers=citizen).status_code == 403
+    assert client.get(f"/api/v1/work/{did}", headers=citizen).status_code == 404
     officer = bearer(tokens["officer"])
     refused = client.post(f"/api/v1/work/{did}/forward", headers=officer, json={})
     assert refused.status_code == 403  # the desk's step
