@@ -35,7 +35,7 @@ bp = Blueprint("work_api", __name__, url_prefix="/api/v1/work",
 SECURITY = [{"bearerAuth": []}]
 ACTIONS = ("assign", "forward", "send-back", "approve", "supplement", "propose",
            "propose-stop", "stop", "decline-stop", "note", "transfer", "transfer-accept",
-           "transfer-reject", "transfer-complete")
+           "transfer-reject", "transfer-complete", "return")
 
 
 class QueueArgs(Schema):
@@ -161,7 +161,7 @@ class WorkAction(MethodView):
     def post(self, data: dict[str, Any], dossier_id: int, action: str) -> dict[str, Any]:
         """Hand the dossier on / Chuyển xử lý: assign, forward, send-back, approve, supplement,
         propose, propose-stop, stop, decline-stop, note, transfer, transfer-accept,
-        transfer-reject, transfer-complete"""
+        transfer-reject, transfer-complete, return"""
         session, actor, dossier = _dossier(dossier_id)
         if action not in ACTIONS:
             raise NotFound("Thao tác không tồn tại", "Unknown action")
@@ -211,6 +211,8 @@ def _perform(session: Any, actor: Actor, d: Dossier, action: str, data: dict[str
         transfers.reject_transfer(session, actor, d, reason)
     elif action == "transfer-complete":
         transfers.complete_transfer(session, actor, store(), d, opinion=data["opinion"])
+    elif action == "return":
+        processing.return_result(session, actor, d, note)
 
 
 def _printer() -> Printer:

@@ -224,6 +224,13 @@ def supplement(dossier_id: int) -> BaseResponse:
                             "requested.", work)
 
 
+@bp.post("/<id:dossier_id>/return")
+@login_required
+def return_result(dossier_id: int) -> BaseResponse:
+    return _act(dossier_id, "Đã trả kết quả cho người nộp. / Result returned.",
+                lambda db, a, d: processing.return_result(db, a, d, _text("note")))
+
+
 @bp.post("/<id:dossier_id>/propose-stop")
 @login_required
 def propose_stop(dossier_id: int) -> BaseResponse:

@@ -334,7 +334,27 @@ def available_actions(session: Session, actor: Actor, dossier: Dossier) -> set[s
             acts |= {"stop", "decline_stop"}
     if status == Status.PENDING_APPROVAL and leader and on_step:
         acts |= {"approve", "send_back", "assign", "stop"}
+    if status == Status.RESULT_READY and actor.agencies(Role.RECEPTION) & {
+            dossier.receiving_agency_id, dossier.holder_agency_id}:
+        acts.add("return_result")
     if actor.agencies(Role.RECEPTION, Role.OFFICER, Role.LEADER) & {
             dossier.holder_agency_id, dossier.competent_agency_id}:
         acts.add("note")
     return acts
+
+
+def return_result(session: Session, actor: Actor, dossier: Dossier, note: str = "",
+                  at: datetime | None = None) -> Event:
+    """The result desk hands the issued result to the applicant (the last step closes)."""
+    check_legal(dossier, Kind.RESULT_RETURNED)
+    authorize(session, actor, dossier, Kind.RESULT_RETURNED)
+    when = at or utcnow()
+    payload: dict[str, Any] = {}
+    step = current_step(session, dossier)
+    if step is not None and step.finished_at is None:
+        step.finished_at = when
+        payload = {"step": step.position, "step_name": step.name,
+                   "step_due": step.due_at.isoformat(),
+                   "timeliness": timeliness(when, step.due_at).value}
+    return apply(session, dossier, Kind.RESULT_RETURNED, actor, reason=note.strip() or None,
+                 payload=payload, at=when)

@@ -92,9 +92,11 @@ def test_the_plan_divides_the_limit_over_tet(session: Session, world: dict[str, 
 def test_a_day_of_hand_offs_and_the_control_sheet(session: Session,
                                                    world: dict[str, Any]) -> None:
     w, d = world, world["dossier"]
+    assert d.national_status == 2  # received
     processing.forward(session, a(w, "clerk"), d, at=vn(13, 2, 14))
     assert (d.status, d.holder_agency_id, d.current_step) == (Status.IN_PROGRESS,
                                                               w["dept"].id, 2)
+    assert d.national_status == 4  # in progress, through every hand-off below
     processing.assign(session, a(w, "leader"), d, w["officer"].id)
     assert d.assignee_id == w["officer"].id
     with pytest.raises(Forbidden):  # assigned to someone else
@@ -112,9 +114,13 @@ def test_a_day_of_hand_offs_and_the_control_sheet(session: Session,
     processing.approve(session, a(w, "leader"), d, at=vn(27, 2, 9))
     assert (d.status, d.holder_agency_id, d.current_step) == (Status.APPROVED,
                                                               w["centre"].id, 4)
+    assert d.national_status == 4
     system = Actor.system("test")
     apply(session, d, Kind.RESULT_ISSUED, system, at=vn(27, 2, 14))
-    apply(session, d, Kind.RESULT_RETURNED, a(w, "clerk"), at=vn(27, 2, 15))
+    assert d.national_status == 9  # done, not yet returned
+    assert processing.available_actions(session, a(w, "clerk"), d) >= {"return_result"}
+    processing.return_result(session, a(w, "clerk"), d, at=vn(27, 2, 15))
+    assert (d.status, d.national_status) == (Status.RETURNED, 10)
 
     rows = control_sheet_rows(session, d)
     outcomes = [(r.kind, r.outcome) for r in rows if r.outcome]
