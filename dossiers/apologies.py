@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from dossiers.accounts import RoleGrant
 from dossiers.actors import Actor
+from dossiers.agencies import parent_on
 from dossiers.calendar import VN_TZ
 from dossiers.calendar_store import load_calendar
 from dossiers.db import Base, utcnow
@@ -169,7 +170,14 @@ def approve(session: Session, actor: Actor, apology: Apology, *, reason: str | N
                                                                 actor.user_id)
     apology.event_id = event.id
     if printer is not None:
+        competent = dossier.competent_agency
+        parent = parent_on(session, competent, when.astimezone(VN_TZ).date())
         issue_document(session, actor, printer, dossier, FormKind.APOLOGY, at=when,
+                       agency={"name": competent.name, "parent": parent.name if parent else "",
+                               "phone": competent.phone,
+                               "desk": f"Bộ phận Tiếp nhận và Trả kết quả – "
+                                       f"{dossier.receiving_agency.name}",
+                               "desk_short": "Bộ phận Tiếp nhận và Trả kết quả"},
                        apology={"reason": reason, "due_before": before, "new_due": new_due,
                                 "leader": actor.full_name or actor.login})
     return event

@@ -273,6 +273,7 @@ def test_overdue_dossier_gets_an_apology_for_the_leader(session: Session,
             if m.payload.get("user_id") == w["citizen"].id]
     assert any("04/03/2026" in body for body in told)
     form = next(f for f in d.files if f.details.get("form") == "apology")
+    _keep(w["store"].read(form.sha256), "apology")
     text = subprocess.run(["pdftotext", "-", "-"], input=w["store"].read(form.sha256),
                           capture_output=True, check=True).stdout.decode()
     assert "Cần xác minh thực địa" in text
