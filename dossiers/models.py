@@ -6,6 +6,7 @@ from dossiers.calendar_store import CalendarOverride
 from dossiers.codes import DossierCounter
 from dossiers.db import Base
 from dossiers.events import Event
+from dossiers.exchange.models import ExchangeMessage, Peer
 from dossiers.files import Blob
 from dossiers.inbox import Message
 from dossiers.outbox import OutboxMessage
@@ -22,7 +23,8 @@ from dossiers.throttle import Throttle
 
 __all__ = [
     "Agency", "AgencyParent", "ApiToken", "Base", "Blob", "CalendarOverride", "Dossier",
-    "DossierComponent", "DossierCounter", "DossierFile", "Event", "Message", "OneTimeCode",
+    "DossierComponent", "DossierCounter", "DossierFile", "Event", "ExchangeMessage", "Message",
+    "OneTimeCode", "Peer",
     "OutboxMessage",
     "Procedure", "ProcedureAgency", "ProcedureComponent", "ProcedureFee", "ProcedureVersion",
     "ProcessStep", "RoleGrant", "Throttle", "User",
