@@ -190,7 +190,7 @@ def dossier_manifest(dossier: Dossier, receiver: Party, *, message_id: str, note
 
 def _queue(session: Session, peer: Peer, manifest: Manifest, dossier: Dossier,
            remote_code: str | None) -> ExchangeMessage:
-    row = ExchangeMessage(message_id=manifest.message_id, direction=Direction.OUT,
+    row = ExchangeMessage(message_id=manifest.message_id, direction=Direction.OUT, attempts=0,
                           kind=manifest.kind, state=MessageState.QUEUED, peer_id=peer.id,
                           dossier_id=dossier.id, reply_to=manifest.reply_to,
                           from_agency=manifest.sender.code, to_agency=manifest.receiver.code,

@@ -279,7 +279,9 @@ def receive(session: Session, store: FileStore, signer: keys.Signer, peer: Peer,
                               manifest.receiver.code if manifest else "", conflict.code,
                               conflict.message, conflict.message_en)
             return _answer(signer, receipt, 422, conflict)[0]
-        return stored_answer(row, signer.certificate_pem)  # a replay: same receipt, no store
+        row.attempts += 1  # a replay: counted in the log, answered with the same receipt
+        session.flush()
+        return stored_answer(row, signer.certificate_pem)
     if row is None:
         row = ExchangeMessage(message_id=message_id, direction=Direction.IN,
                               kind=(manifest.kind if manifest and manifest.kind in
@@ -287,7 +289,7 @@ def receive(session: Session, store: FileStore, signer: keys.Signer, peer: Peer,
                               state=MessageState.REFUSED, peer_id=peer.id,
                               from_agency=(manifest.sender.code if manifest else "")[:35],
                               to_agency=(manifest.receiver.code if manifest else "")[:35],
-                              envelope="")
+                              envelope="", attempts=0)
         session.add(row)
     row.attempts += 1
     row.envelope = delivery.envelope.decode("utf-8", "replace")
