@@ -36,10 +36,10 @@ from motcua.files import store
 bp = Blueprint("exchange", __name__, url_prefix="/backoffice/exchange")
 
 
-def _admin() -> Actor:
+def _admin(naming: bool = False) -> Actor:
     actor = current_actor()
     if not actor.has(Role.ADMIN):
-        abort(403)
+        abort(404 if naming else 403)  # a route naming a peer or message: no oracle
     return actor
 
 
@@ -89,7 +89,7 @@ def peer_new() -> str | BaseResponse:
 @bp.route("/peers/<id:peer_id>", methods=["GET", "POST"])
 @login_required
 def peer_edit(peer_id: int) -> str | BaseResponse:
-    actor = _admin()
+    actor = _admin(naming=True)
     db = get_session()
     peer = db.get(Peer, peer_id) or abort(404)
     if request.method == "POST":
@@ -121,7 +121,7 @@ def peer_edit(peer_id: int) -> str | BaseResponse:
 @bp.get("/messages/<id:message_id>")
 @login_required
 def message(message_id: int) -> str:
-    _admin()
+    _admin(naming=True)
     row = get_session().get(ExchangeMessage, message_id) or abort(404)
     return render_template("backoffice/exchange_message.html", m=row)
 
@@ -129,7 +129,7 @@ def message(message_id: int) -> str:
 @bp.post("/messages/<id:message_id>/retry")
 @login_required
 def message_retry(message_id: int) -> BaseResponse:
-    _admin()
+    _admin(naming=True)
     db = get_session()
     row = db.get(ExchangeMessage, message_id) or abort(404)
     if retry(db, row) is None:
