@@ -4,7 +4,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from backoffice import api, api_processing, desk, processing, views
+    from backoffice import api, api_exchange, api_processing, desk, exchange, processing, views
     from motcua.api import register
 
     app.register_blueprint(views.bp)
@@ -12,3 +12,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(processing.bp)
     register(api.bp)
     register(api_processing.bp)
+    register(api_exchange.bp)
+    app.register_blueprint(exchange.bp)

@@ -7,6 +7,7 @@ from dossiers.calendar_store import CalendarOverride
 from dossiers.codes import DossierCounter
 from dossiers.db import Base
 from dossiers.events import Event
+from dossiers.exchange.models import ExchangeMessage, Peer
 from dossiers.files import Blob
 from dossiers.inbox import Message
 from dossiers.outbox import OutboxMessage
@@ -24,8 +25,8 @@ from dossiers.throttle import Throttle
 
 __all__ = [
     "Agency", "AgencyParent", "ApiToken", "Apology", "Base", "Blob", "CalendarOverride", "Dossier",
-    "DossierComponent", "DossierCounter", "DossierFile", "DossierStep", "Event", "Message",
-    "OneTimeCode", "OutboxMessage",
+    "DossierComponent", "DossierCounter", "DossierFile", "DossierStep", "Event", "ExchangeMessage",
+    "Message", "OneTimeCode", "OutboxMessage", "Peer",
     "Procedure", "ProcedureAgency", "ProcedureComponent", "ProcedureFee", "ProcedureVersion",
     "ProcessStep", "RoleGrant", "Throttle", "User",
 ]

@@ -20,6 +20,7 @@ from dossiers.catalogue import import_catalogue, search
 from dossiers.errors import DomainError
 from dossiers.lifecycle import Role
 from motcua import create_app
+from motcua.cli_exchange import exchange_group
 from motcua.database import get_session
 
 ADMIN = Actor.system("cli")
@@ -33,6 +34,9 @@ def _fail(error: DomainError) -> None:
 @click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_version_option=False)
 def cli() -> None:
     """Motcua — một cửa điện tử. Commands for operators and scripts."""
+
+
+cli.add_command(exchange_group, "exchange")
 
 
 # --- database -------------------------------------------------------------------------------

@@ -28,6 +28,10 @@ def from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "DATABASE_URL": env("DATABASE_URL") or f"sqlite:///{INSTANCE / 'motcua.sqlite'}",
         "REDIS_URL": env("REDIS_URL") or None,
         "MOTCUA_STORAGE": env("MOTCUA_STORAGE") or str(INSTANCE / "files"),
+        # Exchange between installations: the key folder (default: instance/exchange beside
+        # the file store) and the key's passphrase (default: SECRET_KEY).
+        "MOTCUA_EXCHANGE_DIR": env("MOTCUA_EXCHANGE_DIR") or None,
+        "MOTCUA_EXCHANGE_PASSPHRASE": env("MOTCUA_EXCHANGE_PASSPHRASE") or None,
         "MOTCUA_BASE_URL": (env("MOTCUA_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "SMTP_HOST": env("SMTP_HOST") or None,
         "SMTP_PORT": int(env("SMTP_PORT") or 25),
