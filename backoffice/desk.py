@@ -28,6 +28,7 @@ from dossiers.catalogue import search
 from dossiers.db import utcnow
 from dossiers.documents import Printer
 from dossiers.errors import DomainError, NotFound
+from dossiers.exchange import operations as exchange
 from dossiers.intake import Applicant, attach_file, create_draft, mark_component, receive_at_counter
 from dossiers.lifecycle import Role, Status
 from dossiers.records import Channel, ComponentState, Dossier, FileKind, get_dossier
@@ -203,7 +204,10 @@ def receive(dossier_id: int) -> BaseResponse:
 def accept(dossier_id: int) -> BaseResponse:
     db, actor, record = _dossier(dossier_id)
     try:
-        accept_dossier(db, actor, record, printer=_printer())
+        if exchange.incoming_message(db, record) is not None:  # sent by another installation
+            exchange.accept(db, record, actor, printer=_printer())
+        else:
+            accept_dossier(db, actor, record, printer=_printer())
     except DomainError as error:
         return _failed(db, error, dossier_id)
     return _done(db, "Đã tiếp nhận hồ sơ; giấy tiếp nhận đã gửi người nộp.", record)
@@ -227,7 +231,12 @@ def supplement(dossier_id: int) -> BaseResponse:
 def refuse(dossier_id: int) -> BaseResponse:
     db, actor, record = _dossier(dossier_id)
     try:
-        refuse_dossier(db, actor, record, request.form.get("reason", ""), printer=_printer())
+        if exchange.incoming_message(db, record) is not None:
+            exchange.reject(db, record, actor, request.form.get("reason", ""),
+                            printer=_printer())
+        else:
+            refuse_dossier(db, actor, record, request.form.get("reason", ""),
+                           printer=_printer())
     except DomainError as error:
         return _failed(db, error, dossier_id)
     return _done(db, "Đã từ chối tiếp nhận; người nộp đã được thông báo.", record)

@@ -33,6 +33,7 @@ from dossiers.db import utcnow
 from dossiers.deadlines import TIMELINESS_LABELS, timeliness
 from dossiers.documents import Printer
 from dossiers.errors import DomainError, InvalidInput, NotFound
+from dossiers.exchange import operations as exchange
 from dossiers.lifecycle import KIND_LABELS, STATUS_LABELS, Role, Status
 from dossiers.plans import StepTemplate, set_process, steps_of
 from dossiers.procedures import ProcedureVersion
@@ -107,10 +108,18 @@ def dossier(dossier_id: int) -> str:
                   "outcome": TIMELINESS_LABELS[timeliness(s.finished_at, s.due_at)][0]
                   if s.finished_at else "",
                   "current": s.position == record.current_step} for s in steps]
+    actions = processing.available_actions(db, actor, record)
+    peers = [p for p in exchange.list_peers(db) if p.is_active and p.outbound_token]
+    if "transfer" in actions and peers:
+        actions.add("transfer_remote")
+    if exchange.incoming_message(db, record) is not None and record.status in (
+            Status.IN_PROGRESS, Status.PENDING_APPROVAL, Status.APPROVED, Status.RESULT_READY) \
+            and actor.agencies(Role.OFFICER, Role.LEADER) & {record.holder_agency_id,
+                                                              record.competent_agency_id}:
+        actions.add("exchange_complete")
     return render_template(
-        "backoffice/work_dossier.html", d=record, history=history, step_rows=step_rows, step=step,
-        now=now, names=names, agencies=agencies,
-        actions=processing.available_actions(db, actor, record),
+        "backoffice/work_dossier.html", peers=peers, d=record, history=history,
+        step_rows=step_rows, step=step, now=now, names=names, agencies=agencies, actions=actions,
         assignable=processing.staff_of(db, unit, role_for_assign, Role.LEADER),
         next_people=_next_people(db, record),
         transfer_targets=db.scalars(select(Agency).where(Agency.id != unit, Agency.valid_to.is_(
@@ -280,6 +289,31 @@ def transfer(dossier_id: int) -> BaseResponse:
         return transfers.transfer(db, actor, d, agency, note=_text("note"),
                                   days=_int("days") or 1)
     return _act(dossier_id, "Đã chuyển liên thông. / Transferred.", work)
+
+
+@bp.post("/<id:dossier_id>/transfer-remote")
+@login_required
+def transfer_remote(dossier_id: int) -> BaseResponse:
+    """Send the dossier to an agency of another installation (signed message, outbox)."""
+    def work(db: Any, actor: Actor, d: Dossier) -> object:
+        peer_id = _int("peer_id")
+        if peer_id is None:
+            raise InvalidInput("Chọn hệ thống liên thông", "Choose the other installation")
+        return exchange.send_dossier(db, d, actor, exchange.get_peer(db, peer_id),
+                                     _text("agency_code"), _text("note"))
+    return _act(dossier_id, "Đã gửi hồ sơ sang hệ thống liên thông; theo dõi ở nhật ký liên "
+                            "thông. / Sent to the other installation.", work)
+
+
+@bp.post("/<id:dossier_id>/exchange-complete")
+@login_required
+def exchange_complete(dossier_id: int) -> BaseResponse:
+    """Return our result or opinion to the installation that sent the dossier."""
+    def work(db: Any, actor: Actor, d: Dossier) -> object:
+        data, name = _upload()
+        files = [exchange.Upload(name, data, "application/pdf")] if data is not None else []
+        return exchange.complete(db, d, actor, store(), files, _text("note"))
+    return _act(dossier_id, "Đã gửi kết quả về hệ thống gửi hồ sơ. / Result sent back.", work)
 
 
 @bp.post("/<id:dossier_id>/transfer/accept")

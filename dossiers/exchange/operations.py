@@ -20,6 +20,7 @@ from dossiers.actors import Actor
 from dossiers.agencies import Agency, validate_code
 from dossiers.calendar import VN_TZ
 from dossiers.db import utcnow
+from dossiers.documents import Printer
 from dossiers.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
 from dossiers.events import apply, authorize, check_legal
 from dossiers.exchange import keys
@@ -273,19 +274,21 @@ def _reply(session: Session, dossier: Dossier, incoming: ExchangeMessage, peer: 
     return _queue(session, peer, manifest, dossier, incoming.remote_dossier_code)
 
 
-def accept(session: Session, dossier: Dossier, actor: Actor, note: str = "") -> ExchangeMessage:
+def accept(session: Session, dossier: Dossier, actor: Actor, note: str = "",
+           printer: Printer | None = None) -> ExchangeMessage:
     """Accept a dossier sent by another installation: the desk's acceptance (the promised date
     is fixed from our procedure's time limit) and an «accepted» status message back."""
     incoming, peer = _incoming(session, dossier)
-    accept_dossier(session, actor, dossier)
+    accept_dossier(session, actor, dossier, printer=printer)
     return _reply(session, dossier, incoming, peer, MessageKind.STATUS, actor,
                   status="accepted", note=note.strip())
 
 
-def reject(session: Session, dossier: Dossier, actor: Actor, reason: str) -> ExchangeMessage:
+def reject(session: Session, dossier: Dossier, actor: Actor, reason: str,
+           printer: Printer | None = None) -> ExchangeMessage:
     """Send the dossier back with the reason (Đ4.3); the sender sees TRANSFER_REJECTED."""
     incoming, peer = _incoming(session, dossier)
-    refuse_dossier(session, actor, dossier, reason)
+    refuse_dossier(session, actor, dossier, reason, printer=printer)
     return _reply(session, dossier, incoming, peer, MessageKind.STATUS, actor,
                   status="refused", reason=reason.strip())
 

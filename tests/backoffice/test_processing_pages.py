@@ -209,3 +209,36 @@ def test_an_administrator_edits_the_process_for_later_dossiers(app: Any, client:
         # The dossier received before keeps the plan it was given.
         old = steps_of(db, db.get(Dossier, world["id"]))  # type: ignore[arg-type]
         assert [s.name for s in old] == [s["name"] for s in STEPS]
+
+
+def test_an_officer_sends_a_dossier_to_another_installation(app: Any, client: Any,
+                                                            world: dict[str, Any],
+                                                            tmp_path: Any) -> None:
+    from dossiers.actors import Actor
+    from dossiers.exchange import keys
+    from dossiers.exchange.models import Direction, ExchangeMessage
+    from dossiers.exchange.operations import add_peer
+
+    other = keys.generate(tmp_path / "peer", "pw", "Bộ Tài chính")
+    with get_db(app).factory() as db:
+        add_peer(db, Actor.system("test"), name="Bộ Tài chính", base_url="http://127.0.0.1:9",
+                 agency_codes=["000.00.03.G12"], certificates=other.certificate_pem,
+                 outbound_token="tok")
+        db.commit()
+    did, tokens = world["id"], world["tokens"]
+    client.post(f"/api/v1/work/{did}/forward", headers=bearer(tokens["clerk"]), json={})
+    client.post(f"/api/v1/work/{did}/assign", headers=bearer(tokens["officer"]), json={})
+    login(client, "officer")
+    page = client.get(f"/backoffice/work/{did}").get_data(as_text=True)
+    assert "Chuyển liên thông sang hệ thống khác" in page
+    resp = client.post(f"/backoffice/work/{did}/transfer-remote", data={
+        "csrf_token": csrf_token(page), "peer_id": "1", "agency_code": "000.00.03.G12",
+        "note": "Đề nghị xác định nghĩa vụ tài chính"}, follow_redirects=True)
+    assert "Đã gửi hồ sơ sang hệ thống liên thông" in resp.get_data(as_text=True)
+    assert _status(app, did) == Status.AT_OTHER_AGENCY
+    with get_db(app).factory() as db:
+        from sqlalchemy import select
+
+        out = db.scalars(select(ExchangeMessage).where(
+            ExchangeMessage.direction == Direction.OUT)).all()
+        assert [m.dossier_id for m in out] == [did]  # queued; the peer is down, it waits
