@@ -16,7 +16,7 @@ from dossiers import intake
 from dossiers.accounts import User
 from dossiers.actors import Actor
 from dossiers.db import utcnow
-from dossiers.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from dossiers.errors import Conflict, Forbidden, InvalidInput, NotFound
 from dossiers.events import apply, authorize
 from dossiers.lifecycle import Kind, Role, Status
 from dossiers.outbox import enqueue
@@ -203,13 +203,15 @@ def on_paid(session: Session, payment: Payment, actor: Actor = SYSTEM) -> None:
     elif dossier.status == Status.DRAFT and payment.purpose == Purpose.SUBMISSION:
         # The applicant filed by paying: submit in their name. Should the draft no longer be
         # complete, the money stays recorded and the applicant's next "submit" goes through.
+        # (Checked first rather than tried in a savepoint: the outbox dispatches on commit.)
         owner = session.get(User, dossier.applicant_user_id) if dossier.applicant_user_id \
             else None
-        try:
-            with session.begin_nested():
-                intake.submit_dossier(session, owner.actor() if owner else SYSTEM, dossier)
-        except DomainError as error:
-            log.warning("paid draft %s not submitted: %s", dossier.id, error.message_en)
+        ready = not intake.missing_components(dossier) and (
+            owner is None or owner.kind == "staff" or owner.confirmed_at is not None)
+        if ready:
+            intake.submit_dossier(session, owner.actor() if owner else SYSTEM, dossier)
+        else:
+            log.warning("paid draft %s not submitted: incomplete or unconfirmed", dossier.id)
     enqueue(session, "payments.receipt", {"payment_id": payment.id},
             key=f"receipt:payment:{payment.id}")
 
