@@ -91,6 +91,9 @@ def issue_receipt(session: Session, store: FileStore, base_url: str, payment_id:
     if payment.receipt_file_id is not None:
         return session.get(DossierFile, payment.receipt_file_id)
     dossier = payment.dossier
+    if not dossier.code:
+        # A paid draft not yet submitted has no code to print: the outbox retries the job.
+        raise RuntimeError(f"dossier {dossier.id} has no code yet; receipt deferred")
     when = at or payment.paid_at
     number = receipt_number(payment)
     printer = Printer(store, base_url)
