@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Any
 
-from flask import Response
+from flask import Response, abort
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -42,6 +42,13 @@ class RefundSchema(Schema):
 class RangeSchema(Schema):
     start = fields.Date(required=True, data_key="from")
     end = fields.Date(required=True, data_key="to")
+
+
+@bp.before_request
+def _staff_only() -> None:
+    # Before the body is parsed: to anyone but staff these routes name nothing (404, no oracle).
+    if not require_user().is_staff:
+        abort(404)
 
 
 def _dossier(dossier_id: int) -> tuple[Any, Any, Any]:
