@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
 from dossiers.actors import Actor
 from dossiers.calendar import today_in_vietnam
@@ -17,7 +18,7 @@ def register(cli: click.Group) -> None:
     cli.add_command(sandbox_gateway)
 
 
-@click.group()
+@click.group(cls=AppGroup)  # its commands run in an application context
 def payments() -> None:
     """Fees and payments (reconciliation, finance figures)."""
 
