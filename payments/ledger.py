@@ -197,6 +197,9 @@ def record_desk_payment(session: Session, actor: Actor, dossier: Dossier, method
 def on_paid(session: Session, payment: Payment, actor: Actor = SYSTEM) -> None:
     """Move the dossier on and queue the receipt. Called once, under the payment's lock."""
     dossier = payment.dossier
+    # Queued first, so submitting below (receipts.queue_on_submission) finds it waiting.
+    enqueue(session, "payments.receipt", {"payment_id": payment.id},
+            key=f"receipt:payment:{payment.id}")
     if dossier.status == Status.AWAITING_PAYMENT:
         apply(session, dossier, Kind.PAID, actor,
               payload={"payment_id": payment.id, "amount_vnd": payment.amount_vnd})
@@ -212,8 +215,6 @@ def on_paid(session: Session, payment: Payment, actor: Actor = SYSTEM) -> None:
             intake.submit_dossier(session, owner.actor() if owner else SYSTEM, dossier)
         else:
             log.warning("paid draft %s not submitted: incomplete or unconfirmed", dossier.id)
-    enqueue(session, "payments.receipt", {"payment_id": payment.id},
-            key=f"receipt:payment:{payment.id}")
 
 
 def check_staff(session: Session, actor: Actor, dossier: Dossier) -> None:

@@ -5,23 +5,27 @@ takes a moment; an IPN must be answered quickly). It locks the payment and does 
 the receipt already exists, so a job run twice, or queued by two callbacks, issues one receipt.
 """
 
+import logging
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dossiers import intake
 from dossiers.actors import Actor
 from dossiers.calendar import VN_TZ
 from dossiers.documents import Printer, _context
 from dossiers.events import apply
 from dossiers.files import FileStore, store_bytes
 from dossiers.lifecycle import Kind, Status, next_status
-from dossiers.outbox import JobContext, enqueue, handler
+from dossiers.outbox import JobContext, OutboxMessage, enqueue, handler
 from dossiers.pdf.forms import FormKind, render, version_for
-from dossiers.records import DossierFile, FileKind
+from dossiers.records import Dossier, DossierFile, FileKind
 from payments.callbacks import lock_payment
 from payments.models import Method, Payment
 
+log = logging.getLogger(__name__)
 SYSTEM = Actor.system("payments")
 METHOD_LABELS = {Method.ONLINE: "Trực tuyến", Method.CASH: "Tiền mặt tại quầy",
                  Method.CARD: "Thẻ tại quầy"}
@@ -92,8 +96,11 @@ def issue_receipt(session: Session, store: FileStore, base_url: str, payment_id:
         return session.get(DossierFile, payment.receipt_file_id)
     dossier = payment.dossier
     if not dossier.code:
-        # A paid draft not yet submitted has no code to print: the outbox retries the job.
-        raise RuntimeError(f"dossier {dossier.id} has no code yet; receipt deferred")
+        # A paid draft that could not be submitted (incomplete) has no code to print yet:
+        # the receipt is queued again when the applicant submits it (``queue_on_submission``).
+        log.info("payment %s: receipt waits until dossier %s is submitted", payment.id,
+                 dossier.id)
+        return None
     when = at or payment.paid_at
     number = receipt_number(payment)
     printer = Printer(store, base_url)
@@ -141,6 +148,25 @@ def _clerk(session: Session, payment: Payment) -> str:
 
     user = session.get(User, payment.created_by_id) if payment.created_by_id else None
     return user.full_name if user else ""
+
+
+def queue_on_submission(session: Session, dossier: Dossier) -> None:
+    """A SUBMIT_CHECKS hook: a draft paid before it could be submitted gets its receipt once
+    it is submitted (and has a code). Runs in the submitting transaction, so the receipt is
+    queued only if the submission commits; a receipt already issued or queued is left alone."""
+    for payment in session.scalars(select(Payment).where(
+            Payment.dossier_id == dossier.id, Payment.paid_at.is_not(None),
+            Payment.receipt_file_id.is_(None))):
+        waiting = session.scalar(select(OutboxMessage.id).where(
+            OutboxMessage.key == f"receipt:payment:{payment.id}",
+            OutboxMessage.state == "pending"))
+        if waiting is None:
+            enqueue(session, "payments.receipt", {"payment_id": payment.id},
+                    key=f"receipt:payment:{payment.id}:submitted")
+
+
+if queue_on_submission not in intake.SUBMIT_CHECKS:
+    intake.SUBMIT_CHECKS.append(queue_on_submission)
 
 
 @handler("payments.receipt")

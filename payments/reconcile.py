@@ -18,17 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dossiers.calendar import VN_TZ
 from dossiers.db import utcnow
-from dossiers.outbox import JobContext, handler
+from dossiers.outbox import JobContext, OutboxMessage, handler
 from payments.callbacks import lock_payment, settle
 from payments.gateways import get_gateway
 from payments.gateways.base import Callback, Gateway, QueryResult
 from payments.models import Method, Payment, PaymentState
 
 log = logging.getLogger(__name__)
-
-
-class StillPending(Exception):  # noqa: N818 - a state, not a failure: the outbox retries later
-    """The gateway has no verdict yet; ask again later."""
 
 
 def _callback(result: QueryResult) -> Callback:
@@ -135,11 +131,40 @@ def daily_report(session: Session, gateway: Gateway, day: date,
     return differences
 
 
+# How long each next question to the gateway waits (seconds): a pending payment is asked
+# about again until it settles or expires (``reconcile_payment`` expires it 5 minutes after
+# its own expiry), so the chain of checks always ends.
+RECHECK_AFTER = (60, 120, 300, 600)
+
+
 @handler("payments.reconcile")
 def reconcile_job(session: Session, payload: dict[str, Any], ctx: JobContext) -> None:
     """Queued with every online payment: settles it from the gateway's ledger. While the
-    gateway has no verdict the job fails on purpose, so the outbox retries with backoff."""
+    gateway has no verdict, the job finishes and queues its next round for later."""
     gateway = get_gateway(ctx.settings.get("PAYMENT_GATEWAY") or "vnpay", ctx.settings)
-    outcome = reconcile_payment(session, gateway, int(payload["payment_id"]))
-    if outcome == "pending":
-        raise StillPending(f"payment {payload['payment_id']} still pending at the gateway")
+    payment_id = int(payload["payment_id"])
+    if reconcile_payment(session, gateway, payment_id) == "pending":
+        ask_again(session, payment_id, int(payload.get("round") or 0) + 1)
+
+
+def ask_again(session: Session, payment_id: int, round_: int,
+              now: datetime | None = None) -> OutboxMessage:
+    """The next round, as its own outbox row committed with this round's "done": it waits
+    for its time and the sweeper (``motcua worker``), not for an error and a backoff.
+
+    Written directly rather than through ``enqueue``, which dispatches at commit: the round
+    must not run at once. Its key makes a round queued twice (a job run twice) one row.
+    """
+    key = f"reconcile:payment:{payment_id}:{round_}"
+    existing = session.scalar(select(OutboxMessage).where(OutboxMessage.key == key))
+    if existing is not None:
+        return existing
+    delay = RECHECK_AFTER[min(round_, len(RECHECK_AFTER)) - 1]
+    message = OutboxMessage(job="payments.reconcile",
+                            payload={"payment_id": payment_id, "round": round_}, key=key,
+                            run_after=(now or utcnow()) + timedelta(seconds=delay))
+    session.add(message)
+    session.flush()
+    log.info("payment %s still pending at the gateway; asking again in %s s", payment_id,
+             delay)
+    return message
