@@ -5,6 +5,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from backoffice import api, api_exchange, api_processing, desk, exchange, processing, views
+    from backoffice.api_payments import bp as payments_office_api
+    from backoffice.payments import bp as payments_office
     from motcua.api import register
 
     app.register_blueprint(views.bp)
@@ -14,3 +16,5 @@ def init_app(app: Flask) -> None:
     register(api_processing.bp)
     register(api_exchange.bp)
     app.register_blueprint(exchange.bp)
+    app.register_blueprint(payments_office)
+    register(payments_office_api)

@@ -154,7 +154,8 @@ def _build_version(session: Session, entry: dict[str, Any], where: str,
         publishing_decision=r.text("publishing_decision", required=False),
         results=[nfc(str(x)) for x in entry.get("results") or []],
         valid_from=_parse_date(entry.get("valid_from"), f"{where}.valid_from", today),
-        details={k: entry[k] for k in ("source", "confidence", "notes") if entry.get(k)},
+        details={k: entry[k] for k in ("source", "confidence", "notes", "payment")
+                 if entry.get(k)},
         content_hash="",
     )
     for i, item in enumerate(entry.get("components") or [], start=1):

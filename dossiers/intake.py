@@ -3,6 +3,7 @@
 import hmac
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -118,6 +119,9 @@ def create_draft(session: Session, actor: Actor, procedure_code: str, applicant:
 
 
 EDITABLE = (Status.DRAFT, Status.INCOMPLETE, Status.AWAITING_SUPPLEMENT)
+# Checks other packages add before a draft is submitted; each raises a DomainError to refuse
+# (payments: a toàn trình procedure's fee is paid before its dossier is filed).
+SUBMIT_CHECKS: list[Callable[[Session, Dossier], None]] = []
 
 
 def _editable(actor: Actor, dossier: Dossier) -> None:
@@ -310,6 +314,9 @@ def submit_dossier(session: Session, actor: Actor, dossier: Dossier,
                            f"Required components missing: {names}", code="incomplete")
     when = at or utcnow()
     check_legal(dossier, Kind.SUBMITTED)  # before taking a number: no number for a refusal
+    if dossier.status == Status.DRAFT:
+        for check in SUBMIT_CHECKS:
+            check(session, dossier)
     _allocate(session, dossier, when)
     dossier.submitted_at = when
     apply(session, dossier, Kind.SUBMITTED, actor, at=when)

@@ -317,7 +317,8 @@ def available_actions(session: Session, actor: Actor, dossier: Dossier) -> set[s
         on_step = False
     leader = actor.has(Role.LEADER, step.agency_id)
     nxt = step_at(session, dossier, step.position + 1)
-    if status == Status.RECEIVED and step.role == Role.RECEPTION and on_step:
+    if status in (Status.RECEIVED, Status.IN_PROGRESS) and step.role == Role.RECEPTION \
+            and step.position == 1 and on_step:  # still at the desk (e.g. back from paying)
         acts.add("forward")
     if status == Status.IN_PROGRESS and step.role != Role.RECEPTION:
         if leader:

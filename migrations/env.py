@@ -6,6 +6,7 @@ from alembic import context
 
 from dossiers.db import make_engine
 from dossiers.models import Base
+from payments import models as _payment_models  # noqa: F401 - the ledger's tables
 
 config = context.config
 target_metadata = Base.metadata

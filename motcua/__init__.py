@@ -12,7 +12,7 @@ csrf = CSRFProtect()
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    from motcua import api, auth, database, filters, i18n, jobs, security
+    from motcua import api, auth, database, filters, i18n, jobs, payments_app, security
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"))
@@ -28,6 +28,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         count = app.config["MOTCUA_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count,  # type: ignore[method-assign]
                                 x_host=count)
+    payments_app.init_app(app)
     dispatcher = jobs.make_dispatcher(app)
     app.extensions["motcua.dispatcher"] = dispatcher
     database.init_app(app, dispatcher)

@@ -333,6 +333,10 @@ def tokens_create(login: str, name: str) -> None:
     click.echo(token)
 
 
+from motcua.cli_payments import register as _register_payments  # noqa: E402
+
+_register_payments(cli)
+
 if __name__ == "__main__":  # python -m motcua.cli (used by tests and process managers)
     cli()
 

@@ -31,6 +31,7 @@ class FormKind(StrEnum):
     APOLOGY = "apology"  # Phiếu xin lỗi và hẹn lại ngày trả kết quả
     CONTROL_SHEET = "control_sheet"  # Phiếu kiểm soát quá trình giải quyết hồ sơ
     REGISTER = "register"  # Sổ theo dõi hồ sơ
+    PAYMENT_RECEIPT = "payment_receipt"  # biên lai thu phí, lệ phí (payments/receipts.py)
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,10 @@ REGISTRY: tuple[FormVersion, ...] = (
     FormVersion(FormKind.COMPARISON, "", "Quyết định số 31/2021/QĐ-UBND, Điều 12.1.g",
                 "Biên bản đối chiếu hồ sơ giấy với hồ sơ điện tử", "comparison.html",
                 date(2021, 8, 10)),
+    # Our layout of the e-receipt (contents after NĐ 123/2020 on receipts; the article was not
+    # checked here); not an official Mẫu number.
+    FormVersion(FormKind.PAYMENT_RECEIPT, "", "Nghị định số 123/2020/NĐ-CP",
+                "Biên lai thu phí, lệ phí", "payment_receipt.html", date(2022, 7, 1)),
 )
 
 

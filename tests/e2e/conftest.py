@@ -40,6 +40,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for step in (["db", "upgrade"], ["demo"]):
         subprocess.run(motcua + step, env=env, check=True, capture_output=True, timeout=120)
     port = _free_port()
+    # The server's own address, as `make run` is configured: links, and the in-process
+    # sandbox gateway's query API (reconciliation), go to where the server really listens.
+    env["MOTCUA_BASE_URL"] = f"http://127.0.0.1:{port}"
     log = (tmp / "server.log").open("w")
     server = subprocess.Popen(motcua + ["run", "--host", "127.0.0.1", "--port", str(port),
                                         "--no-reload", "--no-debugger"],

@@ -1,0 +1,175 @@
+"""Electronic receipts (biên lai thu phí, lệ phí): one per payment, in the dossier and inbox.
+
+The ``payments.receipt`` outbox job renders the receipt after the payment commits (WeasyPrint
+takes a moment; an IPN must be answered quickly). It locks the payment and does nothing when
+the receipt already exists, so a job run twice, or queued by two callbacks, issues one receipt.
+"""
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dossiers import intake
+from dossiers.actors import Actor
+from dossiers.calendar import VN_TZ
+from dossiers.documents import Printer, _context
+from dossiers.events import apply
+from dossiers.files import FileStore, store_bytes
+from dossiers.lifecycle import Kind, Status, next_status
+from dossiers.outbox import JobContext, OutboxMessage, enqueue, handler
+from dossiers.pdf.forms import FormKind, render, version_for
+from dossiers.records import Dossier, DossierFile, FileKind
+from payments.callbacks import lock_payment
+from payments.models import Method, Payment
+
+log = logging.getLogger(__name__)
+SYSTEM = Actor.system("payments")
+METHOD_LABELS = {Method.ONLINE: "Trực tuyến", Method.CASH: "Tiền mặt tại quầy",
+                 Method.CARD: "Thẻ tại quầy"}
+_DIGITS = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"]
+
+
+def vnd(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".")
+
+
+def _three(n: int, full: bool) -> list[str]:
+    hundreds, tens, ones = n // 100, n // 10 % 10, n % 10
+    words: list[str] = []
+    if full or hundreds:
+        words += [_DIGITS[hundreds], "trăm"]
+    if tens == 0 and ones and (full or hundreds):
+        words.append("lẻ")
+    elif tens == 1:
+        words.append("mười")
+    elif tens > 1:
+        words += [_DIGITS[tens], "mươi"]
+    if ones:
+        if ones == 1 and tens > 1:
+            words.append("mốt")
+        elif ones == 5 and tens >= 1:
+            words.append("lăm")
+        elif ones == 4 and tens > 1:
+            words.append("tư")
+        else:
+            words.append(_DIGITS[ones])
+    return words
+
+
+def in_words(amount: int) -> str:
+    """The amount in Vietnamese words, as a receipt writes it ("Bảy mươi lăm nghìn đồng")."""
+    if amount == 0:
+        return "Không đồng"
+    groups = []
+    while amount:
+        groups.append(amount % 1000)
+        amount //= 1000
+    units = ["", "nghìn", "triệu", "tỷ", "nghìn tỷ"]
+    words: list[str] = []
+    for i in range(len(groups) - 1, -1, -1):
+        if groups[i]:
+            words += _three(groups[i], full=i < len(groups) - 1)
+            if units[i]:
+                words.append(units[i])
+    text = " ".join(words) + " đồng"
+    return text[0].upper() + text[1:]
+
+
+def receipt_number(payment: Payment) -> str:
+    year = (payment.paid_at or payment.created_at).astimezone(VN_TZ).year
+    return payment.receipt_number or f"BL{year}-{payment.id:06d}"
+
+
+def issue_receipt(session: Session, store: FileStore, base_url: str, payment_id: int,
+                  at: datetime | None = None) -> DossierFile | None:
+    """Render and store the payment's receipt once. Returns it, or None when not paid."""
+    payment = session.get(Payment, payment_id)
+    if payment is None:
+        return None
+    payment = lock_payment(session, payment.gateway, payment.txn_ref)
+    if payment is None or payment.paid_at is None:
+        return None
+    if payment.receipt_file_id is not None:
+        return session.get(DossierFile, payment.receipt_file_id)
+    dossier = payment.dossier
+    if not dossier.code:
+        # A paid draft that could not be submitted (incomplete) has no code to print yet:
+        # the receipt is queued again when the applicant submits it (``queue_on_submission``).
+        log.info("payment %s: receipt waits until dossier %s is submitted", payment.id,
+                 dossier.id)
+        return None
+    when = at or payment.paid_at
+    number = receipt_number(payment)
+    printer = Printer(store, base_url)
+    title = version_for(FormKind.PAYMENT_RECEIPT, when.astimezone(VN_TZ).date()).title
+    context: dict[str, Any] = _context(session, dossier, printer, SYSTEM, title)
+    context["clerk"] = "" if payment.method == Method.ONLINE else _clerk(session, payment)
+    context["receipt"] = {
+        "number": number, "method": METHOD_LABELS.get(Method(payment.method), payment.method)
+        + (" qua cổng VNPAY" if payment.gateway == "vnpay" else ""),
+        "gateway_ref": payment.gateway_txn_no, "paid_at": payment.paid_at,
+        "lines": [{**line, "due_text": vnd(int(line.get("due_vnd") or 0))}
+                  for line in payment.lines],
+        "total_text": vnd(payment.amount_vnd), "total_words": in_words(payment.amount_vnd),
+    }
+    form, pdf = render(FormKind.PAYMENT_RECEIPT, when, context)
+    blob = store_bytes(session, store, pdf)
+    record = DossierFile(dossier=dossier, component_id=None, sha256=blob.sha256,
+                         size=blob.size, filename=f"bien-lai-{number}.pdf",
+                         content_type="application/pdf", kind=FileKind.FORM,
+                         uploaded_at=when,
+                         details={"form": FormKind.PAYMENT_RECEIPT.value, "number": number,
+                                  "basis": form.basis, "title": form.title,
+                                  "payment_id": payment.id})
+    session.add(record)
+    session.flush()
+    payment.receipt_file_id, payment.receipt_number = record.id, number
+    # A draft that could not be submitted keeps the receipt without a timeline entry.
+    if next_status(Kind.DOCUMENT_ADDED, Status(dossier.status)) is not None:
+        apply(session, dossier, Kind.DOCUMENT_ADDED, SYSTEM, at=when,
+              payload={"file_id": record.id, "form": FormKind.PAYMENT_RECEIPT.value,
+                       "title": form.title})
+    if dossier.applicant_user_id is not None:
+        enqueue(session, "notify", {
+            "user_id": dossier.applicant_user_id, "dossier_id": dossier.id,
+            "subject": f"Biên lai thu phí, lệ phí hồ sơ {dossier.code or dossier.id}",
+            "body": f"Đã nhận {vnd(payment.amount_vnd)} đồng cho hồ sơ "
+                    f"{dossier.code or dossier.id}. Biên lai số {number} có trong hồ sơ "
+                    "(mục Giấy tờ, kết quả)."}, key=f"notify:receipt:{payment.id}")
+    session.flush()
+    return record
+
+
+def _clerk(session: Session, payment: Payment) -> str:
+    from dossiers.accounts import User
+
+    user = session.get(User, payment.created_by_id) if payment.created_by_id else None
+    return user.full_name if user else ""
+
+
+def queue_on_submission(session: Session, dossier: Dossier) -> None:
+    """A SUBMIT_CHECKS hook: a draft paid before it could be submitted gets its receipt once
+    it is submitted (and has a code). Runs in the submitting transaction, so the receipt is
+    queued only if the submission commits; a receipt already issued or queued is left alone."""
+    for payment in session.scalars(select(Payment).where(
+            Payment.dossier_id == dossier.id, Payment.paid_at.is_not(None),
+            Payment.receipt_file_id.is_(None))):
+        waiting = session.scalar(select(OutboxMessage.id).where(
+            OutboxMessage.key == f"receipt:payment:{payment.id}",
+            OutboxMessage.state == "pending"))
+        if waiting is None:
+            enqueue(session, "payments.receipt", {"payment_id": payment.id},
+                    key=f"receipt:payment:{payment.id}:submitted")
+
+
+if queue_on_submission not in intake.SUBMIT_CHECKS:
+    intake.SUBMIT_CHECKS.append(queue_on_submission)
+
+
+@handler("payments.receipt")
+def receipt_job(session: Session, payload: dict[str, Any], ctx: JobContext) -> None:
+    issue_receipt(session, ctx.store, str(ctx.settings.get("MOTCUA_BASE_URL") or ""),
+                  int(payload["payment_id"]))

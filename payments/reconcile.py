@@ -1,0 +1,170 @@
+"""Reconciliation with the gateway's ledger (querydr).
+
+``reconcile_pending`` asks the gateway about every pending payment older than N minutes and
+settles each once, through the same ``settle`` as the IPN and under the same row lock: an IPN
+that was lost is recovered, and one that arrives afterwards is answered "already confirmed".
+The gateway is asked before the lock is taken, so no lock is held across the network.
+``daily_report`` compares one day's ledger with the gateway's and lists the differences.
+Both are safe to run any number of times.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from dossiers.calendar import VN_TZ
+from dossiers.db import utcnow
+from dossiers.outbox import JobContext, OutboxMessage, handler
+from payments.callbacks import lock_payment, settle
+from payments.gateways import get_gateway
+from payments.gateways.base import Callback, Gateway, QueryResult
+from payments.models import Method, Payment, PaymentState
+
+log = logging.getLogger(__name__)
+
+
+def _callback(result: QueryResult) -> Callback:
+    return Callback(signed=True, signature_present=True, txn_ref=None,
+                    amount_vnd=result.amount_vnd, success=result.success,
+                    cancelled=result.response_code == "24" if not result.success else False,
+                    response_code=result.response_code, transaction_no=result.transaction_no,
+                    params={k: str(v) for k, v in result.raw.items()})
+
+
+def reconcile_payment(session: Session, gateway: Gateway, payment_id: int,
+                      now: datetime | None = None) -> str:
+    """Ask the gateway about one payment and settle it. Returns what happened."""
+    when = now or utcnow()
+    payment = session.get(Payment, payment_id)
+    if payment is None or payment.state != PaymentState.PENDING:
+        return "settled"
+    result = gateway.query(payment.txn_ref, payment.created_at,
+                           (payment.details or {}).get("client_ip") or "127.0.0.1")
+    payment = lock_payment(session, payment.gateway, payment.txn_ref)
+    if payment is None or payment.state != PaymentState.PENDING:
+        return "settled"  # an IPN got there while we asked
+    if result.found and not result.pending:
+        if result.success and result.amount_vnd != payment.amount_vnd:
+            from payments.callbacks import security_event
+
+            security_event(session, payment.gateway, "amount_mismatch", payment.txn_ref,
+                           "reconcile", _callback(result).params)
+            return "amount_mismatch"
+        settle(session, payment, _callback(result), "reconcile", "reconcile", when)
+        return str(payment.state)
+    if payment.expires_at is not None and when > payment.expires_at + timedelta(minutes=5):
+        payment.state, payment.settled_by = PaymentState.EXPIRED, "reconcile"
+        session.flush()
+        return "expired"
+    return "pending"
+
+
+def reconcile_pending(factory: sessionmaker[Session], gateway: Gateway, *,
+                      older_than: timedelta = timedelta(minutes=20),
+                      now: datetime | None = None) -> dict[str, int]:
+    """Settle every pending online payment older than ``older_than``, each in its own
+    transaction. Returns a count per outcome."""
+    when = now or utcnow()
+    with factory() as session:
+        ids = list(session.scalars(select(Payment.id).where(
+            Payment.state == PaymentState.PENDING, Payment.gateway == gateway.name,
+            Payment.created_at <= when - older_than).order_by(Payment.id)))
+    counts: dict[str, int] = {}
+    for payment_id in ids:
+        with factory() as session:
+            try:
+                outcome = reconcile_payment(session, gateway, payment_id, when)
+                session.commit()
+            except (OSError, ValueError) as error:
+                session.rollback()
+                log.warning("reconciling payment %s failed: %s", payment_id, error)
+                outcome = "error"
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+@dataclass(frozen=True)
+class Difference:
+    payment_id: int
+    txn_ref: str
+    ours: str
+    theirs: str
+    amount_vnd: int
+    gateway_amount_vnd: int | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time.min, tzinfo=VN_TZ)
+    return start, start + timedelta(days=1)
+
+
+def daily_report(session: Session, gateway: Gateway, day: date,
+                 now: datetime | None = None) -> list[Difference]:
+    """Compare the day's online payments (Vietnam's day) with the gateway's ledger; record
+    the gateway's view on each row and return where the two disagree."""
+    when = now or utcnow()
+    start, end = day_bounds(day)
+    rows = list(session.scalars(select(Payment).where(
+        Payment.gateway == gateway.name, Payment.method == Method.ONLINE,
+        Payment.created_at >= start, Payment.created_at < end).order_by(Payment.id)))
+    differences = []
+    for payment in rows:
+        result = gateway.query(payment.txn_ref, payment.created_at,
+                               (payment.details or {}).get("client_ip") or "127.0.0.1")
+        payment.checked_at = when
+        payment.gateway_state = (PaymentState.PAID if result.success else
+                                 PaymentState.PENDING if result.pending else
+                                 "not_found" if not result.found else PaymentState.FAILED)
+        payment.gateway_amount_vnd = result.amount_vnd
+        if payment.differs:
+            differences.append(Difference(payment.id, payment.txn_ref, payment.state,
+                                          payment.gateway_state, payment.amount_vnd,
+                                          result.amount_vnd))
+    session.flush()
+    return differences
+
+
+# How long each next question to the gateway waits (seconds): a pending payment is asked
+# about again until it settles or expires (``reconcile_payment`` expires it 5 minutes after
+# its own expiry), so the chain of checks always ends.
+RECHECK_AFTER = (60, 120, 300, 600)
+
+
+@handler("payments.reconcile")
+def reconcile_job(session: Session, payload: dict[str, Any], ctx: JobContext) -> None:
+    """Queued with every online payment: settles it from the gateway's ledger. While the
+    gateway has no verdict, the job finishes and queues its next round for later."""
+    gateway = get_gateway(ctx.settings.get("PAYMENT_GATEWAY") or "vnpay", ctx.settings)
+    payment_id = int(payload["payment_id"])
+    if reconcile_payment(session, gateway, payment_id) == "pending":
+        ask_again(session, payment_id, int(payload.get("round") or 0) + 1)
+
+
+def ask_again(session: Session, payment_id: int, round_: int,
+              now: datetime | None = None) -> OutboxMessage:
+    """The next round, as its own outbox row committed with this round's "done": it waits
+    for its time and the sweeper (``motcua worker``), not for an error and a backoff.
+
+    Written directly rather than through ``enqueue``, which dispatches at commit: the round
+    must not run at once. Its key makes a round queued twice (a job run twice) one row.
+    """
+    key = f"reconcile:payment:{payment_id}:{round_}"
+    existing = session.scalar(select(OutboxMessage).where(OutboxMessage.key == key))
+    if existing is not None:
+        return existing
+    delay = RECHECK_AFTER[min(round_, len(RECHECK_AFTER)) - 1]
+    message = OutboxMessage(job="payments.reconcile",
+                            payload={"payment_id": payment_id, "round": round_}, key=key,
+                            run_after=(now or utcnow()) + timedelta(seconds=delay))
+    session.add(message)
+    session.flush()
+    log.info("payment %s still pending at the gateway; asking again in %s s", payment_id,
+             delay)
+    return message

@@ -1,0 +1,59 @@
+"""Fees and online payment through the JSON API (the same domain functions as the pages)."""
+
+from typing import Any
+
+from flask import url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from dossiers.records import get_own_dossier
+from motcua.api import require_user
+from motcua.database import get_session
+from motcua.payments_app import gateway
+from payments.fees import amount_due
+from payments.ledger import payable, payments_of, start_online_payment
+from payments.models import Payment
+from portal.payments import client_ip
+
+bp = Blueprint("payments_api", __name__, url_prefix="/api/v1/dossiers",
+               description="Fees and payments of the applicant's dossiers / Phí, lệ phí")
+SECURITY = [{"bearerAuth": []}]
+
+
+def payment_json(payment: Payment) -> dict[str, Any]:
+    return {"id": payment.id, "gateway": payment.gateway, "txn_ref": payment.txn_ref,
+            "amount_vnd": payment.amount_vnd, "state": payment.state,
+            "method": payment.method, "purpose": payment.purpose,
+            "created_at": payment.created_at.isoformat(),
+            "paid_at": payment.paid_at.isoformat() if payment.paid_at else None,
+            "receipt_number": payment.receipt_number,
+            "receipt_file_id": payment.receipt_file_id}
+
+
+@bp.route("/<id:dossier_id>/fees")
+class Fees(MethodView):
+    @bp.response(200)
+    @bp.doc(security=SECURITY)
+    def get(self, dossier_id: int) -> dict[str, Any]:
+        """The amount due (with exemptions), what can be paid now, and the payments so far"""
+        actor, session = require_user(), get_session()
+        dossier = get_own_dossier(session, actor.user_id, dossier_id)
+        due = payable(session, dossier)
+        return {"due": amount_due(session, dossier).as_dict(),
+                "payable_vnd": due.total_vnd if due else 0,
+                "payments": [payment_json(p) for p in payments_of(session, dossier)]}
+
+
+@bp.route("/<id:dossier_id>/payments")
+class Payments(MethodView):
+    @bp.response(201)
+    @bp.doc(security=SECURITY)
+    def post(self, dossier_id: int) -> dict[str, Any]:
+        """Start paying online: returns the gateway URL to send the payer to"""
+        actor, session = require_user(), get_session()
+        dossier = get_own_dossier(session, actor.user_id, dossier_id)
+        started = start_online_payment(session, actor, dossier, gateway(),
+                                       return_url=url_for("pay.vnpay_return", _external=True),
+                                       client_ip=client_ip())
+        session.commit()
+        return {"payment": payment_json(started.payment), "pay_url": started.url}

@@ -1,0 +1,134 @@
+"""Paying fees online: the amount before paying, the gateway's return page, and the IPN.
+
+The IPN endpoint is the only place a payment is confirmed; the return page only shows what
+the ledger says (it may still be waiting for the IPN, and then it refreshes itself).
+"""
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import login_required
+from werkzeug.wrappers import Response as BaseResponse
+
+from dossiers.errors import DomainError, NotFound
+from dossiers.records import Dossier, get_own_dossier
+from motcua import csrf
+from motcua.auth import current_actor
+from motcua.database import get_session
+from motcua.payments_app import gateway
+from payments.callbacks import handle_ipn
+from payments.fees import amount_due
+from payments.ledger import payable, payments_of, start_online_payment
+from payments.models import Payment
+from payments.receipts import vnd
+
+bp = Blueprint("pay", __name__)
+
+
+def client_ip() -> str:
+    return request.remote_addr or "127.0.0.1"
+
+
+def payment_panel(dossier: Dossier | int) -> dict[str, Any]:
+    """What the dossier page shows about fees: due lines, what can be paid now, payments."""
+    db = get_session()
+    if isinstance(dossier, int):
+        found = db.get(Dossier, dossier)
+        if found is None:
+            abort(404)
+        dossier = found
+    due = amount_due(db, dossier)
+    return {"due": due, "payable": payable(db, dossier), "payments": payments_of(db, dossier),
+            "vnd": vnd}
+
+
+@bp.app_context_processor
+def _helpers() -> dict[str, Any]:
+    return {"payment_panel": payment_panel, "vnd": vnd}
+
+
+@bp.get("/my/dossiers/<id:dossier_id>/pay")
+@login_required
+def pay_page(dossier_id: int) -> BaseResponse:
+    db, actor = get_session(), current_actor()
+    try:
+        dossier = get_own_dossier(db, actor.user_id, dossier_id)
+    except NotFound:
+        abort(404)
+    response = Response(render_template("portal/pay.html", d=dossier,
+                                        panel=payment_panel(dossier)))
+    # The form's redirect goes to the gateway: CSP form-action also governs redirects.
+    pay_url = urlsplit(current_app.config["VNPAY_PAY_URL"])
+    origin = f"{pay_url.scheme}://{pay_url.netloc}" if pay_url.netloc else ""
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; frame-ancestors 'self'; base-uri 'self'; "
+        f"form-action 'self' {origin}".rstrip())
+    return response
+
+
+@bp.post("/my/dossiers/<id:dossier_id>/pay")
+@login_required
+def pay(dossier_id: int) -> BaseResponse:
+    db, actor = get_session(), current_actor()
+    try:
+        dossier = get_own_dossier(db, actor.user_id, dossier_id)
+        started = start_online_payment(db, actor, dossier, gateway(),
+                                       return_url=url_for("pay.vnpay_return", _external=True),
+                                       client_ip=client_ip())
+        db.commit()
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        db.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("pay.pay_page", dossier_id=dossier_id))
+    return redirect(started.url)
+
+
+@bp.route("/payments/vnpay/ipn", methods=["GET", "POST"])
+@csrf.exempt
+def vnpay_ipn() -> Response:
+    """VNPAY's server-to-server notification (GET, query string; POST form also accepted)."""
+    params = {k: v for k, v in (request.values.items())}
+    db = get_session()
+    try:
+        answer = handle_ipn(db, gateway(), params, client_ip())
+        db.commit()
+    except Exception:
+        db.rollback()
+        current_app.logger.exception("IPN processing failed")
+        answer = gateway().answer("other")
+    return jsonify(answer)
+
+
+@bp.get("/payments/vnpay/return")
+def vnpay_return() -> Response:
+    """Where the payer's browser lands: shows the ledger's state, never changes it."""
+    callback = gateway().parse_callback({k: v for k, v in request.args.items()})
+    db = get_session()
+    payment = None
+    if callback.signed and callback.txn_ref:
+        from sqlalchemy import select
+
+        payment = db.scalar(select(Payment).where(Payment.gateway == gateway().name,
+                                                  Payment.txn_ref == callback.txn_ref))
+    actor = current_actor()
+    own = payment is not None and actor.user_id == payment.dossier.applicant_user_id
+    response = Response(render_template("portal/pay_return.html", payment=payment, own=own,
+                                        signed=callback.signed))
+    if payment is not None and payment.state == "pending":
+        response.headers["Refresh"] = "3"  # the IPN has not arrived yet: look again shortly
+    return response
