@@ -18,6 +18,7 @@ from dossiers.procedures import (
                                  ProcessStep,
 )
 from dossiers.records import Dossier, DossierComponent, DossierFile
+from dossiers.register import IssuedDocument, SigningImage
 from dossiers.throttle import Throttle
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "OutboxMessage",
     "Procedure", "ProcedureAgency", "ProcedureComponent", "ProcedureFee", "ProcedureVersion",
     "ProcessStep", "RoleGrant", "Throttle", "User",
+    "IssuedDocument", "SigningImage",
 ]

@@ -329,5 +329,7 @@ def tokens_create(login: str, name: str) -> None:
     click.echo(token)
 
 
+from motcua import cli_signing  # noqa: E402,F401  (sign, copy, sign-attachment, verify)
+
 if __name__ == "__main__":  # python -m motcua.cli (used by tests and process managers)
     cli()
