@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dossiers import events
+from dossiers.accounts import User
 from dossiers.actors import Actor
 from dossiers.agencies import Agency, parent_on
 from dossiers.calendar import VN_TZ
@@ -195,9 +196,11 @@ def issue_result(session: Session, signing: Signing, dossier: Dossier, actor: Ac
     number = _next_number(session, agency, when)
     verify_code = new_verify_code()
     if pdf is None:
+        user = session.get(User, actor.user_id) if actor.user_id is not None else None
         pdf = render_result(session, signing, dossier, signer_name=actor.full_name,
-                            signer_title=signer_title, agency=agency, number=number,
-                            verify_code=verify_code, when=when, body=body)
+                            signer_title=signer_title or (user.title if user else None),
+                            agency=agency, number=number, verify_code=verify_code, when=when,
+                            body=body)
     else:
         if not pdf.startswith(b"%PDF-"):
             raise InvalidFile("Kết quả tải lên phải là tệp PDF", "The result must be a PDF",

@@ -11,10 +11,11 @@ and its text box, so a 10 pt line is drawn at 10 pt and its width is what we mea
 import io
 import unicodedata
 from functools import cache
+from typing import Any
 
 from PIL import Image
 from pyhanko.pdf_utils import layout
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.stamp import StaticStampStyle, TextStampStyle
@@ -24,6 +25,24 @@ from dossiers.signing.fonts import stamp_font
 FONT_SIZE = 10
 LEADING = 12
 MM = 72 / 25.4
+
+
+@cache
+def _font_bytes() -> bytes:
+    return stamp_font().read_bytes()
+
+
+class _MemoryFont(GlyphAccumulatorFactory):
+    """pyHanko's factory opens the font file and never closes it; read it once from memory."""
+
+    def create_font_engine(self, writer: Any, obj_stream: Any = None) -> GlyphAccumulator:
+        if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
+            obj_stream = writer.prepare_object_stream()
+        return GlyphAccumulator(writer=writer, font_handle=io.BytesIO(_font_bytes()),
+                                font_size=self.font_size, ot_script_tag=self.ot_script_tag,
+                                ot_language_tag=self.ot_language_tag,
+                                writing_direction=self.writing_direction,
+                                bcp47_lang_code=self.bcp47_lang_code, obj_stream=obj_stream)
 
 
 def image_style(png: bytes) -> StaticStampStyle:
@@ -43,8 +62,9 @@ def image_style(png: bytes) -> StaticStampStyle:
 def _widths() -> tuple[dict[int, str], dict[str, int]]:
     from fontTools.ttLib import TTFont
 
-    font = TTFont(str(stamp_font()))
-    return font.getBestCmap(), {name: adv for name, (adv, _) in font["hmtx"].metrics.items()}
+    with TTFont(io.BytesIO(_font_bytes())) as font:
+        return font.getBestCmap(), {name: adv for name, (adv, _) in
+                                    font["hmtx"].metrics.items()}
 
 
 def text_width(line: str, size: float = FONT_SIZE) -> float:
@@ -62,7 +82,7 @@ def text_box_size(lines: list[str]) -> tuple[float, float]:
 
 def text_style(lines: list[str]) -> TextStampStyle:
     """Text-only appearance: black, upright, 10 pt, right-aligned to the box's right edge."""
-    font = GlyphAccumulatorFactory(str(stamp_font()), font_size=FONT_SIZE)
+    font = _MemoryFont(str(stamp_font()), font_size=FONT_SIZE)
     text = "\n".join(unicodedata.normalize("NFC", line).replace("%", "%%") for line in lines)
     no_margins = layout.Margins(0, 0, 0, 0)
     return TextStampStyle(

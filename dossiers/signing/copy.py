@@ -22,9 +22,9 @@ COPY_FIELD = "SaoDienTu"
 TOP_MARGIN = 10 * MM
 RIGHT_MARGIN = 15 * MM
 
-_CATALOG_KEYS = ("/AcroForm", "/OCProperties", "/Names", "/OpenAction", "/AA", "/JavaScript",
+_CATALOG_KEYS = ("/AcroForm", "/OCProperties", "/Names", "/OpenAction", "/AA", "/JavaScript", "/AF",
                  "/Perms", "/Collection", "/Threads", "/Outlines", "/Dests")
-_PAGE_KEYS = ("/Annots", "/AA", "/B", "/Thumb")
+_PAGE_KEYS = ("/Annots", "/AA", "/B", "/Thumb", "/AF")
 
 
 def sanitise(pdf: bytes) -> bytes:

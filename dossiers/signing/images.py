@@ -45,7 +45,7 @@ def _ink_share(image: Image.Image, colour: str) -> tuple[float, float]:
     """(share of transparent pixels, share of the opaque pixels that are ``colour``)."""
     rgba = image.convert("RGBA")
     rgba.thumbnail((300, 300))
-    pixels = list(rgba.getdata())
+    pixels: list[tuple[int, int, int, int]] = list(rgba.get_flattened_data())  # type: ignore[arg-type]
     transparent = sum(1 for p in pixels if p[3] < 32)
     ink = [p for p in pixels if p[3] >= 128]
     if colour == "blue":
@@ -56,7 +56,7 @@ def _ink_share(image: Image.Image, colour: str) -> tuple[float, float]:
 
 
 def _transparent(image: Image.Image, share: float) -> None:
-    if "A" not in image.getbands() and "transparency" not in image.info or share < 0.2:
+    if ("A" not in image.getbands() and "transparency" not in image.info) or share < 0.2:
         raise _fail("Ảnh phải có nền trong suốt (PNG có kênh alpha)",
                     "The image must have a transparent background (PNG with alpha)",
                     "not_transparent")
