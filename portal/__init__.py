@@ -5,9 +5,18 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from motcua.api import register
-    from portal import account, api, api_account, api_dossiers, applications, lookup, views
+    from portal import (
+        account,
+        api,
+        api_account,
+        api_dossiers,
+        applications,
+        lookup,
+        verify,  # public verification of signed documents (issue 7)
+        views,
+    )
 
-    for blueprint in (views.bp, account.bp, applications.bp, lookup.bp):
+    for blueprint in (views.bp, account.bp, applications.bp, lookup.bp, verify.bp):
         app.register_blueprint(blueprint)
     for api_blueprint in (api.bp, api_account.bp, api_dossiers.bp):
         register(api_blueprint)
