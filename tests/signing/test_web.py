@@ -63,7 +63,8 @@ def test_leader_signs_citizen_downloads_public_verifies_then_cancelled(
     assert pdf.startswith(b"%PDF-")
     public = app.test_client()
     html = _verify(public, pdf).get_data(as_text=True)
-    assert "Văn bản hợp lệ" in html and LEADER[1] in html
+    assert "Văn bản hợp lệ" in html
+    assert LEADER[1] in html
     assert re.search(r'id="issued-here">\s*Có', html)
     assert "Văn bản hợp lệ" in public.get(f"/verify/{verify_code}").get_data(as_text=True)
     assert public.get(f"/verify/{verify_code}/file").get_data() == pdf
@@ -71,7 +72,8 @@ def test_leader_signs_citizen_downloads_public_verifies_then_cancelled(
     assert "lý do" in refused.lower()
     _post(leader, f"{page}/cancel", page, reason="Cấp nhầm người")
     html = public.get(f"/verify/{verify_code}").get_data(as_text=True)
-    assert "Văn bản đã bị hủy hiệu lực" in html and "Cấp nhầm người" in html
+    assert "Văn bản đã bị hủy hiệu lực" in html
+    assert "Cấp nhầm người" in html
     assert "Văn bản đã bị hủy hiệu lực" in _verify(public, pdf).get_data(as_text=True)
 
 
@@ -109,7 +111,8 @@ def test_upload_size_is_limited(world: dict[str, Any]) -> None:
 def test_verification_is_rate_limited(world: dict[str, Any]) -> None:
     client = world["app"].test_client()
     codes = [client.get("/verify/unknown-code").status_code for _ in range(31)]
-    assert codes[:30] == [404] * 30 and codes[30] == 429
+    assert codes[:30] == [404] * 30
+    assert codes[30] == 429
 
 
 def test_api_issues_and_verifies(world: dict[str, Any]) -> None:
@@ -124,7 +127,9 @@ def test_api_issues_and_verifies(world: dict[str, Any]) -> None:
             "returned"
     report = client.post("/api/v1/verify", data={"file": (io.BytesIO(data), "kq.pdf")},
                          content_type="multipart/form-data").get_json()
-    assert report["valid"] and report["issued_here"] and not report["cancelled"]
+    assert report["valid"]
+    assert report["issued_here"]
+    assert not report["cancelled"]
     assert [s["signer"] for s in report["signatures"]][0] == LEADER[1]
     assert set(report["signatures"][0]) >= {"signer", "organisation", "signed_at", "intact",
                                             "trusted", "covers_whole_document",
@@ -135,7 +140,8 @@ def test_api_issues_and_verifies(world: dict[str, Any]) -> None:
     assert cancelled.status_code == 200
     bad = client.post("/api/v1/verify", data={"file": (io.BytesIO(b"xx"), "x.pdf")},
                       content_type="multipart/form-data")
-    assert bad.status_code == 422 and bad.get_json()["code"] == "cannot_verify"
+    assert bad.status_code == 422
+    assert bad.get_json()["code"] == "cannot_verify"
 
 
 def test_images_page_gives_the_reason_a_seal_is_refused(world: dict[str, Any]) -> None:
