@@ -92,6 +92,14 @@ class Keyring:
         return pkcs11.PKCS11Signer(session, key_label=spec.get("key_label"),
                                    cert_label=spec.get("cert_label", spec.get("key_label")))
 
+    def close(self) -> None:
+        """Forget loaded keys and log out of the tokens (a process shutting down)."""
+        with self._lock:
+            for session in self._sessions:
+                session.close()
+            self._sessions.clear()
+            self._loaded.clear()
+
     def trust_roots(self) -> list[asn1_x509.Certificate]:
         files = list(self.trust_root_files)
         demo_root = self.pki_dir / "root.pem"
