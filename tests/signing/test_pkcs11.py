@@ -30,7 +30,8 @@ def token(pki_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
     os.environ["SOFTHSM2_CONF"] = str(conf)
     key, cert, _ = pkcs12.load_key_and_certificates(
         (pki_dir / f"users/{LEADER[0]}.p12").read_bytes(), PASS.encode())
-    assert key is not None and cert is not None
+    assert key is not None
+    assert cert is not None
     pem = folder / "key.pem"
     pem.write_bytes(key.private_bytes(serialization.Encoding.PEM,
                                       serialization.PrivateFormat.PKCS8,
