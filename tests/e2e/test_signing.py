@@ -94,7 +94,8 @@ def test_leader_signs_citizen_downloads_public_verifies_leader_cancels(
     page.get_by_role("button", name="Hủy hiệu lực").click()
     expect(page.locator("#status")).to_have_text("Kết quả đã bị hủy hiệu lực")
     qr_page = page.get_by_role("link", name="trang kiểm tra").get_attribute("href")
-    assert qr_page and qr_page.startswith("/verify/")
+    assert qr_page
+    assert qr_page.startswith("/verify/")
 
     _verify_upload(public, base, pdf)
     expect(public.locator("#verdict")).to_have_text("Văn bản đã bị hủy hiệu lực")
