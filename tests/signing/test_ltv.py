@@ -33,7 +33,8 @@ def _ext(*usages: str) -> dict[str, Any]:
 
 def _config(port: int) -> dict[str, Any]:
     revocation = [{"id": "crl_distribution_points",
-                   "smart-value": {"schema": "crl-dist-url", "params": {"crl-repo-names": ["root"]}}},
+                   "smart-value": {"schema": "crl-dist-url",
+                                   "params": {"crl-repo-names": ["root"]}}},
                   {"id": "authority_information_access",
                    "smart-value": {"schema": "aia-urls",
                                    "params": {"ocsp-responder-names": ["root"]}}}]
