@@ -40,6 +40,7 @@ from dossiers.records import (
     FileKind,
 )
 from dossiers.uploads import MAX_FILE_BYTES, check_upload
+from dossiers.verification import looks_signed, queue_incoming_check
 
 _LOOKUP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a desk
 
@@ -225,6 +226,8 @@ def attach_file(session: Session, actor: Actor, store: FileStore, dossier: Dossi
     session.add(record)
     component.state, component.note = ComponentState.ATTACHED, None
     session.flush()
+    if looks_signed(data):  # Đ9.2.b: a signed PDF is validated; staff see the verdict
+        queue_incoming_check(session, record.id)
     return record
 
 

@@ -181,3 +181,54 @@ def describe(report: Report, issued: IssuedDocument) -> None:
         report.problems.append(Problem(
             "cancelled", f"Văn bản đã bị hủy hiệu lực lúc {_when(issued.cancelled_at)} bởi "
                          f"{issued.cancelled_by}. Lý do: {issued.cancel_reason}"))
+
+
+# --- incoming documents (Đ9.2.b) ------------------------------------------------------------
+
+def summarise(report: Report) -> dict[str, Any]:
+    """What staff see next to an incoming file: the verdict, who signed, what is wrong."""
+    return {"valid": report.valid, "issued_here": report.issued_here,
+            "signers": [{"signer": s.signer, "organisation": s.organisation,
+                         "signed_at": s.signed_at, "ok": s.ok} for s in report.signatures],
+            "problems": [p.message for s in report.signatures for p in s.problems]
+            + [p.message for p in report.problems]}
+
+
+def looks_signed(data: bytes) -> bool:
+    """A cheap first look: only PDFs carrying a signature dictionary are worth validating."""
+    return data.startswith(b"%PDF-") and b"/ByteRange" in data
+
+
+def queue_incoming_check(session: Session, file_id: int) -> None:
+    """Validate an uploaded signed PDF after the upload commits (outbox job, idempotent)."""
+    from dossiers.outbox import enqueue
+
+    enqueue(session, "validate_signatures", {"file_id": file_id},
+            key=f"validate_signatures:{file_id}")
+
+
+def _validate_incoming(session: Session, payload: dict[str, Any], ctx: Any) -> None:
+    from dossiers.records import DossierFile
+    from dossiers.signing.keys import keyring_from_config
+
+    record = session.get(DossierFile, payload["file_id"])
+    if record is None or "signatures" in record.details:
+        return  # gone, or already done: the job is safe to run twice
+    roots = keyring_from_config(ctx.settings).trust_roots()
+    try:
+        summary = summarise(verify(session, ctx.store.read(record.sha256), roots,
+                                   filename=record.filename))
+    except InvalidFile as error:
+        summary = {"valid": False, "issued_here": False, "signers": [],
+                   "problems": [error.message]}
+    record.details = {**record.details, "signatures": summary}
+    session.flush()
+
+
+def _register_handler() -> None:
+    from dossiers.outbox import handler
+
+    handler("validate_signatures")(_validate_incoming)
+
+
+_register_handler()

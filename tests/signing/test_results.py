@@ -150,3 +150,47 @@ def test_demo_artwork_passes_its_checks() -> None:
     assert check_signature(samples.signature_png()).width_mm > 20
     seal = check_seal(samples.seal_png(36.0))
     assert abs(seal.width_mm - 36.0) < 0.2
+
+
+def test_incoming_signed_pdf_is_validated_after_upload(session: Session, store: FileStore,
+                                                       keyring: Keyring) -> None:
+    """Đ9.2.b: a citizen uploads a signed PDF; the job records the verdict on the file."""
+    import io
+
+    import pikepdf
+
+    from dossiers.intake import attach_file
+    from dossiers.outbox import JobContext
+    from dossiers.signing import copy
+    from dossiers.verification import _validate_incoming
+    from tests import factories as f
+    from tests.signing.conftest import AGENCY
+
+    doc = pikepdf.new()
+    doc.add_blank_page()
+    out = io.BytesIO()
+    doc.save(out)
+    signed = copy.make_copy(out.getvalue(), form="SAO Y", agency_name=AGENCY[1],
+                            agency=keyring.agency(AGENCY[0]))
+    centre = f.agency(session)
+    citizen = f.user(session)
+    dossier = f.draft(session, citizen, f.procedure(session, centre))
+    record = attach_file(session, citizen.actor(), store, dossier, dossier.components[0].id,
+                         filename="ban-sao.pdf", content_type="application/pdf", data=signed)
+    job = session.scalar(select(OutboxMessage).where(OutboxMessage.job == "validate_signatures"))
+    assert job is not None
+    assert job.payload == {"file_id": record.id}
+    settings = {"MOTCUA_PKI_DIR": str(keyring.pki_dir), "MOTCUA_KEY_PASSPHRASE": "x"}
+    _validate_incoming(session, job.payload, JobContext(settings=settings, store=store))
+    verdict = record.details["signatures"]
+    assert verdict["valid"]
+    assert verdict["signers"][0]["signer"] == AGENCY[1]
+    tampered = bytearray(signed)
+    tampered[tampered.index(b"/MediaBox") + 12] ^= 1
+    other = attach_file(session, citizen.actor(), store, dossier, dossier.components[0].id,
+                        filename="sua.pdf", content_type="application/pdf",
+                        data=bytes(tampered), replace=True)
+    _validate_incoming(session, {"file_id": other.id}, JobContext(settings=settings,
+                                                                  store=store))
+    assert not other.details["signatures"]["valid"]
+    assert other.details["signatures"]["problems"]

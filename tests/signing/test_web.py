@@ -155,3 +155,43 @@ def test_images_page_gives_the_reason_a_seal_is_refused(world: dict[str, Any]) -
                      what="seal", agency_id=agency_id,
                      png=(io.BytesIO(samples.signature_png()), "dau.png"))
     assert "Con dấu phải có màu đỏ" in response.get_data(as_text=True)
+
+
+def test_desk_sees_the_verdict_on_an_incoming_signed_pdf(app_factory: Any, pki_dir: Path,
+                                                         tmp_path: Path) -> None:
+    """Đ9.2.b: the applicant uploads a signed PDF; after the upload commits the job validates
+    it, and the clerk sees the verdict next to the file."""
+    import pikepdf
+
+    from dossiers.signing import copy
+    from tests.signing.conftest import AGENCY
+    from tests.web import build_world
+
+    app = app_factory(MOTCUA_PKI_DIR=str(pki_dir), MOTCUA_KEY_PASSPHRASE=PASS)
+    world = build_world(app)
+    doc = pikepdf.new()
+    doc.add_blank_page()
+    out = io.BytesIO()
+    doc.save(out)
+    signed = copy.make_copy(out.getvalue(), form="SAO Y", agency_name=AGENCY[1],
+                            agency=Keyring(pki_dir, PASS).agency(AGENCY[0]))
+    client = app.test_client()
+    headers = bearer(world["alice"])
+    dossier = client.post("/api/v1/dossiers", headers=headers, json={
+        "procedure": world["procedure"], "applicant": {"name": "Alice",
+                                                       "id_number": "079123456789"}}).get_json()
+    first = dossier["components"][0]["id"]
+    client.post(f"/api/v1/dossiers/{dossier['id']}/components/{first}/files", headers=headers,
+                data={"file": (io.BytesIO(signed), "ban-sao.pdf")},
+                content_type="multipart/form-data")
+    for component in dossier["components"][1:]:
+        if component["requirement"] == "required":
+            client.put(f"/api/v1/dossiers/{dossier['id']}/components/{component['id']}",
+                       headers=headers, json={"state": "paper"})
+    submitted = client.post(f"/api/v1/dossiers/{dossier['id']}/submit", headers=headers)
+    assert submitted.status_code == 200, submitted.get_json()
+    clerk = app.test_client()
+    login(clerk, world["clerk"])
+    html = clerk.get(f"/backoffice/desk/dossiers/{dossier['id']}").get_data(as_text=True)
+    assert "chữ ký số hợp lệ" in html
+    assert AGENCY[1] in html
