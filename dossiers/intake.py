@@ -16,6 +16,7 @@ from dossiers.agencies import Agency
 from dossiers.calendar import VN_TZ, today_in_vietnam
 from dossiers.calendar_store import load_calendar
 from dossiers.codes import allocate_code
+from dossiers.copies import queue_scan_copy
 from dossiers.db import utcnow
 from dossiers.documents import Printer, issue_document
 from dossiers.errors import Forbidden, InvalidFile, InvalidInput, NotFound
@@ -212,7 +213,7 @@ def attach_file(session: Session, actor: Actor, store: FileStore, dossier: Dossi
                           f"{filename}: a scan must be a PDF", code="below_standard")
     if kind == FileKind.SCAN:
         # NĐ 107/2021 Art. 21a: the compliant scan becomes an electronic copy signed by the
-        # agency (SAO Y, Phụ lục I.3) once signing exists; until then it waits for it.
+        # agency (SAO Y, Phụ lục I.3): dossiers/copies.py signs it after the commit.
         details["copy_signature"] = "pending"
     blob = store_bytes(session, store, data)
     now = utcnow()
@@ -228,6 +229,8 @@ def attach_file(session: Session, actor: Actor, store: FileStore, dossier: Dossi
     session.flush()
     if looks_signed(data):  # Đ9.2.b: a signed PDF is validated; staff see the verdict
         queue_incoming_check(session, record.id)
+    if kind == FileKind.SCAN:  # NĐ 107 Art. 21a: signed as a SAO Y copy after the commit
+        queue_scan_copy(session, record.id)
     return record
 
 

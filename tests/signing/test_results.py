@@ -194,3 +194,71 @@ def test_incoming_signed_pdf_is_validated_after_upload(session: Session, store: 
                                                                   store=store))
     assert not other.details["signatures"]["valid"]
     assert other.details["signatures"]["problems"]
+
+
+def test_desk_scan_becomes_a_signed_sao_y_copy(session: Session, store: FileStore,
+                                               keyring: Keyring) -> None:
+    """NĐ 107 Art. 21a: the compliant scan is replaced by the agency's signed SAO Y copy."""
+    from dossiers.copies import sign_scan_copy
+    from dossiers.intake import Applicant, attach_file, create_draft
+    from dossiers.lifecycle import Role
+    from dossiers.outbox import JobContext
+    from dossiers.pdf.scan_check import check_pdf
+    from dossiers.signing import copy
+    from tests import factories as f
+    from tests.dossiers.test_scan_check import scan
+    from tests.signing.conftest import AGENCY
+
+    centre = f.agency(session, code=AGENCY[0])
+    centre.name = AGENCY[1]
+    version = f.procedure(session, centre)
+    clerk = f.user(session, Role.RECEPTION, centre).actor()
+    dossier = create_draft(session, clerk, version.code,
+                           Applicant(name="Lê Văn Cường", id_number="082088009876"),
+                           channel=Channel.COUNTER)
+    component = dossier.components[0]
+    record = attach_file(session, clerk, store, dossier, component.id, filename="don.pdf",
+                         content_type="application/pdf", data=scan(((210, 297), 200)),
+                         kind=FileKind.SCAN)
+    settings = {"MOTCUA_PKI_DIR": str(keyring.pki_dir),
+                "MOTCUA_KEY_PASSPHRASE": keyring.passphrase}
+    sign_scan_copy(session, {"file_id": record.id}, JobContext(settings=settings, store=store))
+    sign_scan_copy(session, {"file_id": record.id}, JobContext(settings=settings, store=store))
+    assert record.replaced_at is not None
+    assert record.details["copy_signature"] == "signed"
+    [current] = component.current_files
+    assert current.kind == FileKind.COPY
+    assert current.filename == "sao-y-don.pdf"
+    data = store.read(current.sha256)
+    report = verify(session, data, keyring.trust_roots())
+    assert report.valid
+    assert report.issued_here
+    assert report.signatures[0].organisation == AGENCY[1]
+    assert copy.COPY_FIELD in widgets(data)
+    assert check_pdf(data).compliant  # the copy still meets Phụ lục I.2
+
+
+def test_scan_waits_with_a_reason_when_the_agency_has_no_key(session: Session,
+                                                             store: FileStore,
+                                                             tmp_path: object) -> None:
+    from dossiers.copies import sign_scan_copy
+    from dossiers.intake import Applicant, attach_file, create_draft
+    from dossiers.lifecycle import Role
+    from dossiers.outbox import JobContext
+    from tests import factories as f
+    from tests.dossiers.test_scan_check import scan
+
+    centre = f.agency(session)
+    version = f.procedure(session, centre)
+    clerk = f.user(session, Role.RECEPTION, centre).actor()
+    dossier = create_draft(session, clerk, version.code,
+                           Applicant(name="Lê Văn Cường", id_number="082088009876"),
+                           channel=Channel.COUNTER)
+    record = attach_file(session, clerk, store, dossier, dossier.components[0].id,
+                         filename="don.pdf", content_type="application/pdf",
+                         data=scan(((210, 297), 200)), kind=FileKind.SCAN)
+    settings = {"MOTCUA_PKI_DIR": str(tmp_path), "MOTCUA_KEY_PASSPHRASE": "x"}
+    sign_scan_copy(session, {"file_id": record.id}, JobContext(settings=settings, store=store))
+    assert record.details["copy_signature"] == "pending"
+    assert "khóa ký số" in record.details["copy_problem"]
+    assert record.replaced_at is None
