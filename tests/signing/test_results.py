@@ -262,3 +262,28 @@ def test_scan_waits_with_a_reason_when_the_agency_has_no_key(session: Session,
     assert record.details["copy_signature"] == "pending"
     assert "khóa ký số" in record.details["copy_problem"]
     assert record.replaced_at is None
+
+
+def test_result_qr_code_top_left_leads_to_its_verification(session: Session, store: FileStore,
+                                                           keyring: Keyring,
+                                                           tmp_path: object) -> None:
+    """TT 01/2023: dossier code, procedure code, document name and the verification address."""
+    import subprocess
+    from pathlib import Path
+
+    from PIL import Image
+
+    world = approved_world(session, store, keyring)
+    record = issue_result(session, world["signing"], world["dossier"], world["leader"].actor())
+    folder = Path(str(tmp_path))
+    (folder / "kq.pdf").write_bytes(store.read(record.sha256))
+    subprocess.run(["pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1",
+                    str(folder / "kq.pdf"), str(folder / "kq")], check=True)
+    page = Image.open(next(folder.glob("kq-*1.png")))
+    corner = page.crop((0, 0, page.width // 4, page.height // 8))  # the top-left corner only
+    corner.save(folder / "corner.png")
+    text = subprocess.run(["zbarimg", "-q", "--raw", str(folder / "corner.png")],
+                          capture_output=True, text=True, check=True).stdout
+    assert f"MHS:{world['dossier'].code}" in text
+    assert f"TTHC:{world['dossier'].procedure_version.code}" in text
+    assert f"https://motcua.example/verify/{record.details['verify_code']}" in text
