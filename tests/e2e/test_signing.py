@@ -1,6 +1,7 @@
 """A result's life in Chromium: the leader signs an approved dossier's result, the citizen
 downloads it, the public page verifies it, the leader cancels it, the public page says so."""
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -8,7 +9,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from tests import samples
-from tests.e2e.conftest import LIVE_ENV, screenshot
+from tests.e2e.conftest import LIVE_ENV, SCREENSHOTS, screenshot
 from tests.e2e.test_desk import _api, _login
 
 APPROVE = """
@@ -79,8 +80,10 @@ def test_leader_signs_citizen_downloads_public_verifies_leader_cancels(
     pdf = tmp_path / "ket-qua.pdf"
     download.value.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF-")
-    subprocess.run(["pdftoppm", "-r", "80", "-png", "-f", "1", "-l", "1", str(pdf),
-                    str(tmp_path / "ket-qua")], check=True)
+    subprocess.run(["pdftoppm", "-r", "80", "-png", "-f", "1", "-l", "1", "-singlefile",
+                    str(pdf), str(tmp_path / "ket-qua")], check=True)
+    if SCREENSHOTS:  # the signed result as printed, for the README
+        shutil.copy(tmp_path / "ket-qua.png", Path(SCREENSHOTS) / "result-signed.png")
 
     public = page.context.browser.new_context(locale="vi-VN").new_page()  # type: ignore[union-attr]
     _verify_upload(public, base, pdf)
