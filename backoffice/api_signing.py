@@ -30,7 +30,8 @@ class VerifyFileSchema(Schema):
 
 
 class CancelReasonSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(1, 1000))
+    # Checked by the domain (after the dossier is found): a stranger gets 404, not a 422.
+    reason = fields.String(load_default="", validate=validate.Length(max=1000))
 
 
 @bp.route("/dossiers/<int:dossier_id>/result")

@@ -55,13 +55,21 @@ def queue() -> str:
                            labels=STATUS_LABELS, Status=Status)
 
 
-@bp.get("/<id:dossier_id>")
-@login_required
-def dossier(dossier_id: int) -> str:
-    _leader_agencies()
+def _viewable(dossier_id: int) -> Dossier:
+    """The dossier (404 for whoever may not see it, as every route naming one), then leaders
+    only."""
     db, actor = get_session(), current_actor()
     record = get_dossier(db, dossier_id)
     events.require_view(db, actor, record)
+    _leader_agencies()
+    return record
+
+
+@bp.get("/<id:dossier_id>")
+@login_required
+def dossier(dossier_id: int) -> str:
+    db = get_session()
+    record = _viewable(dossier_id)
     results = [f for f in record.files if f.kind == FileKind.RESULT]
     return render_template("backoffice/signing_dossier.html", d=record, results=results,
                            issued=current_result(db, record),
@@ -74,8 +82,7 @@ def dossier(dossier_id: int) -> str:
 @login_required
 def issue(dossier_id: int) -> Response:
     db, actor = get_session(), current_actor()
-    record = get_dossier(db, dossier_id)
-    events.require_view(db, actor, record)
+    record = _viewable(dossier_id)
     upload = request.files.get("pdf")
     pdf = upload.stream.read(MAX_PDF + 1) if upload and upload.filename else None
     try:
@@ -94,8 +101,7 @@ def issue(dossier_id: int) -> Response:
 @login_required
 def cancel(dossier_id: int) -> Response:
     db, actor = get_session(), current_actor()
-    record = get_dossier(db, dossier_id)
-    events.require_view(db, actor, record)
+    record = _viewable(dossier_id)
     try:
         cancel_result(db, record, actor, request.form.get("reason", ""))
         db.commit()
@@ -110,10 +116,9 @@ def cancel(dossier_id: int) -> Response:
 @bp.get("/<id:dossier_id>/files/<int:file_id>")
 @login_required
 def result_file(dossier_id: int, file_id: int) -> Response:
-    """The signed file, for the leader to read or the desk to print (Đ10.4 style)."""
-    db, actor = get_session(), current_actor()
-    record = get_dossier(db, dossier_id)
-    events.require_view(db, actor, record)
+    """The signed file, for the leader to read (the desk prints it from its own page)."""
+    db = get_session()
+    record = _viewable(dossier_id)
     stored = db.get(DossierFile, file_id)
     if stored is None or stored.dossier_id != record.id:
         abort(404)
