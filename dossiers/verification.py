@@ -95,6 +95,8 @@ def inspect(data: bytes, trust_roots: list[x509.Certificate], *,
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
+    from dossiers.signing.sync import run_sync
+
     report = Report(file=filename, sha256=hashlib.sha256(data).hexdigest())
     if not data.lstrip()[:5].startswith(b"%PDF-") and b"%PDF-" not in data[:1024]:
         raise InvalidFile("Tệp không phải là PDF", "The file is not a PDF", code="not_pdf")
@@ -112,7 +114,7 @@ def inspect(data: bytes, trust_roots: list[x509.Certificate], *,
     for embedded in signatures:
         name = embedded.field_name or "?"
         try:
-            status = validate_pdf_signature(embedded, context)
+            status = run_sync(validate_pdf_signature, embedded, context)
         except Exception as error:  # noqa: BLE001 — a malformed signature is a finding
             log.info("signature %s could not be validated: %r", name, error)
             report.signatures.append(SignatureReport(

@@ -18,6 +18,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from dossiers.calendar import VN_TZ
 from dossiers.db import utcnow
+from dossiers.signing.sync import run_sync
 
 Box = tuple[float, float, float, float]
 # Enough room for an RSA-4096 CMS with its chain; a timestamp and revocation data need more.
@@ -72,6 +73,7 @@ def sign(pdf: bytes, signer: signers.Signer, field: str, style: BaseStampStyle, 
     pdf_signer = signers.PdfSigner(meta, signer=signer, stamp_style=style,
                                    timestamper=timestamper)
     out = io.BytesIO()
-    pdf_signer.sign_pdf(writer, output=out, appearance_text_params=text_params or {},
-                        bytes_reserved=RESERVED_BT if timestamping else RESERVED_BB)
+    run_sync(pdf_signer.sign_pdf, writer, output=out,
+             appearance_text_params=text_params or {},
+             bytes_reserved=RESERVED_BT if timestamping else RESERVED_BB)
     return out.getvalue()

@@ -184,3 +184,15 @@ def test_attachment_number_must_look_like_a_number_and_symbol(keyring: Keyring) 
     with pytest.raises(InvalidInput) as error:
         attachment.sign_attachment(b"%PDF-1.7", number="abc", agency=keyring.agency(AGENCY[0]))
     assert error.value.code == "number"
+
+
+def test_signing_and_verifying_work_inside_a_running_event_loop(
+        letter: bytes, keyring: Keyring, signature_png: bytes, seal_png: bytes) -> None:
+    """An async server (or Playwright's sync API) has a loop running in the thread."""
+    import asyncio
+
+    async def inside() -> bool:
+        signed = _result(letter, keyring, signature_png, seal_png)
+        return inspect(signed, keyring.trust_roots()).valid
+
+    assert asyncio.run(inside())
