@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 
 from dossiers.signing import core, result
 from dossiers.signing.keys import Keyring
+from dossiers.signing.sync import run_sync
 from dossiers.verification import inspect
 from tests.signing.conftest import LEADER
 
@@ -140,7 +141,7 @@ def test_result_is_pades_b_t_with_embedded_validation_data(
     offline = dss.as_validation_context({"trust_roots": roots, "allow_fetching": False,
                                          "revocation_mode": "hard-fail"})
     for embedded in reader.embedded_regular_signatures:
-        status = validate_pdf_signature(embedded, offline)
+        status = run_sync(validate_pdf_signature, embedded, offline)
         assert status.bottom_line, status.pretty_print_details()
         assert status.timestamp_validity is not None
         assert status.timestamp_validity.trusted

@@ -190,9 +190,12 @@ def test_signing_and_verifying_work_inside_a_running_event_loop(
         letter: bytes, keyring: Keyring, signature_png: bytes, seal_png: bytes) -> None:
     """An async server (or Playwright's sync API) has a loop running in the thread."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     async def inside() -> bool:
         signed = _result(letter, keyring, signature_png, seal_png)
         return inspect(signed, keyring.trust_roots()).valid
 
-    assert asyncio.run(inside())
+    # A thread of its own: this one may already run a loop (Playwright's, in a full run).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(asyncio.run, inside()).result()
