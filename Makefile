@@ -8,7 +8,8 @@ TEST_STAMP := $(VENV)/.installed-test
 export DATABASE_URL ?=
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/motcua_test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
-SYSTEM_PACKAGES := chromium poppler-utils zbar-tools fonts-liberation2 libharfbuzz-subset0 postgresql redis-server
+SYSTEM_PACKAGES := chromium poppler-utils zbar-tools fonts-liberation2 libharfbuzz-subset0 \
+  postgresql redis-server softhsm2 libnss3-tools
 
 .PHONY: help install run test lint typecheck bench services system-packages screenshots clean
 

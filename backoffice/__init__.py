@@ -12,6 +12,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(desk.bp)
     app.register_blueprint(processing.bp)
+    from backoffice import api_signing, signing  # signing and cancelling results (issue 7)
+
+    app.register_blueprint(signing.bp)
+    register(api_signing.bp)
     register(api.bp)
     register(api_processing.bp)
     register(api_exchange.bp)

@@ -17,6 +17,7 @@ from dossiers.agencies import Agency
 from dossiers.calendar import VN_TZ, today_in_vietnam
 from dossiers.calendar_store import load_calendar
 from dossiers.codes import allocate_code
+from dossiers.copies import queue_scan_copy
 from dossiers.db import utcnow
 from dossiers.documents import Printer, issue_document
 from dossiers.errors import Forbidden, InvalidFile, InvalidInput, NotFound
@@ -41,6 +42,7 @@ from dossiers.records import (
     FileKind,
 )
 from dossiers.uploads import MAX_FILE_BYTES, check_upload
+from dossiers.verification import looks_signed, queue_incoming_check
 
 _LOOKUP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a desk
 
@@ -215,7 +217,7 @@ def attach_file(session: Session, actor: Actor, store: FileStore, dossier: Dossi
                           f"{filename}: a scan must be a PDF", code="below_standard")
     if kind == FileKind.SCAN:
         # NĐ 107/2021 Art. 21a: the compliant scan becomes an electronic copy signed by the
-        # agency (SAO Y, Phụ lục I.3) once signing exists; until then it waits for it.
+        # agency (SAO Y, Phụ lục I.3): dossiers/copies.py signs it after the commit.
         details["copy_signature"] = "pending"
     blob = store_bytes(session, store, data)
     now = utcnow()
@@ -229,6 +231,10 @@ def attach_file(session: Session, actor: Actor, store: FileStore, dossier: Dossi
     session.add(record)
     component.state, component.note = ComponentState.ATTACHED, None
     session.flush()
+    if looks_signed(data):  # Đ9.2.b: a signed PDF is validated; staff see the verdict
+        queue_incoming_check(session, record.id)
+    if kind == FileKind.SCAN:  # NĐ 107 Art. 21a: signed as a SAO Y copy after the commit
+        queue_scan_copy(session, record.id)
     return record
 
 

@@ -21,6 +21,7 @@ from dossiers.procedures import (
                                  ProcessStep,
 )
 from dossiers.records import Dossier, DossierComponent, DossierFile
+from dossiers.register import IssuedDocument, SigningImage
 from dossiers.throttle import Throttle
 
 __all__ = [
@@ -29,4 +30,5 @@ __all__ = [
     "Message", "OneTimeCode", "OutboxMessage", "Peer",
     "Procedure", "ProcedureAgency", "ProcedureComponent", "ProcedureFee", "ProcedureVersion",
     "ProcessStep", "RoleGrant", "Throttle", "User",
+    "IssuedDocument", "SigningImage",
 ]

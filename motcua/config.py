@@ -49,6 +49,16 @@ def from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "WTF_CSRF_TIME_LIMIT": None,
+        # Signing (dossiers/signing/keys.py): PKCS#12 files per signer under MOTCUA_PKI_DIR,
+        # MOTCUA_SIGNERS maps signers to PKCS#11 tokens, MOTCUA_TRUST_ROOTS are PEM files
+        # (os.pathsep-separated), MOTCUA_TSA_URL turns on PAdES B-T with LTV data.
+        # Beside the file store by default (instance/pki), so a throw-away store has its own.
+        "MOTCUA_PKI_DIR": env("MOTCUA_PKI_DIR") or str(
+            Path(env("MOTCUA_STORAGE") or INSTANCE / "files").parent / "pki"),
+        "MOTCUA_KEY_PASSPHRASE": env("MOTCUA_KEY_PASSPHRASE") or "motcua-demo-pki",
+        "MOTCUA_SIGNERS": env("MOTCUA_SIGNERS") or None,
+        "MOTCUA_TRUST_ROOTS": env("MOTCUA_TRUST_ROOTS") or "",
+        "MOTCUA_TSA_URL": env("MOTCUA_TSA_URL") or None,
     }
     config.update(overrides or {})
     if not config["SECRET_KEY"]:

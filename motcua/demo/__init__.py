@@ -156,7 +156,12 @@ def load_demo(session: Session, config: Any) -> dict[str, Any]:
     users = load_users(session)
     load_dossiers(session, FileStore(config["MOTCUA_STORAGE"]))
     session.flush()
+    from dossiers.signing.demo import create_demo_pki  # the demo PKI (issue 7)
+
+    trust_root = create_demo_pki(session, FileStore(config["MOTCUA_STORAGE"]),
+                                 config["MOTCUA_PKI_DIR"], config["MOTCUA_KEY_PASSPHRASE"])
     return {
+        "trust_root": str(trust_root),
         "agencies": [{"code": a.code, "name": a.name} for a in agencies],
         "users": users,
         "procedures": len(report.created) + len(report.new_versions) + len(report.unchanged),

@@ -1,0 +1,236 @@
+"""Checking signed PDFs: ours on the public page, and incoming ones (Đ9.2.b).
+
+The verdict is pyHanko's ``bottom_line`` per signature (its ``valid`` stays true on a tampered
+file: DESIGN "Known traps"), plus what a reader needs: who signed, for which organisation,
+when, whether the bytes are intact, whether the certificate chains to a configured root,
+whether the signature covers the whole file, and whether anything that is not allowed was
+changed after it. Then whether the file is in our register and whether it was cancelled.
+A file we cannot read gets a reason, never an exception.
+"""
+
+import hashlib
+import io
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from asn1crypto import x509
+from sqlalchemy.orm import Session
+
+from dossiers.calendar import VN_TZ
+from dossiers.errors import InvalidFile
+from dossiers.register import IssuedDocument, by_sha256
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    message: str  # Vietnamese first, as everything the public reads
+
+
+@dataclass
+class SignatureReport:
+    field_name: str
+    signer: str
+    organisation: str
+    signed_at: str | None
+    intact: bool
+    trusted: bool
+    covers_whole_document: bool
+    modified_after_signing: bool
+    certified: bool
+    timestamped: bool
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class Report:
+    file: str
+    sha256: str
+    signatures: list[SignatureReport] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    issued_here: bool = False
+    cancelled: bool = False
+    issued: dict[str, Any] | None = None  # the register's row, for the page
+
+    @property
+    def valid(self) -> bool:
+        return (bool(self.signatures) and not self.problems and not self.cancelled
+                and all(s.ok for s in self.signatures))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file, "sha256": self.sha256, "valid": self.valid,
+            "issued_here": self.issued_here, "cancelled": self.cancelled,
+            "issued": self.issued,
+            "signatures": [{**{k: v for k, v in asdict(s).items() if k != "problems"},
+                            "problems": [asdict(p) for p in s.problems]}
+                           for s in self.signatures],
+            "problems": [asdict(p) for p in self.problems],
+        }
+
+
+def _name_part(cert: x509.Certificate, key: str) -> str:
+    value = cert.subject.native.get(key, "")
+    return value if isinstance(value, str) else ", ".join(value)
+
+
+def _when(value: datetime | None) -> str | None:
+    return value.astimezone(VN_TZ).isoformat(timespec="seconds") if value else None
+
+
+def inspect(data: bytes, trust_roots: list[x509.Certificate], *,
+            filename: str = "") -> Report:
+    """Validate every signature of ``data``; raise InvalidFile when it is not a readable PDF."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
+    from dossiers.signing.sync import run_sync
+
+    report = Report(file=filename, sha256=hashlib.sha256(data).hexdigest())
+    if not data.lstrip()[:5].startswith(b"%PDF-") and b"%PDF-" not in data[:1024]:
+        raise InvalidFile("Tệp không phải là PDF", "The file is not a PDF", code="not_pdf")
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        signatures = reader.embedded_regular_signatures
+    except Exception as error:  # noqa: BLE001 — hostile input: any parser failure
+        raise InvalidFile(f"Không đọc được tệp PDF: {type(error).__name__}",
+                          f"Cannot read the PDF: {error}", code="unreadable_pdf") from None
+    if not signatures:
+        report.problems.append(Problem("no_signature", "Tệp không có chữ ký số nào"))
+        return report
+    context = ValidationContext(trust_roots=trust_roots, allow_fetching=False,
+                                revocation_mode="soft-fail")
+    for embedded in signatures:
+        name = embedded.field_name or "?"
+        try:
+            status = run_sync(validate_pdf_signature, embedded, context)
+        except Exception as error:  # noqa: BLE001 — a malformed signature is a finding
+            log.info("signature %s could not be validated: %r", name, error)
+            report.signatures.append(SignatureReport(
+                name, "", "", None, False, False, False, True, False, False,
+                [Problem("malformed_signature",
+                         f"Chữ ký «{name}» bị lỗi cấu trúc, không kiểm tra được")]))
+            continue
+        cert = status.signing_cert
+        level = status.modification_level
+        modified = (status.docmdp_ok is False
+                    or (level is not None and level > ModificationLevel.FORM_FILLING))
+        whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+        sig = SignatureReport(
+            field_name=name, signer=_name_part(cert, "common_name"),
+            organisation=_name_part(cert, "organization_name"),
+            signed_at=_when(status.timestamp_validity.timestamp if status.timestamp_validity
+                            else status.signer_reported_dt),
+            intact=bool(status.intact and status.valid), trusted=bool(status.trusted),
+            covers_whole_document=whole, modified_after_signing=modified,
+            certified=embedded.docmdp_level is not None,
+            timestamped=status.timestamp_validity is not None)
+        if not sig.intact:
+            sig.problems.append(Problem("not_intact", "Nội dung đã bị thay đổi sau khi ký "
+                                        "(chữ ký không khớp với dữ liệu)"))
+        if not sig.trusted:
+            sig.problems.append(Problem("untrusted", "Chứng thư số không thuộc tổ chức chứng "
+                                        "thực được tin cậy"))
+        if modified:
+            sig.problems.append(Problem("modified_after_signing",
+                                        "Tài liệu đã bị sửa đổi trái phép sau khi ký"))
+        if status.coverage in (None, SignatureCoverageLevel.UNCLEAR,
+                               SignatureCoverageLevel.CONTIGUOUS_BLOCK_FROM_START):
+            sig.problems.append(Problem("coverage", "Chữ ký không bao trùm trọn vẹn một phiên "
+                                        "bản của tài liệu"))
+        if status.timestamp_validity is not None and not (
+                status.timestamp_validity.intact and status.timestamp_validity.valid
+                and status.timestamp_validity.trusted):
+            sig.problems.append(Problem("timestamp", "Dấu thời gian không hợp lệ"))
+        if not status.bottom_line and not sig.problems:
+            sig.problems.append(Problem("invalid", "Chữ ký không hợp lệ"))
+        report.signatures.append(sig)
+    return report
+
+
+def verify(session: Session | None, data: bytes, trust_roots: list[x509.Certificate], *,
+           filename: str = "") -> Report:
+    """``inspect`` plus our register: issued here? cancelled (when, by whom, why)?"""
+    report = inspect(data, trust_roots, filename=filename)
+    if session is not None:
+        issued = by_sha256(session, report.sha256)
+        if issued is not None:
+            describe(report, issued)
+    return report
+
+
+def describe(report: Report, issued: IssuedDocument) -> None:
+    report.issued_here = True
+    report.cancelled = issued.cancelled_at is not None
+    report.issued = {
+        "kind": issued.kind, "title": issued.title, "number": issued.number,
+        "agency": issued.agency_name, "issued_at": _when(issued.issued_at),
+        "issued_by": issued.issued_by, "cancelled_at": _when(issued.cancelled_at),
+        "cancelled_by": issued.cancelled_by, "cancel_reason": issued.cancel_reason,
+    }
+    if report.cancelled:
+        report.problems.append(Problem(
+            "cancelled", f"Văn bản đã bị hủy hiệu lực lúc {_when(issued.cancelled_at)} bởi "
+                         f"{issued.cancelled_by}. Lý do: {issued.cancel_reason}"))
+
+
+# --- incoming documents (Đ9.2.b) ------------------------------------------------------------
+
+def summarise(report: Report) -> dict[str, Any]:
+    """What staff see next to an incoming file: the verdict, who signed, what is wrong."""
+    return {"valid": report.valid, "issued_here": report.issued_here,
+            "signers": [{"signer": s.signer, "organisation": s.organisation,
+                         "signed_at": s.signed_at, "ok": s.ok} for s in report.signatures],
+            "problems": [p.message for s in report.signatures for p in s.problems]
+            + [p.message for p in report.problems]}
+
+
+def looks_signed(data: bytes) -> bool:
+    """A cheap first look: only PDFs carrying a signature dictionary are worth validating."""
+    return data.startswith(b"%PDF-") and b"/ByteRange" in data
+
+
+def queue_incoming_check(session: Session, file_id: int) -> None:
+    """Validate an uploaded signed PDF after the upload commits (outbox job, idempotent)."""
+    from dossiers.outbox import enqueue
+
+    enqueue(session, "validate_signatures", {"file_id": file_id},
+            key=f"validate_signatures:{file_id}")
+
+
+def _validate_incoming(session: Session, payload: dict[str, Any], ctx: Any) -> None:
+    from dossiers.records import DossierFile
+    from dossiers.signing.keys import keyring_from_config
+
+    record = session.get(DossierFile, payload["file_id"])
+    if record is None or "signatures" in record.details:
+        return  # gone, or already done: the job is safe to run twice
+    roots = keyring_from_config(ctx.settings).trust_roots()
+    try:
+        summary = summarise(verify(session, ctx.store.read(record.sha256), roots,
+                                   filename=record.filename))
+    except InvalidFile as error:
+        summary = {"valid": False, "issued_here": False, "signers": [],
+                   "problems": [error.message]}
+    record.details = {**record.details, "signatures": summary}
+    session.flush()
+
+
+def _register_handler() -> None:
+    from dossiers.outbox import handler
+
+    handler("validate_signatures")(_validate_incoming)
+
+
+_register_handler()
