@@ -345,16 +345,16 @@ def available_actions(session: Session, actor: Actor, dossier: Dossier) -> set[s
 
 
 def return_result(session: Session, actor: Actor, dossier: Dossier, note: str = "",
-                  at: datetime | None = None) -> Event:
+                  at: datetime | None = None, details: dict[str, Any] | None = None) -> Event:
     """The result desk hands the issued result to the applicant (the last step closes)."""
     check_legal(dossier, Kind.RESULT_RETURNED)
     authorize(session, actor, dossier, Kind.RESULT_RETURNED)
     when = at or utcnow()
-    payload: dict[str, Any] = {}
+    payload: dict[str, Any] = dict(details or {})
     step = current_step(session, dossier)
     if step is not None and step.finished_at is None:
         step.finished_at = when
-        payload = {"step": step.position, "step_name": step.name,
+        payload |= {"step": step.position, "step_name": step.name,
                    "step_due": step.due_at.isoformat(),
                    "timeliness": timeliness(when, step.due_at).value}
     return apply(session, dossier, Kind.RESULT_RETURNED, actor, reason=note.strip() or None,

@@ -23,6 +23,7 @@ from dossiers.db import utcnow
 from dossiers.errors import InvalidFile, InvalidInput, NotFound
 from dossiers.files import FileStore, store_bytes
 from dossiers.lifecycle import Kind, Role, Status
+from dossiers.processing import return_result
 from dossiers.records import Channel, Dossier, DossierFile, FileKind
 from dossiers.register import (
     DocumentKind,
@@ -229,8 +230,8 @@ def issue_result(session: Session, signing: Signing, dossier: Dossier, actor: Ac
     events.apply(session, dossier, Kind.RESULT_ISSUED, actor, payload, at=when)
     if dossier.channel == Channel.ONLINE:
         # Level 4 / toàn trình: the signed file in the citizen's account is the return.
-        events.apply(session, dossier, Kind.RESULT_RETURNED, Actor.system("signing"),
-                     {**payload, "method": "online"}, at=when)
+        return_result(session, Actor.system("signing"), dossier, at=when,
+                      details={**payload, "method": "online"})
     return record
 
 

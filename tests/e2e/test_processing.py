@@ -80,8 +80,13 @@ def test_officer_and_leader_work_a_dossier(live_server: str, browser: Browser) -
         leader.get_by_role("button", name="Phê duyệt").click()
         expect(leader.locator("#status")).to_contain_text("Đã phê duyệt, chờ ký")
         screenshot(leader, "work-dossier")
-        sheet = leader.request.get(base + leader.get_by_role(
-            "link", name="Phiếu kiểm soát quá trình giải quyết (PDF)").get_attribute("href"))
+        sheet_link = leader.get_by_role("link", name="Phiếu kiểm soát quá trình giải quyết (PDF)")
+        sheet_href = sheet_link.get_attribute("href")
+        # Approved: the leader signs and issues the result (issue 7), online so it is returned.
+        leader.get_by_role("link", name="Ký số và ban hành kết quả").click()
+        leader.get_by_role("button", name="Ký số và ban hành").click()
+        expect(leader.locator("#status")).to_have_text("Đã trả kết quả")
+        sheet = leader.request.get(base + sheet_href)
         assert sheet.ok
         assert sheet.body().startswith(b"%PDF-")
 
