@@ -8,7 +8,7 @@ The same domain functions as the back-office pages. An action may name the dossi
 from datetime import date, datetime
 from typing import Any
 
-from flask import Response, current_app
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -18,7 +18,6 @@ from dossiers import apologies, events, processing, transfers
 from dossiers.actors import Actor
 from dossiers.agencies import Agency
 from dossiers.calendar import VN_TZ
-from dossiers.documents import Printer
 from dossiers.errors import Forbidden, InvalidInput, NotFound
 from dossiers.lifecycle import Role
 from dossiers.plans import steps_of
@@ -28,7 +27,7 @@ from dossiers.reports import control_sheet_pdf, control_sheet_rows, register_row
 from dossiers.review import request_supplement
 from motcua.api import require_user
 from motcua.database import get_session
-from motcua.files import store
+from motcua.files import printer, store
 
 bp = Blueprint("work_api", __name__, url_prefix="/api/v1/work",
                description="Processing by officers and leaders / Xử lý hồ sơ")
@@ -189,7 +188,7 @@ def _perform(session: Any, actor: Actor, d: Dossier, action: str, data: dict[str
             reasons = {int(k): v for k, v in data["reasons"].items()}
         except ValueError:
             raise InvalidInput("Mã thành phần không hợp lệ", "Invalid component id") from None
-        request_supplement(session, actor, d, reasons, note, printer=_printer())
+        request_supplement(session, actor, d, reasons, note, printer=printer())
     elif action == "propose-stop":
         processing.propose_stop(session, actor, d, reason)
     elif action == "stop":
@@ -215,9 +214,6 @@ def _perform(session: Any, actor: Actor, d: Dossier, action: str, data: dict[str
         processing.return_result(session, actor, d, note)
 
 
-def _printer() -> Printer:
-    return Printer(store(), current_app.config["MOTCUA_BASE_URL"])
-
 
 @bp.route("/<id:dossier_id>/control-sheet")
 class ControlSheet(MethodView):
@@ -239,7 +235,7 @@ class ControlSheetPdf(MethodView):
     def get(self, dossier_id: int) -> Response:
         """The process control sheet as PDF / Phiếu kiểm soát (Mẫu 05)"""
         session, actor, dossier = _dossier(dossier_id)
-        return Response(control_sheet_pdf(session, actor, _printer(), dossier),
+        return Response(control_sheet_pdf(session, actor, printer(), dossier),
                         mimetype="application/pdf")
 
 
@@ -257,7 +253,7 @@ class ApologyDecision(MethodView):
             apologies.dismiss(session, actor, letter, data["note"])
         else:
             apologies.approve(session, actor, letter, reason=data["reason"],
-                              new_due_at=data["new_due_at"], printer=_printer())
+                              new_due_at=data["new_due_at"], printer=printer())
         session.commit()
         return work_detail(session, actor, letter.dossier)
 

@@ -26,7 +26,6 @@ from dossiers.actors import Actor
 from dossiers.calendar import VN_TZ
 from dossiers.catalogue import search
 from dossiers.db import utcnow
-from dossiers.documents import Printer
 from dossiers.errors import DomainError, NotFound
 from dossiers.exchange import operations as exchange
 from dossiers.intake import Applicant, attach_file, create_draft, mark_component, receive_at_counter
@@ -35,14 +34,11 @@ from dossiers.records import Channel, ComponentState, Dossier, FileKind, get_dos
 from dossiers.review import accept_dossier, compare_originals, refuse_dossier, request_supplement
 from motcua.auth import current_actor
 from motcua.database import get_session
-from motcua.files import send_stored, store
+from motcua.files import printer, send_stored, store
 from portal.presenters import dossier_detail
 
 bp = Blueprint("desk", __name__, url_prefix="/backoffice/desk")
 
-
-def _printer() -> Printer:
-    return Printer(store(), current_app.config["MOTCUA_BASE_URL"])
 
 
 def _clerk() -> Actor:
@@ -192,7 +188,7 @@ def mark(dossier_id: int, component_id: int) -> BaseResponse:
 def receive(dossier_id: int) -> BaseResponse:
     db, actor, record = _dossier(dossier_id)
     try:
-        receive_at_counter(db, actor, record, printer=_printer())
+        receive_at_counter(db, actor, record, printer=printer())
     except DomainError as error:
         return _failed(db, error, dossier_id)
     return _done(db, f"Đã tiếp nhận hồ sơ {record.code}. In giấy tiếp nhận và nhãn hồ sơ.",
@@ -205,9 +201,9 @@ def accept(dossier_id: int) -> BaseResponse:
     db, actor, record = _dossier(dossier_id)
     try:
         if exchange.incoming_message(db, record) is not None:  # sent by another installation
-            exchange.accept(db, record, actor, printer=_printer())
+            exchange.accept(db, record, actor, printer=printer())
         else:
-            accept_dossier(db, actor, record, printer=_printer())
+            accept_dossier(db, actor, record, printer=printer())
     except DomainError as error:
         return _failed(db, error, dossier_id)
     return _done(db, "Đã tiếp nhận hồ sơ; giấy tiếp nhận đã gửi người nộp.", record)
@@ -220,7 +216,7 @@ def supplement(dossier_id: int) -> BaseResponse:
     reasons = {c.id: request.form.get(f"reason-{c.id}", "") for c in record.components}
     try:
         request_supplement(db, actor, record, reasons, request.form.get("note", ""),
-                           printer=_printer())
+                           printer=printer())
     except DomainError as error:
         return _failed(db, error, dossier_id)
     return _done(db, "Đã gửi yêu cầu bổ sung tới người nộp.", record)
@@ -233,10 +229,10 @@ def refuse(dossier_id: int) -> BaseResponse:
     try:
         if exchange.incoming_message(db, record) is not None:
             exchange.reject(db, record, actor, request.form.get("reason", ""),
-                            printer=_printer())
+                            printer=printer())
         else:
             refuse_dossier(db, actor, record, request.form.get("reason", ""),
-                           printer=_printer())
+                           printer=printer())
     except DomainError as error:
         return _failed(db, error, dossier_id)
     return _done(db, "Đã từ chối tiếp nhận; người nộp đã được thông báo.", record)
@@ -250,7 +246,7 @@ def compare(dossier_id: int) -> BaseResponse:
                       request.form.get(f"note-{c.id}", ""))
                for c in record.components if request.form.get(f"match-{c.id}")}
     try:
-        matched = compare_originals(db, actor, record, results, printer=_printer())
+        matched = compare_originals(db, actor, record, results, printer=printer())
     except DomainError as error:
         return _failed(db, error, dossier_id)
     return _done(db, "Bản giấy khớp hồ sơ điện tử." if matched

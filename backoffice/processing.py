@@ -12,7 +12,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -31,11 +30,10 @@ from dossiers.calendar import VN_TZ
 from dossiers.calendar_store import load_calendar
 from dossiers.db import utcnow
 from dossiers.deadlines import TIMELINESS_LABELS, timeliness
-from dossiers.documents import Printer
 from dossiers.errors import DomainError, InvalidInput, NotFound
 from dossiers.exchange import operations as exchange
 from dossiers.lifecycle import KIND_LABELS, STATUS_LABELS, Role, Status
-from dossiers.plans import StepTemplate, set_process, steps_of
+from dossiers.plans import DossierStep, StepTemplate, set_process, steps_of
 from dossiers.procedures import ProcedureVersion
 from dossiers.queues import QUEUE_LABELS, Queue, counts, remaining_text, visible_queues, work_items
 from dossiers.records import Dossier, FileKind, get_dossier
@@ -43,7 +41,7 @@ from dossiers.reports import control_sheet_pdf, register_pdf, register_rows, reg
 from dossiers.review import request_supplement
 from motcua.auth import current_actor
 from motcua.database import get_session
-from motcua.files import send_stored, store
+from motcua.files import printer, send_stored, store
 
 bp = Blueprint("work", __name__, url_prefix="/backoffice/work")
 
@@ -54,9 +52,6 @@ def _staff() -> Actor:
         abort(403)
     return actor
 
-
-def _printer() -> Printer:
-    return Printer(store(), current_app.config["MOTCUA_BASE_URL"])
 
 
 def _dossier(dossier_id: int) -> tuple[Any, Actor, Dossier]:
@@ -100,10 +95,10 @@ def dossier(dossier_id: int) -> str:
     names = dict(db.execute(select(User.id, User.full_name).where(User.id.in_(
         {s.assignee_id for s in steps} | {e.to_user_id for e in history}
         | {record.assignee_id}))).all())
-    agencies = agencies_by_id(db)
+    agencies = _agency_names(db)
     step = next((s for s in steps if s.position == record.current_step), None)
     role_for_assign = Role.LEADER if record.status == Status.PENDING_APPROVAL else Role.OFFICER
-    step_rows = [{"step": s, "unit": agencies_by_id(db).get(s.agency_id, ""),
+    step_rows = [{"step": s, "unit": agencies.get(s.agency_id, ""),
                   "who": names.get(s.assignee_id, "") if s.assignee_id else "",
                   "outcome": TIMELINESS_LABELS[timeliness(s.finished_at, s.due_at)][0]
                   if s.finished_at else "",
@@ -121,7 +116,7 @@ def dossier(dossier_id: int) -> str:
         "backoffice/work_dossier.html", peers=peers, d=record, history=history,
         step_rows=step_rows, step=step, now=now, names=names, agencies=agencies, actions=actions,
         assignable=processing.staff_of(db, unit, role_for_assign, Role.LEADER),
-        next_people=_next_people(db, record),
+        next_people=_next_people(db, record, steps),
         transfer_targets=db.scalars(select(Agency).where(Agency.id != unit, Agency.valid_to.is_(
             None)).order_by(Agency.name)).all(),
         apology=apologies.open_apology(db, record),
@@ -134,12 +129,11 @@ def dossier(dossier_id: int) -> str:
         is_leader=actor.has(Role.LEADER, record.competent_agency_id))
 
 
-def agencies_by_id(db: Any) -> dict[int, str]:
+def _agency_names(db: Any) -> dict[int, str]:
     return dict(db.execute(select(Agency.id, Agency.name)).all())
 
 
-def _next_people(db: Any, record: Dossier) -> list[User]:
-    steps = steps_of(db, record)
+def _next_people(db: Any, record: Dossier, steps: list[DossierStep]) -> list[User]:
     nxt = next((s for s in steps if s.position == (record.current_step or 0) + 1), None)
     if nxt is None:
         return []
@@ -228,7 +222,7 @@ def approve(dossier_id: int) -> BaseResponse:
 def supplement(dossier_id: int) -> BaseResponse:
     def work(db: Any, actor: Actor, d: Dossier) -> object:
         reasons = {c.id: _text(f"reason-{c.id}") for c in d.components}
-        return request_supplement(db, actor, d, reasons, _text("note"), printer=_printer())
+        return request_supplement(db, actor, d, reasons, _text("note"), printer=printer())
     return _act(dossier_id, "Đã yêu cầu bổ sung; người nộp được thông báo. / Supplement "
                             "requested.", work)
 
@@ -359,7 +353,7 @@ def apology_decide(dossier_id: int, apology_id: int) -> BaseResponse:
             return apologies.dismiss(db, actor, letter, _text("note"))
         return apologies.approve(db, actor, letter, reason=_text("reason") or None,
                                  new_due_at=_local_datetime(_text("new_due")),
-                                 printer=_printer())
+                                 printer=printer())
     return _act(dossier_id, "Đã xử lý phiếu xin lỗi. / Apology decided.", work)
 
 
@@ -387,7 +381,7 @@ def file(dossier_id: int, file_id: int) -> Response:
 @login_required
 def control_sheet(dossier_id: int) -> Response:
     db, actor, record = _dossier(dossier_id)
-    pdf = control_sheet_pdf(db, actor, _printer(), record)
+    pdf = control_sheet_pdf(db, actor, printer(), record)
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
         f'inline; filename="phieu-kiem-soat-{record.code}.pdf"')

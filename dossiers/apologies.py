@@ -114,18 +114,14 @@ def _leaders(session: Session, dossier: Dossier) -> list[int]:
 def sweep(session: Session, now: datetime | None = None) -> list[Apology]:
     """Prepare a letter for every running dossier with less than a working day left."""
     when = now or utcnow()
-    calendar = load_calendar(session)
-    prepared = []
+    # Less than WARN_HOURS working hours left ⇔ due before now + WARN_HOURS working hours.
+    horizon = load_calendar(session).add_working_hours(when, WARN_HOURS)
+    has_letter = select(Apology.id).where(Apology.dossier_id == Dossier.id,
+                                          Apology.state == ApologyState.DRAFT).exists()
     candidates = session.scalars(select(Dossier).where(
-        Dossier.status.in_([s.value for s in RUNNING]), Dossier.due_at.is_not(None),
-        Dossier.finished_at.is_(None)))
-    for dossier in candidates:
-        assert dossier.due_at is not None
-        if calendar.working_hours_between(when, dossier.due_at) >= WARN_HOURS:
-            continue
-        if open_apology(session, dossier) is None:
-            prepared.append(prepare(session, dossier, now=when))
-    return prepared
+        Dossier.status.in_([s.value for s in RUNNING]), Dossier.due_at < horizon,
+        Dossier.finished_at.is_(None), ~has_letter).order_by(Dossier.id)).all()
+    return [prepare(session, dossier, now=when) for dossier in candidates]
 
 
 def get_apology(session: Session, apology_id: int) -> Apology:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dossiers.calendar import VN_TZ
+from dossiers.calendar import VN_TZ, WorkCalendar
 from dossiers.calendar_store import load_calendar
 from dossiers.lifecycle import Status
 from dossiers.plans import DossierStep, plan_steps
@@ -73,9 +73,7 @@ def _resume(session: Session, dossier: Dossier, since: datetime,
     if before is None or hours == 0:
         return {"clock": "resumed", "paused_hours": 0}
     dossier.due_at = calendar.add_working_hours(before, hours)
-    for step in session.scalars(select(DossierStep).where(
-            DossierStep.dossier_id == dossier.id, DossierStep.finished_at.is_(None))):
-        step.due_at = calendar.add_working_hours(step.due_at, hours)
+    _move_unfinished(session, dossier, calendar, hours)
     return {"clock": "resumed", "paused_hours": round(hours, 2),
             "paused_since": since.isoformat(), "due_before": before.isoformat(),
             "due_after": dossier.due_at.isoformat()}
@@ -90,6 +88,13 @@ def shift_plan(session: Session, dossier: Dossier, new_due: datetime) -> None:
     calendar = load_calendar(session)
     hours = calendar.working_hours_between(dossier.due_at, new_due)
     dossier.due_at = new_due
+    _move_unfinished(session, dossier, calendar, hours, cap=new_due)
+
+
+def _move_unfinished(session: Session, dossier: Dossier, calendar: WorkCalendar, hours: float,
+                     cap: datetime | None = None) -> None:
+    """Move every step not yet finished by ``hours`` working hours (never past ``cap``)."""
     for step in session.scalars(select(DossierStep).where(
             DossierStep.dossier_id == dossier.id, DossierStep.finished_at.is_(None))):
-        step.due_at = min(new_due, calendar.add_working_hours(step.due_at, hours))
+        moved = calendar.add_working_hours(step.due_at, hours)
+        step.due_at = moved if cap is None else min(cap, moved)

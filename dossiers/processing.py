@@ -55,17 +55,21 @@ def _handoff(session: Session, actor: Actor, dossier: Dossier, kind: Kind, to: D
     check_legal(dossier, kind)
     authorize(session, actor, dossier, kind)
     when = at or utcnow()
-    step = _step(session, dossier)
-    step.finished_at = when
+    closed = _close(_step(session, dossier), when)
     to.started_at, to.finished_at = when, None
     to.assignee_id = to_user_id
     dossier.current_step = to.position
     return apply(session, dossier, kind, actor, reason=reason, at=when,
                  to_agency_id=to.agency_id, to_user_id=to_user_id,
-                 payload={"step": step.position, "step_name": step.name,
-                          "step_due": step.due_at.isoformat(),
-                          "timeliness": timeliness(when, step.due_at).value,
-                          "to_step": to.position, "to_step_name": to.name, **(payload or {})})
+                 payload={**closed, "to_step": to.position, "to_step_name": to.name,
+                          **(payload or {})})
+
+
+def _close(step: DossierStep, when: datetime) -> dict[str, Any]:
+    """Finish a step; what its closing event records (the control sheet reads it)."""
+    step.finished_at = when
+    return {"step": step.position, "step_name": step.name, "step_due": step.due_at.isoformat(),
+            "timeliness": timeliness(when, step.due_at).value}
 
 
 def _staff(session: Session, user_id: int, agency_id: int, *roles: Role) -> User:
@@ -211,11 +215,8 @@ def approve(session: Session, actor: Actor, dossier: Dossier, note: str = "",
         check_legal(dossier, Kind.APPROVED)
         authorize(session, actor, dossier, Kind.APPROVED)
         when = at or utcnow()
-        step.finished_at = when
         return apply(session, dossier, Kind.APPROVED, actor, reason=note.strip() or None,
-                     at=when, payload={"step": step.position, "step_name": step.name,
-                                       "step_due": step.due_at.isoformat(),
-                                       "timeliness": timeliness(when, step.due_at).value})
+                     at=when, payload=_close(step, when))
     return _handoff(session, actor, dossier, Kind.APPROVED, nxt, to_user_id=None,
                     reason=note.strip() or None, at=at)
 
@@ -353,9 +354,6 @@ def return_result(session: Session, actor: Actor, dossier: Dossier, note: str = 
     payload: dict[str, Any] = dict(details or {})
     step = current_step(session, dossier)
     if step is not None and step.finished_at is None:
-        step.finished_at = when
-        payload |= {"step": step.position, "step_name": step.name,
-                   "step_due": step.due_at.isoformat(),
-                   "timeliness": timeliness(when, step.due_at).value}
+        payload |= _close(step, when)
     return apply(session, dossier, Kind.RESULT_RETURNED, actor, reason=note.strip() or None,
                  payload=payload, at=when)

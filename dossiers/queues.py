@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from dossiers.actors import Actor
@@ -138,6 +138,10 @@ def _query(actor: Actor, queue: Queue, now: datetime,
         return base.where(Dossier.competent_agency_id.in_(units),
                           Dossier.status == Status.AT_OTHER_AGENCY,
                           Dossier.holder_agency_id.not_in(units))
+    if queue == Queue.APOLOGIES:
+        return base.join(Apology, Apology.dossier_id == Dossier.id).where(
+            Apology.state == ApologyState.DRAFT,
+            Dossier.competent_agency_id.in_(actor.agencies(Role.LEADER)))
     raise ValueError(queue)
 
 
@@ -145,18 +149,10 @@ def work_items(session: Session, actor: Actor, queue: Queue,
                now: datetime | None = None, limit: int = 200) -> list[WorkItem]:
     when = now or utcnow()
     calendar = load_calendar(session)
-    if queue == Queue.APOLOGIES:
-        rows = session.execute(
-            select(Dossier, DossierStep).join(Apology, Apology.dossier_id == Dossier.id)
-            .outerjoin(DossierStep, and_(DossierStep.dossier_id == Dossier.id,
-                                         DossierStep.position == Dossier.current_step))
-            .where(Apology.state == ApologyState.DRAFT,
-                   Dossier.competent_agency_id.in_(actor.agencies(Role.LEADER)))
-            .order_by(Dossier.due_at).limit(limit)).all()
-    else:
-        rows = session.execute(_query(actor, queue, when, calendar)
-                               .order_by(DossierStep.due_at.is_(None), DossierStep.due_at,
-                                         Dossier.due_at, Dossier.id).limit(limit)).all()
+    query = _query(actor, queue, when, calendar)
+    order = ((Dossier.due_at,) if queue == Queue.APOLOGIES else
+             (DossierStep.due_at.is_(None), DossierStep.due_at, Dossier.due_at, Dossier.id))
+    rows = session.execute(query.order_by(*order).limit(limit)).all()
     items = []
     for dossier, step in rows:
         due = step.due_at if step is not None and step.finished_at is None else dossier.due_at
@@ -168,7 +164,12 @@ def work_items(session: Session, actor: Actor, queue: Queue,
 
 
 def counts(session: Session, actor: Actor, now: datetime | None = None) -> dict[Queue, int]:
-    return {q: len(work_items(session, actor, q, now)) for q in visible_queues(actor)}
+    """How many dossiers each visible queue holds: one COUNT per queue, one calendar load."""
+    when = now or utcnow()
+    calendar = load_calendar(session)
+    return {q: session.scalar(select(func.count()).select_from(
+                _query(actor, q, when, calendar).subquery())) or 0
+            for q in visible_queues(actor)}
 
 
 def visible_queues(actor: Actor) -> list[Queue]:

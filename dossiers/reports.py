@@ -136,14 +136,13 @@ def register_rows(session: Session, agency_id: int, start: date,
     """Dossiers the agency received from ``start`` to ``end`` (Vietnam dates, inclusive)."""
     lo = datetime.combine(start, time.min, tzinfo=VN_TZ)
     hi = datetime.combine(end + timedelta(days=1), time.min, tzinfo=VN_TZ)
-    dossiers = session.scalars(select(Dossier).where(
-        Dossier.receiving_agency_id == agency_id, Dossier.received_at >= lo,
-        Dossier.received_at < hi).order_by(Dossier.received_at, Dossier.id))
+    in_period = (Dossier.receiving_agency_id == agency_id, Dossier.received_at >= lo,
+                 Dossier.received_at < hi)
+    dossiers = session.scalars(select(Dossier).where(*in_period)
+                               .order_by(Dossier.received_at, Dossier.id))
     returned = dict(session.execute(select(Event.dossier_id, Event.at).where(
         Event.kind == Kind.RESULT_RETURNED,
-        Event.dossier_id.in_(select(Dossier.id).where(
-            Dossier.receiving_agency_id == agency_id, Dossier.received_at >= lo,
-            Dossier.received_at < hi)))).all())
+        Event.dossier_id.in_(select(Dossier.id).where(*in_period)))).all())
     rows = []
     for d in dossiers:
         method = (d.applicant or {}).get("return_method") or (

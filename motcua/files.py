@@ -4,12 +4,18 @@ from urllib.parse import quote
 
 from flask import Response, current_app
 
+from dossiers.documents import Printer
 from dossiers.files import FileStore
 from dossiers.records import DossierFile
 
 
 def store() -> FileStore:
     return FileStore(current_app.config["MOTCUA_STORAGE"])
+
+
+def printer() -> Printer:
+    """What forms need to render: the store and the public address their QR codes link to."""
+    return Printer(store(), current_app.config["MOTCUA_BASE_URL"])
 
 
 def send_stored(record: DossierFile, *, inline: bool = False) -> Response:
