@@ -14,7 +14,7 @@ from motcua import limits
 from motcua.api import require_user
 from motcua.database import get_session
 from motcua.keyring import signing
-from portal.verify import VERIFICATIONS, check_upload, read_limited
+from portal.verify import VERIFICATIONS, check_file, read_limited
 
 bp = Blueprint("signing_api", __name__, url_prefix="/api/v1",
                description="Signed results and verification / Ký số và kiểm tra văn bản")
@@ -83,7 +83,7 @@ class Verify(MethodView):
         body, filename, error = read_limited()
         if body is None:
             raise InvalidFile(error or "", error or "", code="upload")
-        report, error = check_upload(body, filename)
+        report, error = check_file(body, filename)
         if report is None:
             raise InvalidFile(error or "", error or "", code="cannot_verify")
         return report.as_json()

@@ -150,10 +150,9 @@ def images() -> str | Response:
         except DomainError as error:
             db.rollback()
             flash(error.message, "error")
-    owners = [f"user:{actor.login}"] + [f"agency:{a.code}" for a in
-                                         db.scalars(select(Agency).where(Agency.id.in_(agencies)))]
+    mine = db.scalars(select(Agency).where(Agency.id.in_(agencies))).all()
+    owners = [f"user:{actor.login}"] + [f"agency:{a.code}" for a in mine]
     saved: dict[str, Any] = {i.owner: i for i in db.scalars(
         select(SigningImage).where(SigningImage.owner.in_(owners)))}
     return render_template("backoffice/signing_images.html", saved=saved, me=actor.login,
-                           agencies=db.scalars(select(Agency).where(Agency.id.in_(agencies)))
-                           .all())
+                           agencies=mine)

@@ -5,7 +5,6 @@ signed by the receiving agency: the copy replaces the scan as the component's cu
 scan stays in the history) and is registered as issued here. The job is safe to run twice.
 """
 
-import hashlib
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -52,7 +51,7 @@ def sign_scan_copy(session: Session, payload: dict[str, Any], ctx: JobContext) -
     session.flush()
     scan.replaced_at = now
     scan.details = {**scan.details, "copy_signature": "signed", "copy_file_id": copy.id}
-    register(session, sha256=hashlib.sha256(signed).hexdigest(), kind=DocumentKind.COPY,
+    register(session, sha256=blob.sha256, kind=DocumentKind.COPY,
              title=f"SAO Y {scan.filename}", agency_id=agency.id, agency_name=agency.name,
              issued_by=agency.name, dossier_id=scan.dossier_id, file_id=copy.id, at=now)
     session.flush()

@@ -9,6 +9,7 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select
@@ -20,9 +21,9 @@ from dossiers.actors import Actor
 from dossiers.agencies import Agency, parent_on
 from dossiers.calendar import VN_TZ
 from dossiers.db import utcnow
-from dossiers.errors import InvalidFile, InvalidInput, NotFound
+from dossiers.errors import Forbidden, InvalidFile, InvalidInput, NotFound
 from dossiers.files import FileStore, store_bytes
-from dossiers.lifecycle import Kind, Role, Status
+from dossiers.lifecycle import Kind, Role
 from dossiers.processing import return_result
 from dossiers.records import Channel, Dossier, DossierFile, FileKind
 from dossiers.register import (
@@ -33,6 +34,7 @@ from dossiers.register import (
     register,
 )
 from dossiers.signing import core
+from dossiers.signing.copy import sanitise
 from dossiers.signing.images import check_seal, check_signature
 from dossiers.signing.keys import Keyring, SignerUnavailable
 from dossiers.signing.result import Placement, find_placement, sign_result
@@ -67,7 +69,7 @@ def upload_signature_image(session: Session, store: FileStore, actor: Actor,
     if not actor.has(Role.LEADER) or actor.user_id is None:
         raise_forbidden()
     checked = check_signature(png)
-    return _save_image(session, store, f"user:{actor.login}", png, checked.width_mm,
+    return save_image(session, store, f"user:{actor.login}", png, checked.width_mm,
                        checked.height_mm, actor)
 
 
@@ -77,18 +79,16 @@ def upload_seal_image(session: Session, store: FileStore, actor: Actor, agency: 
     if not (actor.has(Role.LEADER, agency.id) or actor.has(Role.ADMIN)):
         raise_forbidden()
     checked = check_seal(png)
-    return _save_image(session, store, f"agency:{agency.code}", png, checked.width_mm,
+    return save_image(session, store, f"agency:{agency.code}", png, checked.width_mm,
                        checked.height_mm, actor)
 
 
 def raise_forbidden() -> None:
-    from dossiers.errors import Forbidden
-
     raise Forbidden("Bạn không có quyền thay đổi ảnh chữ ký / con dấu này",
                     "You may not change this signature or seal image")
 
 
-def _save_image(session: Session, store: FileStore, owner: str, png: bytes, width_mm: float,
+def save_image(session: Session, store: FileStore, owner: str, png: bytes, width_mm: float,
                 height_mm: float, actor: Actor) -> SigningImage:
     blob = store_bytes(session, store, png)
     row = session.scalar(select(SigningImage).where(SigningImage.owner == owner))
@@ -117,25 +117,41 @@ def signing_image(session: Session, store: FileStore, owner: str) -> tuple[bytes
 
 # --- results --------------------------------------------------------------------------------
 
+def _position(title: str) -> str:
+    """The title without the agency it names: "Giám đốc Sở Tư pháp" → "GIÁM ĐỐC"."""
+    return title.split(" Sở ")[0].split(" UBND")[0].upper()
+
+
 def _leader_lines(title: str | None, agency: Agency) -> list[str]:
     """NĐ 30/2020: "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC" when a deputy signs for the head."""
     title = unicodedata.normalize("NFC", (title or "").strip())
-    position = title
     for prefix in ("Phó ", "phó "):
         if title.startswith(prefix):
             head = title[len(prefix):]
-            for name in (agency.name, agency.short_name or ""):
+            for name in (agency.name, agency.short_name):
                 head = head.replace(name, "").strip() if name else head
-            head = head.split(" Sở ")[0].split(" UBND")[0].strip() or "Thủ trưởng"
-            return [f"KT. {head}".upper(), position.split(" Sở ")[0].split(" UBND")[0].upper()]
-    return [position.split(" Sở ")[0].split(" UBND")[0].upper() or "THỦ TRƯỞNG CƠ QUAN"]
+            return [f"KT. {_position(head).strip() or 'THỦ TRƯỞNG'}", _position(title)]
+    return [_position(title) or "THỦ TRƯỞNG CƠ QUAN"]
 
 
-def _next_number(session: Session, agency: Agency, when: datetime) -> str:
+def _next_number(session: Session, agency: Agency) -> str:
     count = session.scalar(select(func.count(IssuedDocument.id)).where(
         IssuedDocument.agency_id == agency.id, IssuedDocument.kind == DocumentKind.RESULT)) or 0
     abbr = "".join(w[0] for w in (agency.short_name or agency.name).split() if w[0].isalpha())
     return f"{count + 1}/QĐ-{unicodedata.normalize('NFC', abbr).upper()[:8]}"
+
+
+def leader_and_seal(session: Session, signing: Signing, login: str,
+                    agency: Agency) -> "partial[bytes]":
+    """``sign_result`` bound to the leader's key and signature image and the agency's key and
+    seal (Phụ lục II.1–2), loaded before any rendering so a missing one fails fast."""
+    leader = signing.keyring.user(login)
+    seal_key = signing.keyring.agency(agency.code)
+    signature_png, _ = signing_image(session, signing.store, f"user:{login}")
+    seal_png, seal = signing_image(session, signing.store, f"agency:{agency.code}")
+    return partial(sign_result, leader=leader, agency=seal_key, signature_png=signature_png,
+                   seal_png=seal_png, seal_mm=(seal.width_mm, seal.height_mm),
+                   timestamping=signing.timestamping())
 
 
 def render_result(session: Session, signing: Signing, dossier: Dossier, *, signer_name: str,
@@ -183,18 +199,13 @@ def issue_result(session: Session, signing: Signing, dossier: Dossier, actor: Ac
                  placement: Placement | None = None, body: list[str] | None = None,
                  at: datetime | None = None) -> DossierFile:
     """Generate (or take the uploaded) result, sign it twice, store, register, deliver."""
-    from dossiers.signing.copy import sanitise
-
     events.check_legal(dossier, Kind.SIGNED)
     agency_id = events.authorize(session, actor, dossier, Kind.SIGNED)
     agency = session.get(Agency, agency_id) if agency_id else dossier.competent_agency
     assert agency is not None
     when = at or utcnow()
-    leader = signing.keyring.user(actor.login)
-    seal_key = signing.keyring.agency(agency.code)
-    signature_png, _ = signing_image(session, signing.store, f"user:{actor.login}")
-    seal_png, seal = signing_image(session, signing.store, f"agency:{agency.code}")
-    number = _next_number(session, agency, when)
+    sign = leader_and_seal(session, signing, actor.login, agency)
+    number = _next_number(session, agency)
     verify_code = new_verify_code()
     if pdf is None:
         user = session.get(User, actor.user_id) if actor.user_id is not None else None
@@ -207,10 +218,7 @@ def issue_result(session: Session, signing: Signing, dossier: Dossier, actor: Ac
             raise InvalidFile("Kết quả tải lên phải là tệp PDF", "The result must be a PDF",
                               code="not_pdf")
         pdf = sanitise(pdf)
-    placement = placement or find_placement(pdf, actor.full_name)
-    signed = sign_result(pdf, leader=leader, agency=seal_key, signature_png=signature_png,
-                         seal_png=seal_png, seal_mm=(seal.width_mm, seal.height_mm),
-                         placement=placement, timestamping=signing.timestamping())
+    signed = sign(pdf, placement=placement or find_placement(pdf, actor.full_name))
     blob = store_bytes(session, signing.store, signed)
     record = DossierFile(dossier=dossier, component_id=None, sha256=blob.sha256,
                          size=blob.size, filename=f"ket-qua-{dossier.code}.pdf",
@@ -260,10 +268,6 @@ def cancel_result(session: Session, dossier: Dossier, actor: Actor, reason: str,
     issued.cancel_reason = reason.strip()
     session.flush()
     return issued
-
-
-def is_signable(dossier: Dossier) -> bool:
-    return dossier.status == Status.APPROVED
 
 
 def register_standalone(session: Session, signed: bytes, *, kind: DocumentKind, title: str,

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 
 from dossiers.calendar import VN_TZ
 from dossiers.errors import InvalidFile
+from dossiers.outbox import JobContext, enqueue, handler
+from dossiers.records import DossierFile
 from dossiers.register import IssuedDocument, by_sha256
 
 log = logging.getLogger(__name__)
@@ -324,14 +326,12 @@ def looks_signed(data: bytes) -> bool:
 
 def queue_incoming_check(session: Session, file_id: int) -> None:
     """Validate an uploaded signed PDF after the upload commits (outbox job, idempotent)."""
-    from dossiers.outbox import enqueue
-
     enqueue(session, "validate_signatures", {"file_id": file_id},
             key=f"validate_signatures:{file_id}")
 
 
-def _validate_incoming(session: Session, payload: dict[str, Any], ctx: Any) -> None:
-    from dossiers.records import DossierFile
+@handler("validate_signatures")
+def _validate_incoming(session: Session, payload: dict[str, Any], ctx: JobContext) -> None:
     from dossiers.signing.keys import keyring_from_config
 
     record = session.get(DossierFile, payload["file_id"])
@@ -346,12 +346,3 @@ def _validate_incoming(session: Session, payload: dict[str, Any], ctx: Any) -> N
                    "problems": [error.message]}
     record.details = {**record.details, "signatures": summary}
     session.flush()
-
-
-def _register_handler() -> None:
-    from dossiers.outbox import handler
-
-    handler("validate_signatures")(_validate_incoming)
-
-
-_register_handler()

@@ -3,21 +3,22 @@ to the same domain functions as the back office."""
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from dossiers.accounts import RoleGrant, get_user
-from dossiers.actors import Actor
+from dossiers.accounts import RoleGrant, User, get_user
 from dossiers.agencies import Agency, get_by_code
 from dossiers.errors import DomainError, InvalidFile
 from dossiers.lifecycle import Role
 from dossiers.register import DocumentKind
-from dossiers.results import register_standalone, signing_image
+from dossiers.results import leader_and_seal, register_standalone
 from dossiers.signing import attachment, copy, result
 from dossiers.verification import Report, verify
-from motcua.cli import cli
+from motcua.cli import ADMIN, cli
 from motcua.database import get_session
 from motcua.keyring import keyring, signing
 
@@ -27,9 +28,44 @@ def _fail(error: DomainError, code: int = 1) -> None:
     sys.exit(code)
 
 
-def _write(out: str, data: bytes) -> None:
-    Path(out).write_bytes(data)
-    click.echo(f"Đã ký: {out} ({len(data)} byte)")
+def _issue(session: Session, out: str, make: Callable[[], bytes]) -> None:
+    """Run ``make`` (sign and register) in one transaction, then write the signed file.
+
+    Exit 2 for a file that cannot be signed (unreadable, or no place for the signature), 1 for
+    any other domain error.
+    """
+    try:
+        signed = make()
+        session.commit()
+    except DomainError as error:
+        session.rollback()
+        _fail(error, 2 if isinstance(error, InvalidFile | result.CannotPlace) else 1)
+        return
+    Path(out).write_bytes(signed)
+    click.echo(f"Đã ký: {out} ({len(signed)} byte)")
+
+
+def _placement(data: bytes, name: str, page: int | None, box: str | None) -> result.Placement:
+    """``--page`` and ``--box`` when given (an unusual layout), else found by the leader's name."""
+    if not (page or box):
+        return result.find_placement(data, name)
+    if not (page and box):
+        raise click.UsageError("--page and --box go together")
+    try:
+        x1, y1, x2, y2 = (float(v) for v in box.split(","))
+    except ValueError:
+        raise click.BadParameter("--box x1,y1,x2,y2 (points)") from None
+    return result.Placement(page - 1, (x1, y1, x2, y2))
+
+
+def _leader_agency(session: Session, user: User) -> Agency:
+    grant = session.scalar(select(RoleGrant).where(RoleGrant.user_id == user.id,
+                                                   RoleGrant.role == Role.LEADER))
+    agency = session.get(Agency, grant.agency_id) if grant and grant.agency_id else None
+    if agency is None:
+        raise InvalidFile(f"«{user.login}» không phải lãnh đạo của cơ quan nào",
+                          f"'{user.login}' is not a leader of any agency", code="not_leader")
+    return agency
 
 
 @cli.command("sign")
@@ -44,46 +80,19 @@ def sign_command(file: str, login: str, out: str, page: int | None, box: str | N
     Exit 2 when the signature cannot be placed (the name is not found, no room).
     """
     session = get_session()
-    ctx = signing()
-    try:
+
+    def make() -> bytes:
         user = get_user(session, login)
-        grant = session.scalar(select(RoleGrant).where(RoleGrant.user_id == user.id,
-                                                       RoleGrant.role == Role.LEADER))
-        if grant is None or grant.agency_id is None:
-            raise InvalidFile(f"«{login}» không phải lãnh đạo của cơ quan nào",
-                              f"'{login}' is not a leader of any agency", code="not_leader")
-        agency = session.get(Agency, grant.agency_id)
-        assert agency is not None
+        agency = _leader_agency(session, user)
         data = Path(file).read_bytes()
-        if page or box:
-            if not (page and box):
-                raise click.UsageError("--page and --box go together")
-            try:
-                x1, y1, x2, y2 = (float(v) for v in box.split(","))
-            except ValueError:
-                raise click.BadParameter("--box x1,y1,x2,y2 (points)") from None
-            placement = result.Placement(page - 1, (x1, y1, x2, y2))
-        else:
-            try:
-                placement = result.find_placement(data, user.full_name)
-            except result.CannotPlace as error:
-                _fail(error, 2)
-                return
-        signature_png, _ = signing_image(session, ctx.store, f"user:{login}")
-        seal_png, seal = signing_image(session, ctx.store, f"agency:{agency.code}")
-        signed = result.sign_result(
-            copy.sanitise(data), leader=ctx.keyring.user(login),
-            agency=ctx.keyring.agency(agency.code), signature_png=signature_png,
-            seal_png=seal_png, seal_mm=(seal.width_mm, seal.height_mm), placement=placement,
-            timestamping=ctx.timestamping())
+        placement = _placement(data, user.full_name, page, box)
+        clean = copy.sanitise(data)  # an unreadable file says so before a missing key does
+        signed = leader_and_seal(session, signing(), login, agency)(clean, placement=placement)
         register_standalone(session, signed, kind=DocumentKind.RESULT,
                             title=Path(file).name, agency=agency, actor=user.actor())
-        session.commit()
-    except DomainError as error:
-        session.rollback()
-        _fail(error, 2 if isinstance(error, InvalidFile) else 1)
-        return
-    _write(out, signed)
+        return signed
+
+    _issue(session, out, make)
 
 
 @cli.command("copy")
@@ -95,21 +104,18 @@ def sign_command(file: str, login: str, out: str, page: int | None, box: str | N
 def copy_command(file: str, form: str, code: str, out: str) -> None:
     """An electronic copy SAO Y / SAO LỤC / TRÍCH SAO (Phụ lục I.3), rewritten then signed."""
     session = get_session()
-    ctx = signing()
-    try:
-        agency = get_by_code(session, code)
+
+    def make() -> bytes:
+        agency, ctx = get_by_code(session, code), signing()
         signed = copy.make_copy(Path(file).read_bytes(), form=form, agency_name=agency.name,
                                 agency=ctx.keyring.agency(agency.code),
                                 timestamping=ctx.timestamping())
         register_standalone(session, signed, kind=DocumentKind.COPY,
                             title=f"{form.upper()} {Path(file).name}", agency=agency,
-                            actor=_cli_actor())
-        session.commit()
-    except DomainError as error:
-        session.rollback()
-        _fail(error, 2 if isinstance(error, InvalidFile) else 1)
-        return
-    _write(out, signed)
+                            actor=ADMIN)
+        return signed
+
+    _issue(session, out, make)
 
 
 @cli.command("sign-attachment")
@@ -120,25 +126,18 @@ def copy_command(file: str, form: str, code: str, out: str) -> None:
 def sign_attachment_command(file: str, code: str, number: str, out: str) -> None:
     """An attachment in a separate file (Phụ lục II.3): number and time, top right."""
     session = get_session()
-    ctx = signing()
-    try:
-        agency = get_by_code(session, code)
+
+    def make() -> bytes:
+        agency, ctx = get_by_code(session, code), signing()
         signed = attachment.sign_attachment(Path(file).read_bytes(), number=number,
                                             agency=ctx.keyring.agency(agency.code),
                                             timestamping=ctx.timestamping())
         register_standalone(session, signed, kind=DocumentKind.ATTACHMENT,
                             title=f"Kèm theo văn bản {number}", agency=agency,
-                            actor=_cli_actor(), number=number)
-        session.commit()
-    except DomainError as error:
-        session.rollback()
-        _fail(error, 2 if isinstance(error, InvalidFile) else 1)
-        return
-    _write(out, signed)
+                            actor=ADMIN, number=number)
+        return signed
 
-
-def _cli_actor() -> Actor:
-    return Actor.system("cli")
+    _issue(session, out, make)
 
 
 @cli.command("verify")

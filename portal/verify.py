@@ -5,14 +5,13 @@ broken file gets "cannot verify" with a reason, never an error page.
 """
 
 import logging
-from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request
 from werkzeug.wrappers import Response
 
 from dossiers.errors import DomainError
 from dossiers.records import DossierFile
-from dossiers.register import by_code
+from dossiers.register import IssuedDocument, by_code
 from dossiers.verification import Report, describe, verify
 from motcua import limits
 from motcua.database import get_session
@@ -29,7 +28,7 @@ def max_bytes() -> int:
     return min(int(current_app.config.get("MOTCUA_MAX_FILE_BYTES") or MAX_BYTES), MAX_BYTES)
 
 
-def check_upload(data: bytes, filename: str) -> tuple[Report | None, str | None]:
+def check_file(data: bytes, filename: str) -> tuple[Report | None, str | None]:
     """The report, or the reason it cannot be given (never an exception for bad input)."""
     try:
         return verify(get_session(), data, keyring().trust_roots(), filename=filename), None
@@ -44,10 +43,22 @@ def read_limited() -> tuple[bytes | None, str, str | None]:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return None, "", "Hãy chọn một tệp PDF"
-    data = upload.stream.read(max_bytes() + 1)
-    if len(data) > max_bytes():
-        return None, upload.filename, (f"Tệp quá lớn (tối đa {max_bytes() // (1024 * 1024)} MB)")
+    limit = max_bytes()
+    data = upload.stream.read(limit + 1)
+    if len(data) > limit:
+        return None, upload.filename, f"Tệp quá lớn (tối đa {limit // (1024 * 1024)} MB)"
     return data, upload.filename, None
+
+
+def _limited() -> tuple[str, int]:
+    return render_template("portal/verify.html", report=None, limited=True, error=None), 429
+
+
+def _stored_file(issued: IssuedDocument | None) -> DossierFile | None:
+    """The issued document's stored file, when it was issued with one (a dossier's result)."""
+    if issued is None or issued.file_id is None:
+        return None
+    return get_session().get(DossierFile, issued.file_id)
 
 
 @bp.route("/verify", methods=["GET", "POST"])
@@ -55,12 +66,11 @@ def verify_page() -> tuple[str, int] | str:
     if request.method == "GET":
         return render_template("portal/verify.html", report=None, error=None)
     if limits.over_limit("verify", VERIFICATIONS):
-        return render_template("portal/verify.html", report=None, limited=True,
-                               error=None), 429
+        return _limited()
     data, filename, error = read_limited()
     report = None
     if data is not None:
-        report, error = check_upload(data, filename)
+        report, error = check_file(data, filename)
     return render_template("portal/verify.html", report=report, error=error,
                            filename=filename), (200 if report else 422)
 
@@ -69,17 +79,16 @@ def verify_page() -> tuple[str, int] | str:
 def verify_code(code: str) -> tuple[str, int] | str:
     """Where an issued document's QR code leads: the register's word and the stored file's."""
     if limits.over_limit("verify", VERIFICATIONS):
-        return render_template("portal/verify.html", report=None, limited=True,
-                               error=None), 429
+        return _limited()
     issued = by_code(get_session(), code)
     if issued is None:
         return render_template("portal/verify.html", report=None, error=None,
                                unknown=True), 404
-    report: Any = None
+    report: Report | None
     error = None
-    record = get_session().get(DossierFile, issued.file_id) if issued.file_id else None
+    record = _stored_file(issued)
     if record is not None:
-        report, error = check_upload(store().read(record.sha256), record.filename)
+        report, error = check_file(store().read(record.sha256), record.filename)
     else:
         report = Report(file=issued.title, sha256=issued.sha256)
         describe(report, issued)
@@ -89,9 +98,7 @@ def verify_code(code: str) -> tuple[str, int] | str:
 
 @bp.get("/verify/<code>/file")
 def verify_file(code: str) -> Response:
-    issued = by_code(get_session(), code)
-    record = get_session().get(DossierFile, issued.file_id) if issued and issued.file_id \
-        else None
+    record = _stored_file(by_code(get_session(), code))
     if record is None:
         abort(404)
     return send_stored(record)

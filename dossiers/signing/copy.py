@@ -53,19 +53,18 @@ def sanitise(pdf: bytes) -> bytes:
                           code="unreadable_pdf") from None
 
 
-def top_right_box(pdf: bytes, lines: list[str]) -> core.FieldPlan:
+def top_right_box(pdf: bytes, lines: list[str], field: str) -> core.FieldPlan:
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         x1, y1, x2, y2 = (float(v) for v in doc.pages[0].mediabox)
     width, height = appearance.text_box_size(lines)
-    return core.FieldPlan(COPY_FIELD, 0, (round(x2 - RIGHT_MARGIN - width, 2),
-                                          round(y2 - TOP_MARGIN - height, 2),
-                                          round(x2 - RIGHT_MARGIN, 2), round(y2 - TOP_MARGIN, 2)))
+    return core.FieldPlan(field, 0, (round(x2 - RIGHT_MARGIN - width, 2),
+                                     round(y2 - TOP_MARGIN - height, 2),
+                                     round(x2 - RIGHT_MARGIN, 2), round(y2 - TOP_MARGIN, 2)))
 
 
 def sign_text_top_right(pdf: bytes, agency: signers.Signer, lines: list[str], field: str, *,
                         timestamping: core.Timestamping | None = None) -> bytes:
-    plan = top_right_box(pdf, lines)
-    plan = core.FieldPlan(field, plan.page, plan.box)
+    plan = top_right_box(pdf, lines, field)
     return core.sign(pdf, agency, field, appearance.text_style(lines), new_fields=(plan,),
                      certify=MDPPerm.NO_CHANGES, timestamping=timestamping)
 

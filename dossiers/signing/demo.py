@@ -3,6 +3,8 @@
 ``motcua demo`` calls this; it is idempotent like the rest of the demo.
 """
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import select
@@ -14,6 +16,7 @@ from dossiers.agencies import Agency
 from dossiers.files import FileStore
 from dossiers.lifecycle import Role
 from dossiers.register import SigningImage
+from dossiers.results import save_image
 from dossiers.signing import samples
 from dossiers.signing.pki import DemoPKI, Subject, agency_subject, person_subject
 
@@ -23,8 +26,6 @@ SYSTEM = Actor.system("demo")
 def create_demo_pki(session: Session, store: FileStore, pki_dir: str | Path,
                     passphrase: str) -> Path:
     """Certificates for every agency and every leader, images for each; return the root PEM."""
-    from dossiers.results import _save_image
-
     pki = DemoPKI(pki_dir, passphrase)
     pki.ensure_root()
     pki.ensure(Subject("tsa", "Đơn vị cấp dấu thời gian thử nghiệm Motcua (DEMO)",
@@ -35,17 +36,20 @@ def create_demo_pki(session: Session, store: FileStore, pki_dir: str | Path,
             [Role.LEADER, Role.OFFICER, Role.RECEPTION]))))).all()
     for agency in agencies:
         pki.ensure(agency_subject(agency.code, agency.name))
-        if session.scalar(select(SigningImage.id).where(
-                SigningImage.owner == f"agency:{agency.code}")) is None:
-            _save_image(session, store, f"agency:{agency.code}", samples.seal_png(36.0), 36.0,
-                        36.0, SYSTEM)
+        _ensure_image(session, store, f"agency:{agency.code}", partial(samples.seal_png, 36.0),
+                      (36.0, 36.0))
     leaders = session.execute(select(User, Agency).join(RoleGrant, RoleGrant.user_id == User.id)
                               .join(Agency, Agency.id == RoleGrant.agency_id)
                               .where(RoleGrant.role == Role.LEADER)).all()
     for n, (user, agency) in enumerate(leaders):
         pki.ensure(person_subject(user.login, user.full_name, agency.name, user.title))
-        if session.scalar(select(SigningImage.id).where(
-                SigningImage.owner == f"user:{user.login}")) is None:
-            _save_image(session, store, f"user:{user.login}", samples.signature_png(n), 40.6,
-                        16.9, SYSTEM)
+        _ensure_image(session, store, f"user:{user.login}",
+                      partial(samples.signature_png, n), (40.6, 16.9))
     return pki.root_pem
+
+
+def _ensure_image(session: Session, store: FileStore, owner: str, draw: Callable[[], bytes],
+                  size_mm: tuple[float, float]) -> None:
+    """Draw the image only when ``owner`` has none: an uploaded one is kept."""
+    if session.scalar(select(SigningImage.id).where(SigningImage.owner == owner)) is None:
+        save_image(session, store, owner, draw(), *size_mm, SYSTEM)
