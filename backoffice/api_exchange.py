@@ -17,10 +17,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
+from backoffice.exchange import edxml_download
 from dossiers import events, exchange
+from dossiers.actors import Actor
 from dossiers.errors import InvalidInput, NotFound, Unauthenticated
-from dossiers.exchange.models import ExchangeMessage
+from dossiers.exchange.models import ExchangeMessage, Peer
 from dossiers.exchange.operations import messages as message_log
 from dossiers.exchange.operations import peer_for_token
 from dossiers.exchange.receive import Delivery, receive
@@ -46,7 +49,7 @@ def message_dict(row: ExchangeMessage) -> dict[str, Any]:
             "done_at": row.done_at.isoformat() if row.done_at else None}
 
 
-def _peer() -> Any:
+def _peer() -> Peer:
     header = request.headers.get("Authorization", "")
     peer = peer_for_token(get_session(), header[7:].strip()) if header.startswith(
         "Bearer ") else None
@@ -92,14 +95,14 @@ class Messages(MethodView):
         return [message_dict(m) for m in message_log(get_session())]
 
 
-def _dossier(dossier_id: int) -> tuple[Any, Any, Dossier]:
+def _dossier(dossier_id: int) -> tuple[Session, Actor, Dossier]:
     db, actor = get_session(), require_user()
     dossier = get_dossier(db, dossier_id)
     events.require_view(db, actor, dossier)
     return db, actor, dossier
 
 
-def _done(db: Any, dossier: Dossier, row: ExchangeMessage) -> dict[str, Any]:
+def _done(db: Session, dossier: Dossier, row: ExchangeMessage) -> dict[str, Any]:
     db.commit()  # without Redis the message is delivered right after this commit
     db.refresh(row)
     db.refresh(dossier)
@@ -183,11 +186,8 @@ class Export(MethodView):
     @bp.response(200, content_type="application/xml")
     def get(self, dossier_id: int) -> Response:
         """The documents the dossier carries as one edXML document"""
-        db, actor, dossier = _dossier(dossier_id)
-        if not actor.is_staff:
+        db, actor = get_session(), require_user()
+        dossier = get_dossier(db, dossier_id)
+        if not actor.is_staff:  # 404 like a dossier they may not see (export_edxml checks that)
             raise NotFound("Không tìm thấy hồ sơ", "Dossier not found")
-        data = exchange.export_edxml(db, dossier, actor, store())
-        response = Response(data, mimetype="application/xml")
-        response.headers["Content-Disposition"] = (
-            f'attachment; filename="{dossier.code or dossier.id}.edxml"')
-        return response
+        return edxml_download(dossier, exchange.export_edxml(db, dossier, actor, store()))

@@ -2,6 +2,7 @@
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import current_app
@@ -14,14 +15,15 @@ from dossiers.errors import DomainError
 from dossiers.exchange import keys
 from dossiers.exchange.models import Direction, ExchangeMessage, MessageState
 from dossiers.exchange.operations import messages, new_inbound_token
-from dossiers.exchange.send import exchange_dir, passphrase, retry
+from dossiers.exchange.send import exchange_dir, passphrase, retry, signer_from
 from dossiers.records import Dossier
 from motcua.database import get_session
+from motcua.files import store
 
 ADMIN = Actor.system("cli")
 
 
-def _fail(error: DomainError) -> None:
+def _fail(error: DomainError) -> NoReturn:
     click.echo(f"Lỗi: {error.message}\nError: {error.message_en}", err=True)
     sys.exit(1)
 
@@ -50,9 +52,8 @@ def keygen(name: str | None, organisation: str, overwrite: bool) -> None:
 @exchange_group.command("certificate")
 def certificate() -> None:
     """Print this installation's certificate (PEM) for a peer's administrator."""
-    config = current_app.config
     try:
-        click.echo(keys.load(exchange_dir(config), passphrase(config)).certificate_pem, nl=False)
+        click.echo(signer_from(current_app.config).certificate_pem, nl=False)
     except DomainError as error:
         _fail(error)
 
@@ -159,8 +160,6 @@ def retry_command(message_id: str | None, all_: bool) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
 def export_edxml(dossier_code: str, output: Path | None) -> None:
     """Write the documents a dossier carries as one edXML document."""
-    from motcua.files import store
-
     session = get_session()
     dossier = session.scalar(select(Dossier).where(Dossier.code == dossier_code.strip()))
     if dossier is None:

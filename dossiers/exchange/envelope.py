@@ -216,16 +216,14 @@ def from_xml(data: bytes) -> Manifest:
     if mh is None or ext is None:
         raise _bad("thiếu MessageHeader hoặc mc:Exchange")
     refs: dict[str, ET.Element] = {}
-    for ref in root.iterfind(f"{_e('edXMLBody')}/{_e('edXMLManifest')}/{_e('Reference')}"):
-        cid = _text(ref, _e("ContentId")).removeprefix("cid:")
-        refs[cid] = ref
+    for listed in root.iterfind(f"{_e('edXMLBody')}/{_e('edXMLManifest')}/{_e('Reference')}"):
+        refs[_text(listed, _e("ContentId")).removeprefix("cid:")] = listed
     files = []
     for node in ext.iterfind(f"{_m('Files')}/{_m('File')}"):
         cid = node.get("cid", "")
-        found = refs.get(cid)
-        if found is None:
+        ref = refs.get(cid)
+        if ref is None:
             raise _bad(f"tệp {cid} không có trong edXMLManifest")
-        ref = found
         try:
             size = int(node.get("size", ""))
             position = node.get("component")

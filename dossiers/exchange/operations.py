@@ -17,12 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossiers.actors import Actor
-from dossiers.agencies import Agency, validate_code
-from dossiers.calendar import VN_TZ
+from dossiers.agencies import validate_code
 from dossiers.db import utcnow
 from dossiers.documents import Printer
 from dossiers.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
-from dossiers.events import apply, authorize, check_legal
+from dossiers.events import apply, authorize, check_legal, require_view
 from dossiers.exchange import keys
 from dossiers.exchange.envelope import FileRef, Manifest, Party, export_document, to_xml
 from dossiers.exchange.models import (
@@ -34,11 +33,12 @@ from dossiers.exchange.models import (
     token_digest,
 )
 from dossiers.files import FileStore, store_bytes
+from dossiers.intake import clean_filename
 from dossiers.lifecycle import Kind, Role, Status
 from dossiers.outbox import enqueue
 from dossiers.records import Dossier, DossierFile, FileKind
 from dossiers.review import accept_dossier, refuse_dossier
-from dossiers.uploads import MAX_FILE_BYTES, check_upload
+from dossiers.uploads import check_upload
 
 SEND_JOB = "exchange_send"
 _WORKING = frozenset({Status.RECEIVED, Status.IN_PROGRESS, Status.AWAITING_SUPPLEMENT,
@@ -261,8 +261,7 @@ def _reply(session: Session, dossier: Dossier, incoming: ExchangeMessage, peer: 
            kind: MessageKind, actor: Actor, *, status: str | None = None,
            reason: str | None = None, note: str = "",
            records: list[DossierFile] | None = None) -> ExchangeMessage:
-    agency = session.get(Agency, dossier.holder_agency_id)
-    assert agency is not None
+    agency = dossier.holder_agency
     manifest = Manifest(
         message_id=uuid.uuid4().hex, kind=kind, sent_at=utcnow(),
         sender=Party(agency.code, agency.name), receiver=Party(incoming.from_agency),
@@ -308,21 +307,8 @@ def complete(session: Session, dossier: Dossier, actor: Actor, store: FileStore,
         raise InvalidInput("Cần tệp kết quả hoặc ý kiến", "A result file or an opinion is "
                            "required", code="empty_result")
     authorize(session, actor, dossier, Kind.DOCUMENT_ADDED)
-    records = []
-    for upload in files:
-        checked = check_upload(upload.data, upload.filename, MAX_FILE_BYTES)
-        blob = store_bytes(session, store, upload.data)
-        record = DossierFile(dossier=dossier, component_id=None, sha256=blob.sha256,
-                             size=blob.size, filename=upload.filename[-200:],
-                             content_type=checked.content_type, kind=FileKind.RESULT,
-                             uploaded_by_id=actor.user_id,
-                             details={"exchange": {"peer": peer.name,
-                                                   "for": incoming.remote_dossier_code}})
-        session.add(record)
-        session.flush()
-        apply(session, dossier, Kind.DOCUMENT_ADDED, actor,
-              payload={"file_id": record.id, "title": "Kết quả xử lý liên thông"})
-        records.append(record)
+    records = [_add_result(session, store, dossier, actor, upload, peer, incoming)
+               for upload in files]
     message = _reply(session, dossier, incoming, peer, MessageKind.RESULT, actor,
                      status="completed", note=note.strip(), records=records)
     if dossier.status == Status.RESULT_READY:
@@ -331,12 +317,27 @@ def complete(session: Session, dossier: Dossier, actor: Actor, store: FileStore,
     return message
 
 
+def _add_result(session: Session, store: FileStore, dossier: Dossier, actor: Actor,
+                upload: Upload, peer: Peer, incoming: ExchangeMessage) -> DossierFile:
+    checked = check_upload(upload.data, upload.filename)
+    blob = store_bytes(session, store, upload.data)
+    record = DossierFile(dossier=dossier, component_id=None, sha256=blob.sha256, size=blob.size,
+                         filename=clean_filename(upload.filename, checked.extension),
+                         content_type=checked.content_type, kind=FileKind.RESULT,
+                         uploaded_by_id=actor.user_id,
+                         details={"exchange": {"peer": peer.name,
+                                               "for": incoming.remote_dossier_code}})
+    session.add(record)
+    session.flush()
+    apply(session, dossier, Kind.DOCUMENT_ADDED, actor,
+          payload={"file_id": record.id, "title": "Kết quả xử lý liên thông"})
+    return record
+
+
 # --- export ---------------------------------------------------------------------------------
 
 def export_edxml(session: Session, dossier: Dossier, actor: Actor, store: FileStore) -> bytes:
     """The documents a dossier carries as one edXML document with base64 attachments."""
-    from dossiers.events import require_view
-
     require_view(session, actor, dossier)
     if not actor.is_staff:
         raise Forbidden("Chỉ cán bộ được xuất edXML", "Only staff may export edXML")
@@ -346,7 +347,3 @@ def export_edxml(session: Session, dossier: Dossier, actor: Actor, store: FileSt
                                 staff=actor.full_name or actor.login)
     contents = {ref.cid: store.read(ref.sha256) for ref in manifest.files}
     return export_document(manifest, contents)
-
-
-def when_text(row: ExchangeMessage) -> str:
-    return row.created_at.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y")

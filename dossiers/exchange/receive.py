@@ -12,6 +12,7 @@ the receipt given the first time, and nothing is stored again.
 import base64
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -85,8 +86,8 @@ _SIGNATURE_REASONS = {
 
 
 def _check(session: Session, peer: Peer, delivery: Delivery, manifest: Manifest) -> Agency:
-    problem = keys.verify(keys.split_pem(peer.certificates) if peer.certificates else [],
-                          delivery.certificate, delivery.envelope, delivery.signature)
+    problem = keys.verify(keys.split_pem(peer.certificates), delivery.certificate,
+                          delivery.envelope, delivery.signature)
     if problem:
         vi, en = _SIGNATURE_REASONS[problem]
         raise Refused(vi, en, code=problem)
@@ -117,7 +118,8 @@ def _check(session: Session, peer: Peer, delivery: Delivery, manifest: Manifest)
 
 def _store_files(session: Session, store: FileStore, dossier: Dossier, manifest: Manifest,
                  parts: dict[str, bytes], peer: Peer, *,
-                 kind: FileKind | None = None) -> list[DossierFile]:
+                 kind: FileKind | None = None,
+                 marks: dict[str, Any] | None = None) -> list[DossierFile]:
     by_position = {c.position: c for c in dossier.components}
     records = []
     for ref in manifest.files:
@@ -133,7 +135,7 @@ def _store_files(session: Session, store: FileStore, dossier: Dossier, manifest:
             content_type=ref.content_type[:100] or "application/octet-stream", kind=file_kind,
             details={"exchange": {"peer": peer.name, "message_id": manifest.message_id,
                                   "from": manifest.sender.code},
-                     "title": ref.description or ref.name})
+                     "title": ref.description or ref.name, **(marks or {})})
         session.add(record)
         records.append(record)
     session.flush()
@@ -226,9 +228,9 @@ def _result(session: Session, store: FileStore, peer: Peer, manifest: Manifest,
     actor = peer_actor(peer)
     # The other agency's result is an input to our processing, not the applicant's result:
     # kept as a working document (Đ12.1.e), marked as coming from the exchange.
-    records = _store_files(session, store, dossier, manifest, parts, peer, kind=FileKind.WORKING)
+    records = _store_files(session, store, dossier, manifest, parts, peer, kind=FileKind.WORKING,
+                           marks={"exchange_result": True})
     for record in records:
-        record.details = {**record.details, "exchange_result": True}
         apply(session, dossier, Kind.DOCUMENT_ADDED, actor,
               payload={"file_id": record.id, "title": f"Kết quả liên thông: {record.filename}"})
     apply(session, dossier, Kind.TRANSFER_COMPLETED, actor,
@@ -239,11 +241,33 @@ def _result(session: Session, store: FileStore, peer: Peer, manifest: Manifest,
     return dossier
 
 
-def _answer(signer: keys.Signer, receipt: Receipt, status: int, error: DomainError | None,
+def _store(session: Session, store: FileStore, peer: Peer, delivery: Delivery,
+           manifest: Manifest) -> Dossier:
+    agency = _check(session, peer, delivery, manifest)
+    if manifest.kind == MessageKind.DOSSIER:
+        return _new_dossier(session, store, peer, agency, manifest, delivery.parts)
+    if manifest.kind == MessageKind.STATUS:
+        return _status(session, peer, manifest)
+    if manifest.kind == MessageKind.RESULT:
+        return _result(session, store, peer, manifest, delivery.parts)
+    raise Refused(f"Loại thông điệp không hỗ trợ: {manifest.kind}",
+                  f"Unsupported message kind: {manifest.kind}", code="unknown_kind")
+
+
+def _receipt(message_id: str, digest: str, manifest: Manifest | None,
+             error: DomainError | None, reference: str = "") -> Receipt:
+    return Receipt(message_id=message_id, envelope_sha256=digest,
+                   state="refused" if error else "received", at=utcnow(),
+                   receiver=manifest.receiver.code if manifest else "",
+                   code=error.code if error else "", reason=error.message if error else "",
+                   reason_en=error.message_en if error else "", reference=reference)
+
+
+def _answer(signer: keys.Signer, receipt: Receipt, error: DomainError | None,
             ) -> tuple[Answer, bytes, bytes]:
     body = receipt_xml(receipt)
     signature = signer.sign(body)
-    answer = Answer(status=status, receipt=body, signature=signature,
+    answer = Answer(status=422 if error else 200, receipt=body, signature=signature,
                     certificate=signer.certificate_pem, state=receipt.state,
                     code=error.code if error else "", message=error.message if error else "",
                     message_en=error.message_en if error else "")
@@ -275,10 +299,7 @@ def receive(session: Session, store: FileStore, signer: keys.Signer, peer: Peer,
         if row.peer_id != peer.id:
             conflict = Refused("Mã thông điệp đã được hệ thống khác dùng",
                                "Message id already used by another peer", code="id_conflict")
-            receipt = Receipt(message_id, digest, "refused", utcnow(),
-                              manifest.receiver.code if manifest else "", conflict.code,
-                              conflict.message, conflict.message_en)
-            return _answer(signer, receipt, 422, conflict)[0]
+            return _answer(signer, _receipt(message_id, digest, manifest, conflict), conflict)[0]
         row.attempts += 1  # a replay: counted in the log, answered with the same receipt
         session.flush()
         return stored_answer(row, signer.certificate_pem)
@@ -302,34 +323,18 @@ def receive(session: Session, store: FileStore, signer: keys.Signer, peer: Peer,
         row.reply_to, row.status_code = manifest.reply_to, manifest.status
         try:
             with session.begin_nested():  # a refusal below leaves nothing stored
-                agency = _check(session, peer, delivery, manifest)
-                if manifest.kind == MessageKind.DOSSIER:
-                    dossier = _new_dossier(session, store, peer, agency, manifest,
-                                           delivery.parts)
-                elif manifest.kind == MessageKind.STATUS:
-                    dossier = _status(session, peer, manifest)
-                elif manifest.kind == MessageKind.RESULT:
-                    dossier = _result(session, store, peer, manifest, delivery.parts)
-                else:
-                    raise Refused(f"Loại thông điệp không hỗ trợ: {manifest.kind}",
-                                  f"Unsupported message kind: {manifest.kind}",
-                                  code="unknown_kind")
+                dossier = _store(session, store, peer, delivery, manifest)
         except DomainError as failure:
             error = failure
-    now = utcnow()
-    receipt = Receipt(message_id=message_id, envelope_sha256=digest,
-                      state="refused" if error else "received", at=now,
-                      receiver=manifest.receiver.code if manifest else "",
-                      code=error.code if error else "", reason=error.message if error else "",
-                      reason_en=error.message_en if error else "",
-                      reference=(dossier.code or "") if dossier and manifest
-                      and manifest.kind == MessageKind.DOSSIER else "")
-    answer, body, signature = _answer(signer, receipt, 422 if error else 200, error)
+    receipt = _receipt(message_id, digest, manifest, error,
+                       (dossier.code or "") if dossier and manifest
+                       and manifest.kind == MessageKind.DOSSIER else "")
+    answer, body, signature = _answer(signer, receipt, error)
     row.state = MessageState.REFUSED if error else MessageState.RECEIVED
     row.reason = f"{error.message} / {error.message_en}" if error else None
     row.dossier_id = dossier.id if dossier is not None else row.dossier_id
     row.receipt = body.decode("utf-8")
     row.receipt_signature = base64.b64encode(signature).decode()
-    row.done_at = now
+    row.done_at = receipt.at
     session.flush()
     return answer

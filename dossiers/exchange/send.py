@@ -103,8 +103,7 @@ def check_receipt(peer: Peer, answer: dict[str, Any], message_id: str,
         certificate = str(answer["certificate"])
     except (KeyError, ValueError, TypeError):
         raise DeliveryFailed("câu trả lời không có biên nhận ký số") from None
-    problem = keys.verify(keys.split_pem(peer.certificates) if peer.certificates else [],
-                          certificate, body, signature)
+    problem = keys.verify(keys.split_pem(peer.certificates), certificate, body, signature)
     if problem:
         raise DeliveryFailed(f"biên nhận không hợp lệ ({problem})")
     try:

@@ -15,7 +15,7 @@ from dossiers.errors import NotFound
 from dossiers.exchange import keys
 from dossiers.exchange.envelope import FileRef, Manifest, Party, parse_receipt, to_xml
 from dossiers.exchange.models import ExchangeMessage, MessageState, Peer
-from dossiers.exchange.receive import Delivery, receive
+from dossiers.exchange.receive import Answer, Delivery, receive
 from dossiers.files import FileStore
 from dossiers.intake import attach_file, create_draft, mark_component, receive_at_counter
 from dossiers.lifecycle import Kind, Role, Status
@@ -69,7 +69,7 @@ def _dossier_message(w: World, message_id: str = "m1", data: bytes = PDF) -> Man
 
 
 def _deliver(session: Session, store: FileStore, w: World, manifest: Manifest,
-             signer: keys.Signer | None = None, parts: dict[str, bytes] | None = None):  # noqa: ANN202
+             signer: keys.Signer | None = None, parts: dict[str, bytes] | None = None) -> Answer:
     envelope = to_xml(manifest)
     signer = signer or w.remote
     return receive(session, store, w.ours, w.peer,
