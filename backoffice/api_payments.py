@@ -9,11 +9,12 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from dossiers import events
-from dossiers.records import get_dossier
+from dossiers.actors import Actor
+from dossiers.records import Dossier, get_dossier
 from motcua.api import require_user
 from motcua.database import get_session
 from payments.fees import exempt_fee
-from payments.finance import export_xlsx, summary
+from payments.finance import XLSX_MIMETYPE, export_xlsx, summary
 from payments.ledger import record_desk_payment, request_payment
 from payments.models import Method
 from payments.refunds import record_refund
@@ -51,7 +52,7 @@ def _staff_only() -> None:
         abort(404)
 
 
-def _dossier(dossier_id: int) -> tuple[Any, Any, Any]:
+def _dossier(dossier_id: int) -> tuple[Any, Actor, Dossier]:
     actor, session = require_user(), get_session()
     dossier = get_dossier(session, dossier_id)
     events.require_view(session, actor, dossier)
@@ -124,12 +125,10 @@ class Finance(MethodView):
 @bp.route("/finance.xlsx")
 class FinanceXlsx(MethodView):
     @bp.arguments(RangeSchema, location="query")
-    @bp.response(200, content_type="application/vnd.openxmlformats-officedocument"
-                                    ".spreadsheetml.sheet")
+    @bp.response(200, content_type=XLSX_MIMETYPE)
     @bp.doc(security=SECURITY)
     def get(self, data: dict[str, date]) -> Response:
         """The same figures as an Excel workbook"""
         actor, session = require_user(), get_session()
         rows = summary(session, actor, data["start"], data["end"])
-        return Response(export_xlsx(rows), mimetype="application/vnd.openxmlformats-"
-                        "officedocument.spreadsheetml.sheet")
+        return Response(export_xlsx(rows), mimetype=XLSX_MIMETYPE)

@@ -40,11 +40,10 @@ def payments_reconcile(day: datetime | None, older_than: int | None, as_json: bo
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     minutes = app.config["PAYMENT_RECONCILE_AFTER_MINUTES"] if older_than is None else older_than
-    db = get_db(app)
-    counts = reconcile_pending(db.factory, gateway(app), older_than=timedelta(minutes=minutes))
+    db, merchant = get_db(app), gateway(app)
+    counts = reconcile_pending(db.factory, merchant, older_than=timedelta(minutes=minutes))
     with db.factory() as session:
-        differences = daily_report(session, gateway(app),
-                                   day.date() if day else today_in_vietnam())
+        differences = daily_report(session, merchant, day.date() if day else today_in_vietnam())
         session.commit()
     if as_json:
         click.echo(json.dumps({"settled": counts, "differences": [d.as_dict()

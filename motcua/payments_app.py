@@ -5,12 +5,11 @@ under /sandbox-gateway on the same server and delivers its IPNs to the app in-pr
 demo (``make run``) pays end to end on one machine.
 """
 
-from typing import Any
-
 from flask import Flask, current_app
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 import payments  # noqa: F401 - registers the payment jobs and the submission check
+from payments.fees import vnd
 from payments.gateways import get_gateway
 from payments.gateways.base import Gateway
 from payments.settings import SANDBOX_PREFIX, from_env
@@ -19,6 +18,7 @@ from payments.settings import SANDBOX_PREFIX, from_env
 def init_app(app: Flask) -> None:
     for key, value in from_env(app.config["MOTCUA_BASE_URL"]).items():
         app.config.setdefault(key, value)
+    app.add_template_global(vnd)  # amounts on the portal's and the back office's pages
     if app.config["VNPAY_SANDBOX_INPROCESS"]:
         _mount_sandbox(app)
 
@@ -42,5 +42,5 @@ def _mount_sandbox(app: Flask) -> None:
 
 
 def gateway(app: Flask | None = None) -> Gateway:
-    config: dict[str, Any] = dict((app or current_app).config)
+    config = (app or current_app).config
     return get_gateway(config["PAYMENT_GATEWAY"], config)

@@ -28,7 +28,9 @@ from flask import Flask, abort, jsonify, redirect, render_template_string, reque
 from werkzeug.wrappers import Response as BaseResponse
 
 from dossiers.calendar import VN_TZ
+from payments.fees import vnd
 from payments.gateways import vnpay
+from payments.settings import SANDBOX_SECRET, SANDBOX_TMN_CODE
 
 log = logging.getLogger(__name__)
 FINAL_ANSWERS = frozenset({"00", "01", "02", "04", "97"})
@@ -166,7 +168,7 @@ def create_sandbox(tmn_code: str, secret: str, ipn_url: str, *,
                 sandbox.orders[ref] = Order(params)
         amount = int(params.get("vnp_Amount", "0")) // 100
         return render_template_string(PAGE, tmn=tmn_code, info=params.get("vnp_OrderInfo"),
-                                      ref=ref, amount=f"{amount:,}".replace(",", "."),
+                                      ref=ref, amount=vnd(amount),
                                       action=request.script_root + "/paymentv2/decide")
 
     @app.post("/paymentv2/decide")
@@ -222,9 +224,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--ipn-url", default=os.environ.get(
         "VNPAY_IPN_URL", "http://127.0.0.1:5000/payments/vnpay/ipn"))
-    parser.add_argument("--tmn-code", default=os.environ.get("VNPAY_TMN_CODE") or "MOTCUA01")
+    parser.add_argument("--tmn-code", default=os.environ.get("VNPAY_TMN_CODE")
+                        or SANDBOX_TMN_CODE)
     parser.add_argument("--hash-secret", default=os.environ.get("VNPAY_HASH_SECRET")
-                        or "motcua-sandbox-secret-not-for-production")
+                        or SANDBOX_SECRET)
     parser.add_argument("--backoff", type=float, default=1.0)
     args = parser.parse_args(argv)
     from werkzeug.serving import run_simple

@@ -39,30 +39,37 @@ def lock_payment(session: Session, gateway: str, txn_ref: str) -> Payment | None
                           .with_for_update().execution_options(populate_existing=True))
 
 
+def lock_payment_by_id(session: Session, payment_id: int) -> Payment | None:
+    """The row re-read under its lock (SELECT … FOR UPDATE), whatever the session held."""
+    return session.get(Payment, payment_id, with_for_update=True, populate_existing=True)
+
+
+def _match(session: Session, gateway: Gateway, callback: Callback) -> Payment | tuple[str, str]:
+    """The locked payment a callback names, or why it is refused: (security event, answer).
+    The signature is checked before anything is read."""
+    if not callback.signature_present:
+        return "missing_signature", Answer.BAD_SIGNATURE
+    if not callback.signed:
+        return "bad_signature", Answer.BAD_SIGNATURE
+    if not callback.txn_ref:
+        return "no_reference", Answer.NOT_FOUND
+    payment = lock_payment(session, gateway.name, callback.txn_ref)
+    if payment is None:
+        return "unknown_order", Answer.NOT_FOUND
+    if callback.amount_vnd != payment.amount_vnd:
+        return "amount_mismatch", Answer.BAD_AMOUNT
+    return payment
+
+
 def handle_ipn(session: Session, gateway: Gateway, params: dict[str, str],
                remote_addr: str | None = None, now: datetime | None = None) -> dict[str, str]:
     """Process one IPN; return the gateway's answer body."""
     callback = gateway.parse_callback(params)
-    if not callback.signature_present:
-        security_event(session, gateway.name, "missing_signature", callback.txn_ref,
-                       remote_addr, params)
-        return gateway.answer(Answer.BAD_SIGNATURE)
-    if not callback.signed:
-        security_event(session, gateway.name, "bad_signature", callback.txn_ref, remote_addr,
-                       params)
-        return gateway.answer(Answer.BAD_SIGNATURE)
-    if not callback.txn_ref:
-        security_event(session, gateway.name, "no_reference", None, remote_addr, params)
-        return gateway.answer(Answer.NOT_FOUND)
-    payment = lock_payment(session, gateway.name, callback.txn_ref)
-    if payment is None:
-        security_event(session, gateway.name, "unknown_order", callback.txn_ref, remote_addr,
-                       params)
-        return gateway.answer(Answer.NOT_FOUND)
-    if callback.amount_vnd != payment.amount_vnd:
-        security_event(session, gateway.name, "amount_mismatch", callback.txn_ref,
-                       remote_addr, params)
-        return gateway.answer(Answer.BAD_AMOUNT)
+    payment = _match(session, gateway, callback)
+    if not isinstance(payment, Payment):
+        kind, answer = payment
+        security_event(session, gateway.name, kind, callback.txn_ref, remote_addr, params)
+        return gateway.answer(answer)
     if payment.state not in OPEN_STATES:
         return gateway.answer(Answer.ALREADY)  # a replay: nothing changes
     settle(session, payment, callback, "ipn", remote_addr, now)

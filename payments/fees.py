@@ -24,6 +24,11 @@ from payments.models import FeeExemption
 _ALTERNATIVE = ("muc giam",)
 
 
+def vnd(amount: int) -> str:
+    """An amount as Vietnamese prints it: 75.000."""
+    return f"{amount:,}".replace(",", ".")
+
+
 @dataclass(frozen=True)
 class Line:
     fee_id: int

@@ -52,20 +52,27 @@ def _vn_day(moment: datetime) -> date:
     return moment.astimezone(VN_TZ).date()
 
 
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """Vietnam's day as an aware half-open interval."""
+    start = datetime.combine(day, time.min, tzinfo=VN_TZ)
+    return start, start + timedelta(days=1)
+
+
 def summary(session: Session, actor: Actor, start: date, end: date) -> list[Row]:
     if end < start or (end - start).days > 366:
         raise InvalidInput("Khoảng ngày không hợp lệ (tối đa một năm)",
                            "Invalid date range (a year at most)")
     allowed = visible_agencies(actor)
-    lo = datetime.combine(start, time.min, tzinfo=VN_TZ)
-    hi = datetime.combine(end + timedelta(days=1), time.min, tzinfo=VN_TZ)
+    lo, hi = day_bounds(start)[0], day_bounds(end)[1]
     query = select(Payment).where(or_(Payment.created_at.between(lo, hi),
                                       Payment.paid_at.between(lo, hi)))
-    refunds = select(Refund).where(Refund.at >= lo, Refund.at < hi)
+    refunds = (select(Refund, Payment.agency_id).join(Refund.payment)
+               .where(Refund.at >= lo, Refund.at < hi))
     if allowed is not None:
         query = query.where(Payment.agency_id.in_(allowed))
+        refunds = refunds.where(Payment.agency_id.in_(allowed))
     rows: dict[tuple[int, date], Row] = {}
-    names = {a.id: a.name for a in session.scalars(select(Agency))}
+    names: dict[int, str] = dict(session.execute(select(Agency.id, Agency.name)).all())
 
     def row(agency_id: int, day: date) -> Row:
         key = (agency_id, day)
@@ -86,15 +93,14 @@ def summary(session: Session, actor: Actor, start: date, end: date) -> list[Row]
                 r.pending_count += 1
             if payment.differs:
                 row(payment.agency_id, _vn_day(payment.created_at)).differences += 1
-    for refund in session.scalars(refunds):
-        if allowed is not None and refund.payment.agency_id not in allowed:
-            continue
-        r = row(refund.payment.agency_id, _vn_day(refund.at))
+    for refund, agency_id in session.execute(refunds):
+        r = row(agency_id, _vn_day(refund.at))
         r.refunded_vnd += refund.amount_vnd
         r.refunded_count += 1
     return sorted(rows.values(), key=lambda r: (r.day, r.agency))
 
 
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADERS = ("Ngày", "Cơ quan", "Đã thu (đồng)", "Số khoản thu", "Chờ xác nhận (đồng)",
            "Số khoản chờ", "Đã hoàn trả (đồng)", "Số khoản hoàn", "Chênh lệch với cổng")
 

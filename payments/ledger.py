@@ -21,7 +21,7 @@ from dossiers.events import apply, authorize
 from dossiers.lifecycle import Kind, Role, Status
 from dossiers.outbox import enqueue
 from dossiers.records import Dossier
-from payments.fees import Due, amount_due
+from payments.fees import Due, amount_due, vnd
 from payments.gateways.base import Checkout, Gateway
 from payments.models import Method, Payment, PaymentState, Purpose
 
@@ -53,16 +53,15 @@ def _paid_for(session: Session, dossier: Dossier, purpose: Purpose) -> Payment |
     return None
 
 
-def payable(session: Session, dossier: Dossier) -> Due | None:
-    """The amount the applicant can pay online now, or None when nothing is to be paid."""
-    due = amount_due(session, dossier)
-    if due.total_vnd <= 0:
+def payable(session: Session, dossier: Dossier, due: Due | None = None) -> Due | None:
+    """The amount the applicant can pay online now, or None when nothing is to be paid.
+    ``due`` spares a second ``amount_due`` to a caller that already has it."""
+    due = amount_due(session, dossier) if due is None else due
+    asked = dossier.status == Status.AWAITING_PAYMENT or (
+        dossier.status == Status.DRAFT and due.at_submission)
+    if due.total_vnd <= 0 or not asked:
         return None
-    if dossier.status == Status.AWAITING_PAYMENT:
-        return due if _paid_for(session, dossier, Purpose.REQUESTED) is None else None
-    if dossier.status == Status.DRAFT and due.at_submission:
-        return due if _paid_for(session, dossier, Purpose.SUBMISSION) is None else None
-    return None
+    return due if _paid_for(session, dossier, _purpose(dossier)) is None else None
 
 
 def require_paid_at_submission(session: Session, dossier: Dossier) -> None:
@@ -70,8 +69,7 @@ def require_paid_at_submission(session: Session, dossier: Dossier) -> None:
     due = amount_due(session, dossier)
     if due.at_submission and due.total_vnd > 0 and _paid_for(
             session, dossier, Purpose.SUBMISSION) is None:
-        raise InvalidInput(f"Cần nộp phí, lệ phí {due.total_vnd:,} đồng trước khi nộp hồ sơ"
-                           .replace(",", "."),
+        raise InvalidInput(f"Cần nộp phí, lệ phí {vnd(due.total_vnd)} đồng trước khi nộp hồ sơ",
                            f"Pay the fee of {due.total_vnd:,} VND before submitting",
                            code="payment_required")
 

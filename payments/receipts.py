@@ -13,27 +13,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossiers import intake
-from dossiers.actors import Actor
+from dossiers.accounts import User
 from dossiers.calendar import VN_TZ
-from dossiers.documents import Printer, _context
+from dossiers.documents import Printer, render_for
 from dossiers.events import apply
 from dossiers.files import FileStore, store_bytes
 from dossiers.lifecycle import Kind, Status, next_status
 from dossiers.outbox import JobContext, OutboxMessage, enqueue, handler
-from dossiers.pdf.forms import FormKind, render, version_for
+from dossiers.pdf.forms import FormKind
 from dossiers.records import Dossier, DossierFile, FileKind
-from payments.callbacks import lock_payment
+from payments.callbacks import lock_payment_by_id
+from payments.fees import vnd
+from payments.ledger import SYSTEM
 from payments.models import Method, Payment
 
 log = logging.getLogger(__name__)
-SYSTEM = Actor.system("payments")
 METHOD_LABELS = {Method.ONLINE: "Trực tuyến", Method.CASH: "Tiền mặt tại quầy",
                  Method.CARD: "Thẻ tại quầy"}
 _DIGITS = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"]
-
-
-def vnd(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".")
 
 
 def _three(n: int, full: bool) -> list[str]:
@@ -86,10 +83,7 @@ def receipt_number(payment: Payment) -> str:
 def issue_receipt(session: Session, store: FileStore, base_url: str, payment_id: int,
                   at: datetime | None = None) -> DossierFile | None:
     """Render and store the payment's receipt once. Returns it, or None when not paid."""
-    payment = session.get(Payment, payment_id)
-    if payment is None:
-        return None
-    payment = lock_payment(session, payment.gateway, payment.txn_ref)
+    payment = lock_payment_by_id(session, payment_id)
     if payment is None or payment.paid_at is None:
         return None
     if payment.receipt_file_id is not None:
@@ -103,19 +97,18 @@ def issue_receipt(session: Session, store: FileStore, base_url: str, payment_id:
         return None
     when = at or payment.paid_at
     number = receipt_number(payment)
-    printer = Printer(store, base_url)
-    title = version_for(FormKind.PAYMENT_RECEIPT, when.astimezone(VN_TZ).date()).title
-    context: dict[str, Any] = _context(session, dossier, printer, SYSTEM, title)
-    context["clerk"] = "" if payment.method == Method.ONLINE else _clerk(session, payment)
-    context["receipt"] = {
-        "number": number, "method": METHOD_LABELS.get(Method(payment.method), payment.method)
-        + (" qua cổng VNPAY" if payment.gateway == "vnpay" else ""),
-        "gateway_ref": payment.gateway_txn_no, "paid_at": payment.paid_at,
-        "lines": [{**line, "due_text": vnd(int(line.get("due_vnd") or 0))}
-                  for line in payment.lines],
-        "total_text": vnd(payment.amount_vnd), "total_words": in_words(payment.amount_vnd),
-    }
-    form, pdf = render(FormKind.PAYMENT_RECEIPT, when, context)
+    form, pdf = render_for(
+        session, SYSTEM, Printer(store, base_url), dossier, FormKind.PAYMENT_RECEIPT, when,
+        clerk="" if payment.method == Method.ONLINE else _clerk(session, payment),
+        receipt={
+            "number": number,
+            "method": METHOD_LABELS.get(Method(payment.method), payment.method)
+            + (" qua cổng VNPAY" if payment.gateway == "vnpay" else ""),
+            "gateway_ref": payment.gateway_txn_no, "paid_at": payment.paid_at,
+            "lines": [{**line, "due_text": vnd(int(line.get("due_vnd") or 0))}
+                      for line in payment.lines],
+            "total_text": vnd(payment.amount_vnd), "total_words": in_words(payment.amount_vnd),
+        })
     blob = store_bytes(session, store, pdf)
     record = DossierFile(dossier=dossier, component_id=None, sha256=blob.sha256,
                          size=blob.size, filename=f"bien-lai-{number}.pdf",
@@ -144,8 +137,6 @@ def issue_receipt(session: Session, store: FileStore, base_url: str, payment_id:
 
 
 def _clerk(session: Session, payment: Payment) -> str:
-    from dossiers.accounts import User
-
     user = session.get(User, payment.created_by_id) if payment.created_by_id else None
     return user.full_name if user else ""
 

@@ -10,16 +10,16 @@ Both are safe to run any number of times.
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dossiers.calendar import VN_TZ
 from dossiers.db import utcnow
 from dossiers.outbox import JobContext, OutboxMessage, handler
-from payments.callbacks import lock_payment, settle
+from payments.callbacks import lock_payment_by_id, security_event, settle
+from payments.finance import day_bounds
 from payments.gateways import get_gateway
 from payments.gateways.base import Callback, Gateway, QueryResult
 from payments.models import Method, Payment, PaymentState
@@ -35,6 +35,11 @@ def _callback(result: QueryResult) -> Callback:
                     params={k: str(v) for k, v in result.raw.items()})
 
 
+def _ask(gateway: Gateway, payment: Payment) -> QueryResult:
+    return gateway.query(payment.txn_ref, payment.created_at,
+                         (payment.details or {}).get("client_ip") or "127.0.0.1")
+
+
 def reconcile_payment(session: Session, gateway: Gateway, payment_id: int,
                       now: datetime | None = None) -> str:
     """Ask the gateway about one payment and settle it. Returns what happened."""
@@ -42,15 +47,12 @@ def reconcile_payment(session: Session, gateway: Gateway, payment_id: int,
     payment = session.get(Payment, payment_id)
     if payment is None or payment.state != PaymentState.PENDING:
         return "settled"
-    result = gateway.query(payment.txn_ref, payment.created_at,
-                           (payment.details or {}).get("client_ip") or "127.0.0.1")
-    payment = lock_payment(session, payment.gateway, payment.txn_ref)
+    result = _ask(gateway, payment)
+    payment = lock_payment_by_id(session, payment_id)
     if payment is None or payment.state != PaymentState.PENDING:
         return "settled"  # an IPN got there while we asked
     if result.found and not result.pending:
         if result.success and result.amount_vnd != payment.amount_vnd:
-            from payments.callbacks import security_event
-
             security_event(session, payment.gateway, "amount_mismatch", payment.txn_ref,
                            "reconcile", _callback(result).params)
             return "amount_mismatch"
@@ -100,11 +102,6 @@ class Difference:
         return self.__dict__.copy()
 
 
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time.min, tzinfo=VN_TZ)
-    return start, start + timedelta(days=1)
-
-
 def daily_report(session: Session, gateway: Gateway, day: date,
                  now: datetime | None = None) -> list[Difference]:
     """Compare the day's online payments (Vietnam's day) with the gateway's ledger; record
@@ -116,8 +113,7 @@ def daily_report(session: Session, gateway: Gateway, day: date,
         Payment.created_at >= start, Payment.created_at < end).order_by(Payment.id)))
     differences = []
     for payment in rows:
-        result = gateway.query(payment.txn_ref, payment.created_at,
-                               (payment.details or {}).get("client_ip") or "127.0.0.1")
+        result = _ask(gateway, payment)
         payment.checked_at = when
         payment.gateway_state = (PaymentState.PAID if result.success else
                                  PaymentState.PENDING if result.pending else

@@ -7,9 +7,9 @@ from dossiers.errors import Conflict, InvalidInput, NotFound
 from dossiers.events import apply
 from dossiers.lifecycle import Kind, Status
 from dossiers.outbox import enqueue
+from payments.fees import vnd
 from payments.ledger import check_staff
 from payments.models import Payment, PaymentState, Refund
-from payments.receipts import vnd
 
 # A dossier that ended without the service being given: the fee goes back.
 REFUNDABLE = (Status.REFUSED, Status.STOPPED, Status.WITHDRAWN)

@@ -2,18 +2,16 @@
 
 from typing import Any
 
-from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from dossiers.records import get_own_dossier
 from motcua.api import require_user
 from motcua.database import get_session
-from motcua.payments_app import gateway
 from payments.fees import amount_due
-from payments.ledger import payable, payments_of, start_online_payment
+from payments.ledger import payable, payments_of
 from payments.models import Payment
-from portal.payments import client_ip
+from portal.payments import start_payment
 
 bp = Blueprint("payments_api", __name__, url_prefix="/api/v1/dossiers",
                description="Fees and payments of the applicant's dossiers / Phí, lệ phí")
@@ -38,9 +36,9 @@ class Fees(MethodView):
         """The amount due (with exemptions), what can be paid now, and the payments so far"""
         actor, session = require_user(), get_session()
         dossier = get_own_dossier(session, actor.user_id, dossier_id)
-        due = payable(session, dossier)
-        return {"due": amount_due(session, dossier).as_dict(),
-                "payable_vnd": due.total_vnd if due else 0,
+        due = amount_due(session, dossier)
+        now = payable(session, dossier, due)
+        return {"due": due.as_dict(), "payable_vnd": now.total_vnd if now else 0,
                 "payments": [payment_json(p) for p in payments_of(session, dossier)]}
 
 
@@ -52,8 +50,6 @@ class Payments(MethodView):
         """Start paying online: returns the gateway URL to send the payer to"""
         actor, session = require_user(), get_session()
         dossier = get_own_dossier(session, actor.user_id, dossier_id)
-        started = start_online_payment(session, actor, dossier, gateway(),
-                                       return_url=url_for("pay.vnpay_return", _external=True),
-                                       client_ip=client_ip())
+        started = start_payment(session, actor, dossier)
         session.commit()
         return {"payment": payment_json(started.payment), "pay_url": started.url}

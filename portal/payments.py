@@ -4,6 +4,7 @@ The IPN endpoint is the only place a payment is confirmed; the return page only 
 the ledger says (it may still be waiting for the IPN, and then it refreshes itself).
 """
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,25 +21,38 @@ from flask import (
     url_for,
 )
 from flask_login import login_required
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
+from dossiers.actors import Actor
 from dossiers.errors import DomainError, NotFound
 from dossiers.records import Dossier, get_own_dossier
 from motcua import csrf
 from motcua.auth import current_actor
 from motcua.database import get_session
 from motcua.payments_app import gateway
+from motcua.security import content_security_policy
 from payments.callbacks import handle_ipn
 from payments.fees import amount_due
-from payments.ledger import payable, payments_of, start_online_payment
-from payments.models import Payment
-from payments.receipts import vnd
+from payments.gateways.base import Answer
+from payments.ledger import Started, payable, payments_of, start_online_payment
+from payments.models import Payment, PaymentState
 
 bp = Blueprint("pay", __name__)
 
 
 def client_ip() -> str:
     return request.remote_addr or "127.0.0.1"
+
+
+def start_payment(db: Session, actor: Actor, dossier: Dossier) -> Started:
+    """``start_online_payment`` with this request's gateway, return page, address and expiry
+    (the page and the API both start payments through here)."""
+    return start_online_payment(
+        db, actor, dossier, gateway(), return_url=url_for("pay.vnpay_return", _external=True),
+        client_ip=client_ip(),
+        expiry=timedelta(minutes=current_app.config["PAYMENT_EXPIRE_MINUTES"]))
 
 
 def payment_panel(dossier: Dossier | int) -> dict[str, Any]:
@@ -50,13 +64,13 @@ def payment_panel(dossier: Dossier | int) -> dict[str, Any]:
             abort(404)
         dossier = found
     due = amount_due(db, dossier)
-    return {"due": due, "payable": payable(db, dossier), "payments": payments_of(db, dossier),
-            "vnd": vnd}
+    return {"due": due, "payable": payable(db, dossier, due),
+            "payments": payments_of(db, dossier)}
 
 
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
-    return {"payment_panel": payment_panel, "vnd": vnd}
+    return {"payment_panel": payment_panel}
 
 
 @bp.get("/my/dossiers/<id:dossier_id>/pay")
@@ -72,10 +86,7 @@ def pay_page(dossier_id: int) -> BaseResponse:
     # The form's redirect goes to the gateway: CSP form-action also governs redirects.
     pay_url = urlsplit(current_app.config["VNPAY_PAY_URL"])
     origin = f"{pay_url.scheme}://{pay_url.netloc}" if pay_url.netloc else ""
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "object-src 'none'; frame-ancestors 'self'; base-uri 'self'; "
-        f"form-action 'self' {origin}".rstrip())
+    response.headers["Content-Security-Policy"] = content_security_policy(origin)
     return response
 
 
@@ -85,9 +96,7 @@ def pay(dossier_id: int) -> BaseResponse:
     db, actor = get_session(), current_actor()
     try:
         dossier = get_own_dossier(db, actor.user_id, dossier_id)
-        started = start_online_payment(db, actor, dossier, gateway(),
-                                       return_url=url_for("pay.vnpay_return", _external=True),
-                                       client_ip=client_ip())
+        started = start_payment(db, actor, dossier)
         db.commit()
     except NotFound:
         abort(404)
@@ -102,33 +111,31 @@ def pay(dossier_id: int) -> BaseResponse:
 @csrf.exempt
 def vnpay_ipn() -> Response:
     """VNPAY's server-to-server notification (GET, query string; POST form also accepted)."""
-    params = {k: v for k, v in (request.values.items())}
-    db = get_session()
+    db, merchant = get_session(), gateway()
     try:
-        answer = handle_ipn(db, gateway(), params, client_ip())
+        answer = handle_ipn(db, merchant, request.values.to_dict(), client_ip())
         db.commit()
     except Exception:
         db.rollback()
         current_app.logger.exception("IPN processing failed")
-        answer = gateway().answer("other")
+        answer = merchant.answer(Answer.OTHER)
     return jsonify(answer)
 
 
 @bp.get("/payments/vnpay/return")
 def vnpay_return() -> Response:
     """Where the payer's browser lands: shows the ledger's state, never changes it."""
-    callback = gateway().parse_callback({k: v for k, v in request.args.items()})
+    merchant = gateway()
+    callback = merchant.parse_callback(request.args.to_dict())
     db = get_session()
     payment = None
     if callback.signed and callback.txn_ref:
-        from sqlalchemy import select
-
-        payment = db.scalar(select(Payment).where(Payment.gateway == gateway().name,
+        payment = db.scalar(select(Payment).where(Payment.gateway == merchant.name,
                                                   Payment.txn_ref == callback.txn_ref))
     actor = current_actor()
     own = payment is not None and actor.user_id == payment.dossier.applicant_user_id
     response = Response(render_template("portal/pay_return.html", payment=payment, own=own,
                                         signed=callback.signed))
-    if payment is not None and payment.state == "pending":
+    if payment is not None and payment.state == PaymentState.PENDING:
         response.headers["Refresh"] = "3"  # the IPN has not arrived yet: look again shortly
     return response

@@ -12,17 +12,20 @@ import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import make_server
 
-from dossiers.actors import Actor
 from dossiers.lifecycle import Role
+from dossiers.records import Dossier, DossierFile
+from motcua.payments_app import gateway
+from payments.ledger import start_online_payment
 from payments.settings import SANDBOX_SECRET, SANDBOX_TMN_CODE
 from tests import factories as f
 
@@ -42,10 +45,18 @@ class Live:
     def control(self, path: str, body: dict[str, Any] | None = None) -> Any:
         request = urllib.request.Request(  # noqa: S310 - the sandbox on loopback
             self.sandbox + "/_control" + path, method="POST",
-                                         data=json.dumps(body or {}).encode(),
-                                         headers={"Content-Type": "application/json"})
+            data=json.dumps(body or {}).encode(), headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
             return json.loads(response.read())
+
+    @contextmanager
+    def ipn_mode(self, mode: str) -> Iterator[None]:
+        """Inside the block the sandbox holds ("manual") or drops ("drop") its IPNs."""
+        self.control("/mode", {"ipn": mode})
+        try:
+            yield
+        finally:
+            self.control("/mode", {"ipn": "auto"})
 
     def order(self, ref: str) -> Any:
         with urllib.request.urlopen(f"{self.sandbox}/_control/orders/{ref}",  # noqa: S310
@@ -147,4 +158,20 @@ def build_world(factory: sessionmaker[Session], *, at_submission: bool = True,
         return World(citizen.actor(), clerk.actor(), dossier.id, version.code)
 
 
-SYSTEM = Actor.system("test")
+def start_payment(live: Live, factory: sessionmaker[Session],
+                  world: World) -> tuple[int, str, str]:
+    """The citizen starts paying online: (payment id, txn_ref, the gateway URL)."""
+    with factory() as db:
+        dossier = db.get(Dossier, world.dossier_id)
+        assert dossier is not None
+        started = start_online_payment(db, world.citizen, dossier, gateway(live.app),
+                                       return_url=live.url + "/payments/vnpay/return",
+                                       client_ip="127.0.0.1")
+        db.commit()
+        return started.payment.id, started.payment.txn_ref, started.url
+
+
+def receipt_count(db: Session, dossier_id: int) -> int:
+    return int(db.scalar(select(func.count()).select_from(DossierFile).where(
+        DossierFile.dossier_id == dossier_id, DossierFile.filename.like("bien-lai-%"))) or 0)
+

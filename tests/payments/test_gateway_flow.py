@@ -9,39 +9,41 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from dossiers.errors import InvalidInput
 from dossiers.events import Event
+from dossiers.intake import submit_dossier
 from dossiers.lifecycle import Status
-from dossiers.records import Dossier, DossierFile
+from dossiers.records import Dossier
+from motcua.database import get_db
 from motcua.payments_app import gateway
 from payments.gateways import vnpay
-from payments.ledger import start_online_payment
 from payments.models import Payment, SecurityEvent
 from payments.reconcile import reconcile_pending
 from payments.settings import SANDBOX_SECRET
-from tests.payments.conftest import Live, World, build_world
+from tests.payments.conftest import Live, build_world, receipt_count, start_payment
 
 
-def _start(live: Live, factory: sessionmaker[Session], world: World) -> tuple[int, str, str]:
-    with factory() as db:
-        dossier = db.get(Dossier, world.dossier_id)
-        assert dossier is not None
-        started = start_online_payment(db, world.citizen, dossier, gateway(live.app),
-                                       return_url=live.url + "/payments/vnpay/return",
-                                       client_ip="127.0.0.1")
-        db.commit()
-        return started.payment.id, started.payment.txn_ref, started.url
+def _start(live: Live, factory: sessionmaker[Session]) -> tuple[int, str, str]:
+    return start_payment(live, factory, build_world(factory))
+
+
+def _paid_without_ipn(live: Live, factory: sessionmaker[Session],
+                      mode: str) -> tuple[int, str]:
+    """Paid at the gateway while it holds ("manual") or drops ("drop") the IPN."""
+    payment_id, ref, url = _start(live, factory)
+    with live.ipn_mode(mode):
+        live.pay_at_gateway(url, "pay")
+    return payment_id, ref
 
 
 def _state(factory: sessionmaker[Session], payment_id: int) -> tuple[str, str, int, int]:
     with factory() as db:
         payment = db.get(Payment, payment_id)
         assert payment is not None
-        receipts = db.scalar(select(func.count()).select_from(DossierFile).where(
-            DossierFile.dossier_id == payment.dossier_id,
-            DossierFile.filename.like("bien-lai-%")))
         paid_events = db.scalar(select(func.count()).select_from(Event).where(
             Event.dossier_id == payment.dossier_id, Event.kind == "submitted"))
-        return payment.state, payment.dossier.status, int(receipts or 0), int(paid_events or 0)
+        return (payment.state, payment.dossier.status, receipt_count(db, payment.dossier_id),
+                int(paid_events or 0))
 
 
 def _security(factory: sessionmaker[Session]) -> list[str]:
@@ -50,8 +52,7 @@ def _security(factory: sessionmaker[Session]) -> list[str]:
 
 
 def test_paying_submits_the_draft_and_issues_one_receipt(live: Live, committing: Any) -> None:
-    world = build_world(committing)
-    payment_id, ref, url = _start(live, committing, world)
+    payment_id, ref, url = _start(live, committing)
     assert "vnp_Amount=7500000" in url
     assert "vnp_SecureHash=" in url
     back = live.pay_at_gateway(url, "pay")  # the IPN goes before the redirect
@@ -67,10 +68,10 @@ def test_paying_submits_the_draft_and_issues_one_receipt(live: Live, committing:
 
 def test_cancel_and_fail_leave_the_draft_unpaid(live: Live, committing: Any) -> None:
     world = build_world(committing)
-    payment_id, _, url = _start(live, committing, world)
+    payment_id, _, url = start_payment(live, committing, world)
     live.pay_at_gateway(url, "cancel")
     assert _state(committing, payment_id) == ("cancelled", Status.DRAFT, 0, 0)
-    payment_id, _, url = _start(live, committing, world)  # try again: a new order
+    payment_id, _, url = start_payment(live, committing, world)  # try again: a new order
     back = live.pay_at_gateway(url, "fail")
     assert _state(committing, payment_id) == ("failed", Status.DRAFT, 0, 0)
     page, _ = live.get(back)
@@ -78,31 +79,21 @@ def test_cancel_and_fail_leave_the_draft_unpaid(live: Live, committing: Any) -> 
 
 
 def test_ipn_after_the_browser_return(live: Live, committing: Any) -> None:
-    world = build_world(committing)
-    payment_id, ref, url = _start(live, committing, world)
-    live.control("/mode", {"ipn": "manual"})
-    try:
+    payment_id, ref, url = _start(live, committing)
+    with live.ipn_mode("manual"):
         back = live.pay_at_gateway(url, "pay")
         page, headers = live.get(back)  # the return page shows state, never changes it
         assert "Đang chờ" in page
         assert headers.get("Refresh") == "3"
         assert _state(committing, payment_id) == ("pending", Status.DRAFT, 0, 0)
         assert live.control(f"/orders/{ref}/ipn")["answers"] == ["00"]
-    finally:
-        live.control("/mode", {"ipn": "auto"})
     assert _state(committing, payment_id) == ("paid", Status.SUBMITTED, 1, 1)
     page, _ = live.get(back)
     assert "Thanh toán thành công" in page
 
 
 def test_the_same_ipn_twice_at_once_settles_once(live: Live, committing: Any) -> None:
-    world = build_world(committing)
-    payment_id, ref, url = _start(live, committing, world)
-    live.control("/mode", {"ipn": "manual"})
-    try:
-        live.pay_at_gateway(url, "pay")
-    finally:
-        live.control("/mode", {"ipn": "auto"})
+    payment_id, ref = _paid_without_ipn(live, committing, "manual")
     callback = live.order(ref)["callback"]
     answers: list[str] = []
     barrier = threading.Barrier(2)
@@ -127,13 +118,7 @@ def _signed(params: dict[str, str], **changes: str) -> dict[str, str]:
 
 
 def test_hostile_callbacks_change_nothing_and_are_logged(live: Live, committing: Any) -> None:
-    world = build_world(committing)
-    payment_id, ref, url = _start(live, committing, world)
-    live.control("/mode", {"ipn": "manual"})
-    try:
-        live.pay_at_gateway(url, "pay")
-    finally:
-        live.control("/mode", {"ipn": "auto"})
+    payment_id, ref = _paid_without_ipn(live, committing, "manual")
     good = live.order(ref)["callback"]
     bad_signature = {**good, "vnp_SecureHash": "0" * 128}
     missing = {k: v for k, v in good.items() if k != "vnp_SecureHash"}
@@ -156,16 +141,8 @@ def test_hostile_callbacks_change_nothing_and_are_logged(live: Live, committing:
 
 
 def test_a_lost_ipn_is_recovered_by_reconciliation(live: Live, committing: Any) -> None:
-    world = build_world(committing)
-    payment_id, ref, url = _start(live, committing, world)
-    live.control("/mode", {"ipn": "drop"})
-    try:
-        live.pay_at_gateway(url, "pay")
-    finally:
-        live.control("/mode", {"ipn": "auto"})
+    payment_id, ref = _paid_without_ipn(live, committing, "drop")
     assert _state(committing, payment_id) == ("pending", Status.DRAFT, 0, 0)
-    from motcua.database import get_db
-
     factory = get_db(live.app).factory  # the app's own sessions: its outbox runs the receipt
     counts = reconcile_pending(factory, gateway(live.app), older_than=timedelta(0))
     assert counts == {"paid": 1}
@@ -175,9 +152,6 @@ def test_a_lost_ipn_is_recovered_by_reconciliation(live: Live, committing: Any) 
 
 
 def test_submission_waits_for_payment(live: Live, committing: Any) -> None:
-    from dossiers.errors import InvalidInput
-    from dossiers.intake import submit_dossier
-
     world = build_world(committing)
     with committing() as db:
         dossier = db.get(Dossier, world.dossier_id)

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossiers.agencies import Agency
@@ -15,18 +15,13 @@ from dossiers.files import FileStore
 from dossiers.intake import attach_file, remove_file, submit_dossier
 from dossiers.lifecycle import Status
 from dossiers.outbox import JobContext, OutboxMessage, run_message
-from dossiers.records import Dossier, DossierFile
-from motcua.payments_app import gateway
-from payments.callbacks import handle_ipn
-from payments.gateways.vnpay import sign
-from payments.ledger import start_online_payment
 from payments.models import Payment, PaymentState
 from payments.receipts import receipt_job
 from payments.reconcile import RECHECK_AFTER, ask_again
 from tests import factories as f
 from tests import samples
-from tests.payments.conftest import Live, build_world
-from tests.payments.test_staff import GATEWAY, world
+from tests.payments.conftest import Live, build_world, receipt_count, start_payment
+from tests.payments.test_staff import start, success_ipn, world
 
 
 def _rows(factory: Any, payment_id: int) -> list[tuple[str | None, str, int, str | None]]:
@@ -39,15 +34,8 @@ def _rows(factory: Any, payment_id: int) -> list[tuple[str | None, str, int, str
 
 def test_reconciliation_asks_again_later_quietly_and_settles_once(
         live: Live, committing: Any, caplog: pytest.LogCaptureFixture) -> None:
-    w = build_world(committing)
+    payment_id, _, url = start_payment(live, committing, build_world(committing))
     with committing() as db:
-        dossier = db.get(Dossier, w.dossier_id)
-        assert dossier is not None
-        started = start_online_payment(db, w.citizen, dossier, gateway(live.app),
-                                       return_url=live.url + "/payments/vnpay/return",
-                                       client_ip="127.0.0.1")
-        db.commit()
-        payment_id, url = started.payment.id, started.url
         first = db.scalar(select(OutboxMessage.id).where(
             OutboxMessage.key == f"reconcile:payment:{payment_id}"))
     assert first is not None
@@ -71,11 +59,8 @@ def test_reconciliation_asks_again_later_quietly_and_settles_once(
         second_id = second.id
 
     # The payer pays, the IPN is lost; the next round settles it from the gateway's ledger.
-    live.control("/mode", {"ipn": "drop"})
-    try:
+    with live.ipn_mode("drop"):
         live.pay_at_gateway(url, "pay")
-    finally:
-        live.control("/mode", {"ipn": "auto"})
     assert run_message(committing, second_id, ctx)
     assert [row[:2] for row in _rows(committing, payment_id)] == [
         (f"reconcile:payment:{payment_id}", "done"),
@@ -108,15 +93,9 @@ def test_a_paid_draft_submitted_later_gets_its_receipt_then(session: Session,
     component = dossier.components[0]
     upload = attach_file(session, w.citizen, store, dossier, component.id, filename="a.pdf",
                          content_type="application/pdf", data=samples.pdf(marker="a"))
-    started = start_online_payment(session, w.citizen, dossier, GATEWAY,
-                                   return_url="https://motcua.invalid/r", client_ip="127.0.0.1")
+    payment = start(session, w, dossier).payment
     remove_file(session, w.citizen, dossier, upload.id)  # incomplete while paying
-    params = {"vnp_TmnCode": "MOTCUA01", "vnp_TxnRef": started.payment.txn_ref,
-              "vnp_Amount": "5000000", "vnp_ResponseCode": "00",
-              "vnp_TransactionStatus": "00", "vnp_TransactionNo": "14000002"}
-    params["vnp_SecureHash"] = sign("test-secret", params)
-    assert handle_ipn(session, GATEWAY, params, "127.0.0.1")["RspCode"] == "00"
-    payment = started.payment
+    assert success_ipn(session, payment.txn_ref, "5000000", "14000002") == "00"
     assert (payment.state, dossier.status, dossier.code) == (PaymentState.PAID, Status.DRAFT,
                                                              None)
 
@@ -141,20 +120,14 @@ def test_a_paid_draft_submitted_later_gets_its_receipt_then(session: Session,
     receipt_job(session, queued.payload, ctx)
     receipt_job(session, queued.payload, ctx)
     assert payment.receipt_file_id is not None
-    assert session.scalar(select(func.count()).select_from(DossierFile).where(
-        DossierFile.dossier_id == dossier.id, DossierFile.filename.like("bien-lai-%"))) == 1
+    assert receipt_count(session, dossier.id) == 1
 
 
 def test_paying_a_complete_draft_queues_one_receipt(session: Session) -> None:
     w = world(session, at_submission=True)
     dossier = f.draft(session, w.owner, w.version)
-    started = start_online_payment(session, w.citizen, dossier, GATEWAY,
-                                   return_url="https://motcua.invalid/r", client_ip="127.0.0.1")
-    params = {"vnp_TmnCode": "MOTCUA01", "vnp_TxnRef": started.payment.txn_ref,
-              "vnp_Amount": "10000000", "vnp_ResponseCode": "00",
-              "vnp_TransactionStatus": "00", "vnp_TransactionNo": "14000003"}
-    params["vnp_SecureHash"] = sign("test-secret", params)
-    assert handle_ipn(session, GATEWAY, params, "127.0.0.1")["RspCode"] == "00"
+    payment = start(session, w, dossier).payment
+    assert success_ipn(session, payment.txn_ref, "10000000", "14000003") == "00"
     assert dossier.status == Status.SUBMITTED
     assert list(session.scalars(select(OutboxMessage.key).where(
-        OutboxMessage.job == "payments.receipt"))) == [f"receipt:payment:{started.payment.id}"]
+        OutboxMessage.job == "payments.receipt"))) == [f"receipt:payment:{payment.id}"]

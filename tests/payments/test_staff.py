@@ -21,17 +21,23 @@ from dossiers.intake import submit_dossier
 from dossiers.lifecycle import Kind, NationalStatus, Role, Status
 from dossiers.outbox import OutboxMessage
 from dossiers.procedures import ProcedureVersion
-from dossiers.records import Dossier, DossierFile
+from dossiers.records import Dossier
 from dossiers.review import accept_dossier, refuse_dossier
 from payments.callbacks import handle_ipn
 from payments.fees import amount_due, exempt_fee
 from payments.finance import HEADERS, export_xlsx, summary
 from payments.gateways.vnpay import VnpayConfig, VnpayGateway, sign
-from payments.ledger import record_desk_payment, request_payment, start_online_payment
+from payments.ledger import (
+    Started,
+    record_desk_payment,
+    request_payment,
+    start_online_payment,
+)
 from payments.models import Method, Payment, PaymentState, Refund
 from payments.receipts import issue_receipt
 from payments.refunds import record_refund
 from tests import factories as f
+from tests.payments.conftest import receipt_count
 
 GATEWAY = VnpayGateway(VnpayConfig("MOTCUA01", "test-secret", "https://pay.invalid/pay",
                                    "https://pay.invalid/api"))
@@ -77,23 +83,28 @@ def received(db: Session, w: World) -> Dossier:
     return dossier
 
 
+def start(db: Session, w: World, dossier: Dossier) -> Started:
+    return start_online_payment(db, w.citizen, dossier, GATEWAY,
+                                return_url="https://motcua.invalid/return",
+                                client_ip="127.0.0.1")
+
+
+def success_ipn(db: Session, txn_ref: str, vnp_amount: str, transaction_no: str,
+                **extra: str) -> str:
+    """The gateway's signed "paid" IPN, handled; returns the merchant's RspCode."""
+    params = {"vnp_TmnCode": "MOTCUA01", "vnp_TxnRef": txn_ref, "vnp_Amount": vnp_amount,
+              "vnp_ResponseCode": "00", "vnp_TransactionStatus": "00",
+              "vnp_TransactionNo": transaction_no, **extra}
+    params["vnp_SecureHash"] = sign("test-secret", params)
+    return handle_ipn(db, GATEWAY, params, "127.0.0.1")["RspCode"]
+
+
 def pay_online(db: Session, w: World, dossier: Dossier) -> Payment:
     """Through the real protocol: a pending payment and the gateway's signed IPN."""
-    started = start_online_payment(db, w.citizen, dossier, GATEWAY,
-                                   return_url="https://motcua.invalid/return",
-                                   client_ip="127.0.0.1")
-    params = {"vnp_TmnCode": "MOTCUA01", "vnp_TxnRef": started.payment.txn_ref,
-              "vnp_Amount": str(started.payment.amount_vnd * 100), "vnp_ResponseCode": "00",
-              "vnp_TransactionStatus": "00", "vnp_TransactionNo": "14000001",
-              "vnp_BankCode": "NCB", "vnp_OrderInfo": "Thanh toan"}
-    params["vnp_SecureHash"] = sign("test-secret", params)
-    assert handle_ipn(db, GATEWAY, params, "127.0.0.1")["RspCode"] == "00"
-    return started.payment
-
-
-def receipts(db: Session, dossier: Dossier) -> int:
-    return int(db.scalar(select(func.count()).select_from(DossierFile).where(
-        DossierFile.dossier_id == dossier.id, DossierFile.filename.like("bien-lai-%"))) or 0)
+    payment = start(db, w, dossier).payment
+    assert success_ipn(db, payment.txn_ref, str(payment.amount_vnd * 100), "14000001",
+                       vnp_BankCode="NCB", vnp_OrderInfo="Thanh toan") == "00"
+    return payment
 
 
 # --- asking for payment ----------------------------------------------------------------------
@@ -198,7 +209,7 @@ def test_the_desk_takes_cash_or_card_with_a_receipt_number(
     assert first.id == again.id
     assert first.filename == "bien-lai-0001234.pdf"
     assert store.read(first.sha256).startswith(b"%PDF-")
-    assert receipts(session, dossier) == 1
+    assert receipt_count(session, dossier.id) == 1
     # Paid once: a second payment, at the desk or online, is refused.
     with pytest.raises(Conflict) as error:
         record_desk_payment(session, w.clerk, dossier, Method.CASH, "0001235")
@@ -283,9 +294,7 @@ def test_only_a_paid_payment_is_refunded(session: Session) -> None:
     w = world(session, at_submission=True)
     version = w.version
     dossier = f.draft(session, w.owner, version)
-    pending = start_online_payment(session, w.citizen, dossier, GATEWAY,
-                                   return_url="https://motcua.invalid/return",
-                                   client_ip="127.0.0.1").payment
+    pending = start(session, w, dossier).payment
     with pytest.raises(InvalidInput):
         record_refund(session, w.clerk, pending.id, "Không", "X")
     assert pending.state == PaymentState.PENDING
@@ -311,9 +320,7 @@ def test_finance_per_agency_and_day_and_its_xlsx(session: Session) -> None:
     record_refund(session, w.clerk, refunded.id, "Dừng xử lý", "UNC-7")
     third = received(session, w)
     request_payment(session, w.officer, third)
-    pending = start_online_payment(session, w.citizen, third, GATEWAY,
-                                   return_url="https://motcua.invalid/r",
-                                   client_ip="127.0.0.1").payment
+    pending = start(session, w, third).payment
     # What the daily reconciliation records when the gateway says it was paid.
     pending.checked_at, pending.gateway_state, pending.gateway_amount_vnd = (
         utcnow(), PaymentState.PAID, 100000)

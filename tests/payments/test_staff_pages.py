@@ -6,17 +6,18 @@ import io
 from typing import Any
 
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from dossiers.accounts import User, issue_token
 from dossiers.events import apply
 from dossiers.intake import submit_dossier
 from dossiers.lifecycle import Kind, NationalStatus, Role, Status
-from dossiers.records import Dossier, DossierFile
+from dossiers.records import Dossier
 from dossiers.review import accept_dossier
 from motcua.database import get_db
 from payments.models import Payment, PaymentState, Refund
 from tests import factories as f
+from tests.payments.conftest import receipt_count
 from tests.web import bearer, csrf_token, login
 
 FEES = [{"kind": "Lệ phí", "amount_vnd": 75000, "channel": "all"},
@@ -53,9 +54,8 @@ def _dossier(app: Any, dossier_id: int) -> tuple[str, int | None, list[tuple[str
         assert dossier is not None
         payments = [(p.state, p.txn_ref) for p in db.scalars(
             select(Payment).where(Payment.dossier_id == dossier_id).order_by(Payment.id))]
-        receipts = db.scalar(select(func.count()).select_from(DossierFile).where(
-            DossierFile.dossier_id == dossier_id, DossierFile.filename.like("bien-lai-%")))
-        return dossier.status, dossier.national_status, payments, int(receipts or 0)
+        return (dossier.status, dossier.national_status, payments,
+                receipt_count(db, dossier_id))
 
 
 def test_the_desk_asks_exempts_takes_cash_and_refunds_through_the_pages(app: Any,
