@@ -171,7 +171,9 @@ def daily_report(session: Session, gateway: Gateway, day: date,
     report = Report()
     for payment in rows:
         result = _ask(gateway, payment)
-        if not result.verdict:
+        # "No such order" settles nothing about a payment still pending here; about a closed
+        # one it agrees (no money), about a paid one it is a difference.
+        if not result.verdict or (not result.found and payment.state == PaymentState.PENDING):
             report.no_verdict.append(Outcome(payment.id, payment.txn_ref, NO_VERDICT,
                                              _why_no_verdict(result)))
             continue
