@@ -131,3 +131,23 @@ def test_the_return_url_comes_from_the_base_url_never_the_host_header(on_engine:
                         data={"csrf_token": csrf_token(page.get_data(as_text=True))})
     assert sent.status_code == 302
     assert _return_url(sent.headers["Location"]) == BASE + "/payments/vnpay/return"
+
+
+
+def test_reconcile_reports_an_unreachable_gateway_without_a_traceback(on_engine: Any) -> None:
+    from motcua.cli import cli
+
+    app = on_engine(**REAL, VNPAY_HASH_SECRET="issued-by-vnpay")  # querydr: a closed port
+    dossier_id, token = _citizen_with_a_fee(app)
+    started = app.test_client().post(f"/api/v1/dossiers/{dossier_id}/payments",
+                                     headers=bearer(token))
+    ref = started.json["payment"]["txn_ref"]
+    result = app.test_cli_runner().invoke(cli, ["payments", "reconcile", "--older-than", "0"])
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if ref in line]
+    assert lines
+    assert all("no verdict" in line and "unreachable" in line for line in lines)
+    with get_db(app).factory() as db:
+        assert db.scalar(select(Payment.state).where(Payment.txn_ref == ref)) == "pending"
