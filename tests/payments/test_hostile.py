@@ -31,9 +31,9 @@ from payments.gateways.base import Checkout
 from payments.ledger import start_online_payment
 from payments.models import Payment, SecurityEvent
 from payments.reconcile import reconcile_pending
-from payments.refunds import record_refund
 from tests import factories as f
 from tests.payments.conftest import SECRET, TMN_CODE, Live, World, build_world, start_payment
+from tests.web import csrf_token, login
 
 # What VNPAY's IPN carries (its integration guide), written out here rather than imported.
 IPN_FIELDS = {"vnp_Amount", "vnp_BankCode", "vnp_BankTranNo", "vnp_CardType", "vnp_OrderInfo",
@@ -212,10 +212,17 @@ def test_a_paid_after_cancelled_is_recorded_and_raised_for_a_refund(live: Live,
     payment_id_2, _, url = start_payment(live, committing, world)
     live.pay_at_gateway(url, "pay")
     assert _payment(committing, payment_id_2) == ("paid", Status.SUBMITTED)
-    with committing() as db:
-        record_refund(db, clerk, payment_id, "Trừ tiền sau khi đã hủy giao dịch", "UNC-77")
-        db.commit()
+    # The finance page lists it and takes the refund, with a reason and a reference.
+    browser = live.app.test_client()
+    login(browser, clerk.login)
+    page = browser.get("/backoffice/finance").get_data(as_text=True)
+    assert "Khoản cần hoàn trả" in page
+    assert ref in page
+    browser.post(f"/backoffice/finance/refunds/{payment_id}", data={
+        "csrf_token": csrf_token(page), "reason": "Trừ tiền sau khi đã hủy giao dịch",
+        "reference": "UNC-77"})
     assert _payment(committing, payment_id)[0] == "refunded"
+    assert ref not in browser.get("/backoffice/finance").get_data(as_text=True)
     assert _api(live, "/api/v1/backoffice/refunds-due", token) == []
 
 
