@@ -116,6 +116,10 @@ def demo(as_json: bool) -> None:
         for user in summary["users"]:
             click.echo(f"  {user['login']:<22} {user['password']:<18} {user['role']:<11} "
                        f"{user['agency'] or '':<16} {user['full_name']}")
+        if not current_app.config.get("MOTCUA_DEMO"):
+            # Online payment in the demo needs the sandbox gateway, mounted only in demo mode.
+            click.echo("Chạy bản thử: make run, hoặc MOTCUA_DEMO=1 motcua run (cổng thanh toán "
+                       "thử nghiệm) / serve the demo with MOTCUA_DEMO=1.")
 
 
 # --- jobs -----------------------------------------------------------------------------------
