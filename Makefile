@@ -25,6 +25,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv with Motcua installed (editable) and translations compiled
 
+run: export MOTCUA_DEMO = 1
 run: install ## Migrate SQLite under instance/, load the demo once, serve on 127.0.0.1:5000
 	$(BIN)/motcua db upgrade
 	$(BIN)/motcua demo

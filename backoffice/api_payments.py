@@ -14,7 +14,7 @@ from dossiers.records import Dossier, get_dossier
 from motcua.api import require_user
 from motcua.database import get_session
 from payments.fees import exempt_fee
-from payments.finance import XLSX_MIMETYPE, export_xlsx, summary
+from payments.finance import XLSX_MIMETYPE, export_xlsx, refunds_due, summary
 from payments.ledger import record_desk_payment, request_payment
 from payments.models import Method
 from payments.refunds import record_refund
@@ -117,9 +117,20 @@ class Finance(MethodView):
     @bp.response(200)
     @bp.doc(security=SECURITY)
     def get(self, data: dict[str, date]) -> list[dict[str, object]]:
-        """Collected, pending, refunded and differences per agency and day"""
+        """Collected, pending, refunded, refund due and differences per agency and day"""
         actor, session = require_user(), get_session()
         return [r.as_dict() for r in summary(session, actor, data["start"], data["end"])]
+
+
+@bp.route("/refunds-due")
+class RefundsDue(MethodView):
+    @bp.response(200)
+    @bp.doc(security=SECURITY)
+    def get(self) -> list[dict[str, Any]]:
+        """Money the gateway took for orders already closed, to be refunded"""
+        actor, session = require_user(), get_session()
+        return [{**payment_json(p), "dossier_id": p.dossier_id, "dossier_code": p.dossier.code,
+                 "reason": p.state_reason} for p in refunds_due(session, actor)]
 
 
 @bp.route("/finance.xlsx")

@@ -17,7 +17,7 @@ from dossiers.records import Dossier, get_dossier
 from motcua.auth import current_actor
 from motcua.database import get_session
 from payments.fees import amount_due, exempt_fee
-from payments.finance import XLSX_MIMETYPE, Row, export_xlsx, summary
+from payments.finance import XLSX_MIMETYPE, Row, export_xlsx, refunds_due, summary
 from payments.ledger import payments_of, record_desk_payment, request_payment
 from payments.models import Method, Payment
 from payments.refunds import record_refund
@@ -121,7 +121,28 @@ def _figures() -> tuple[list[Row], date, date]:
 @login_required
 def finance() -> str:
     rows, start, end = _figures()
-    return render_template("backoffice/finance.html", rows=rows, start=start, end=end)
+    return render_template("backoffice/finance.html", rows=rows, start=start, end=end,
+                           due=refunds_due(get_session(), current_actor()))
+
+
+@bp.post("/finance/refunds/<id:payment_id>")
+@login_required
+def refund_due(payment_id: int) -> BaseResponse:
+    """Give back money taken for an order already closed (listed on the finance page)."""
+    db, actor = get_session(), current_actor()
+    if not actor.is_staff:
+        abort(404)
+    try:
+        record_refund(db, actor, payment_id, request.form.get("reason", ""),
+                      request.form.get("reference", ""))
+        db.commit()
+        flash("Đã ghi nhận hoàn trả. / Refund recorded.", "info")
+    except DomainError as error:
+        db.rollback()
+        if error.status == 404:
+            abort(404)
+        flash(error.message, "error")
+    return redirect(url_for("payments_office.finance"))
 
 
 @bp.get("/finance.xlsx")

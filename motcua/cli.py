@@ -31,7 +31,18 @@ def _fail(error: DomainError) -> None:
     sys.exit(1)
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_version_option=False)
+def _create_app() -> Any:
+    """The app, or a one-line answer and exit 2 when its configuration must not start."""
+    from motcua.config import ConfigError
+
+    try:
+        return create_app()
+    except ConfigError as error:
+        click.echo(f"Lỗi cấu hình / configuration error: {error}", err=True)
+        sys.exit(2)
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
 def cli() -> None:
     """Motcua — một cửa điện tử. Commands for operators and scripts."""
 
@@ -105,6 +116,10 @@ def demo(as_json: bool) -> None:
         for user in summary["users"]:
             click.echo(f"  {user['login']:<22} {user['password']:<18} {user['role']:<11} "
                        f"{user['agency'] or '':<16} {user['full_name']}")
+        if not current_app.config.get("MOTCUA_DEMO"):
+            # Online payment in the demo needs the sandbox gateway, mounted only in demo mode.
+            click.echo("Chạy bản thử: make run, hoặc MOTCUA_DEMO=1 motcua run (cổng thanh toán "
+                       "thử nghiệm) / serve the demo with MOTCUA_DEMO=1.")
 
 
 # --- jobs -----------------------------------------------------------------------------------

@@ -32,31 +32,46 @@ def payments() -> None:
 def payments_reconcile(day: datetime | None, older_than: int | None, as_json: bool) -> None:
     """Settle pending payments from the gateway's ledger, then compare the day's ledgers.
 
-    Exit 0 when both agree, 1 when differences remain (listed).
+    Exit 0 when both agree, 1 when differences remain (listed), 2 when the gateway gave no
+    verdict on some payment (unreachable, unsigned or error answer; listed with the reason).
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
     from motcua.database import get_db
     from motcua.payments_app import gateway
     from payments.reconcile import daily_report, reconcile_pending
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     minutes = app.config["PAYMENT_RECONCILE_AFTER_MINUTES"] if older_than is None else older_than
-    db, merchant = get_db(app), gateway(app)
-    counts = reconcile_pending(db.factory, merchant, older_than=timedelta(minutes=minutes))
-    with db.factory() as session:
-        differences = daily_report(session, merchant, day.date() if day else today_in_vietnam())
-        session.commit()
+    try:
+        db, merchant = get_db(app), gateway(app)
+        done = reconcile_pending(db.factory, merchant, older_than=timedelta(minutes=minutes))
+        with db.factory() as session:
+            report = daily_report(session, merchant,
+                                  day.date() if day else today_in_vietnam())
+            session.commit()
+    except DomainError as error:
+        click.echo(f"Lỗi: {error.message} / {error.message_en}", err=True)
+        sys.exit(2)
+    except SQLAlchemyError as error:
+        click.echo(f"Lỗi cơ sở dữ liệu / database error: {str(error).splitlines()[0]}", err=True)
+        sys.exit(2)
+    unverified = done.no_verdict + report.no_verdict
     if as_json:
-        click.echo(json.dumps({"settled": counts, "differences": [d.as_dict()
-                                                                  for d in differences]}))
+        click.echo(json.dumps({"settled": done.counts,
+                               "differences": [d.as_dict() for d in report.differences],
+                               "no_verdict": [o.as_dict() for o in unverified]}))
     else:
-        click.echo("Đối soát / settled: " + (", ".join(f"{k}: {v}" for k, v in counts.items())
-                                              or "0"))
-        for d in differences:
+        click.echo("Đối soát / settled: " + (", ".join(f"{k}: {v}"
+                                                       for k, v in done.counts.items()) or "0"))
+        for d in report.differences:
             click.echo(f"CHÊNH LỆCH {d.txn_ref}: ta={d.ours} cổng={d.theirs} "
                        f"({d.amount_vnd} / {d.gateway_amount_vnd})")
-        if not differences:
+        for o in unverified:
+            click.echo(f"CHƯA CÓ KẾT LUẬN / no verdict {o.txn_ref}: {o.reason}")
+        if not report.differences and not unverified:
             click.echo("Không có chênh lệch / no differences.")
-    sys.exit(1 if differences else 0)
+    sys.exit(2 if unverified else 1 if report.differences else 0)
 
 
 @payments.command("finance")

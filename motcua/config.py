@@ -9,6 +9,10 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 
 
+class ConfigError(RuntimeError):
+    """A setting the app must not start with; the message is one line saying what to set."""
+
+
 def _secret_key() -> str:
     """SECRET_KEY, or one generated once and kept in instance/ so sessions survive restarts."""
     if key := os.environ.get("SECRET_KEY"):
@@ -42,6 +46,8 @@ def from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": int(env("MOTCUA_MAX_UPLOAD_MB") or 50) * 1024 * 1024,
         "MOTCUA_MAX_FILE_BYTES": int(env("MOTCUA_MAX_FILE_MB") or 20) * 1024 * 1024,
         "MOTCUA_PROXY_COUNT": int(env("MOTCUA_PROXY_COUNT") or 0),
+        # The demo (`make run`): mounts the sandbox payment gateway on the app. Never on https.
+        "MOTCUA_DEMO": (env("MOTCUA_DEMO") or "").lower() in ("1", "true", "yes"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": (env("MOTCUA_BASE_URL") or "").startswith("https://"),

@@ -1,9 +1,11 @@
 """The finance view: per agency and day, collected, pending, refunded and differences.
 
 Days are Vietnam's days. Collected counts payments by the day they were paid (refunded ones
-included: the money came in that day); refunded counts refunds by their day; pending counts
-payments opened that day still waiting; differences counts payments of that day the daily
-reconciliation found the gateway disagreeing about.
+included: the money came in that day); refund due counts, by the same day, money the gateway
+took for an order already closed (cancelled, failed, expired), still to be given back;
+refunded counts refunds by their day; pending counts payments opened that day still waiting;
+differences counts payments of that day the daily reconciliation found the gateway
+disagreeing about. ``refunds_due`` lists the payments still to be given back.
 """
 
 import io
@@ -33,6 +35,8 @@ class Row:
     refunded_vnd: int = 0
     refunded_count: int = 0
     differences: int = 0
+    refund_due_vnd: int = 0
+    refund_due_count: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return {**self.__dict__, "day": self.day.isoformat()}
@@ -82,10 +86,13 @@ def summary(session: Session, actor: Actor, start: date, end: date) -> list[Row]
 
     for payment in session.scalars(query):
         if payment.paid_at is not None and lo <= payment.paid_at < hi and payment.state in (
-                PaymentState.PAID, PaymentState.REFUNDED):
+                PaymentState.PAID, PaymentState.REFUNDED, PaymentState.REFUND_DUE):
             r = row(payment.agency_id, _vn_day(payment.paid_at))
             r.collected_vnd += payment.amount_vnd
             r.collected_count += 1
+            if payment.state == PaymentState.REFUND_DUE:
+                r.refund_due_vnd += payment.amount_vnd
+                r.refund_due_count += 1
         if lo <= payment.created_at < hi:
             if payment.state == PaymentState.PENDING:
                 r = row(payment.agency_id, _vn_day(payment.created_at))
@@ -100,9 +107,20 @@ def summary(session: Session, actor: Actor, start: date, end: date) -> list[Row]
     return sorted(rows.values(), key=lambda r: (r.day, r.agency))
 
 
+def refunds_due(session: Session, actor: Actor) -> list[Payment]:
+    """Money taken for orders already closed, not yet given back, oldest first: finance staff
+    refund each with a reason and a reference (``refunds.record_refund``)."""
+    allowed = visible_agencies(actor)
+    query = select(Payment).where(Payment.state == PaymentState.REFUND_DUE)
+    if allowed is not None:
+        query = query.where(Payment.agency_id.in_(allowed))
+    return list(session.scalars(query.order_by(Payment.paid_at, Payment.id)))
+
+
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADERS = ("Ngày", "Cơ quan", "Đã thu (đồng)", "Số khoản thu", "Chờ xác nhận (đồng)",
-           "Số khoản chờ", "Đã hoàn trả (đồng)", "Số khoản hoàn", "Chênh lệch với cổng")
+           "Số khoản chờ", "Đã hoàn trả (đồng)", "Số khoản hoàn", "Chênh lệch với cổng",
+           "Cần hoàn trả (đồng)", "Số khoản cần hoàn")
 
 
 def export_xlsx(rows: list[Row]) -> bytes:
@@ -118,15 +136,18 @@ def export_xlsx(rows: list[Row]) -> bytes:
         cell.font = Font(bold=True)
     for r in rows:
         sheet.append([r.day, r.agency, r.collected_vnd, r.collected_count, r.pending_vnd,
-                      r.pending_count, r.refunded_vnd, r.refunded_count, r.differences])
+                      r.pending_count, r.refunded_vnd, r.refunded_count, r.differences,
+                      r.refund_due_vnd, r.refund_due_count])
         sheet.cell(row=sheet.max_row, column=1).number_format = "dd/mm/yyyy"
     sheet.append(["Tổng cộng", "", sum(r.collected_vnd for r in rows),
                   sum(r.collected_count for r in rows), sum(r.pending_vnd for r in rows),
                   sum(r.pending_count for r in rows), sum(r.refunded_vnd for r in rows),
-                  sum(r.refunded_count for r in rows), sum(r.differences for r in rows)])
+                  sum(r.refunded_count for r in rows), sum(r.differences for r in rows),
+                  sum(r.refund_due_vnd for r in rows), sum(r.refund_due_count for r in rows)])
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
-    for column, width in zip("ABCDEFGHI", (12, 45, 16, 12, 18, 12, 18, 12, 18), strict=True):
+    for column, width in zip("ABCDEFGHIJK", (12, 45, 16, 12, 18, 12, 18, 12, 18, 18, 12),
+                             strict=True):
         sheet.column_dimensions[column].width = width
     out = io.BytesIO()
     book.save(out)

@@ -21,7 +21,8 @@ class PaymentState(StrEnum):
     PAID = "paid"
     FAILED = "failed"
     CANCELLED = "cancelled"  # the payer cancelled at the gateway
-    EXPIRED = "expired"  # past its expiry with no payment at the gateway
+    EXPIRED = "expired"  # past its expiry with no payment at the gateway (reason recorded)
+    REFUND_DUE = "refund_due"  # money taken after the order was closed: to be given back
     REFUNDED = "refunded"
 
 
@@ -43,6 +44,8 @@ STATE_LABELS: dict[str, tuple[str, str]] = {
     PaymentState.FAILED: ("Thanh toán không thành công", "Failed"),
     PaymentState.CANCELLED: ("Đã hủy thanh toán", "Cancelled"),
     PaymentState.EXPIRED: ("Hết hạn thanh toán", "Expired"),
+    PaymentState.REFUND_DUE: ("Đã nhận tiền sau khi giao dịch kết thúc, cần hoàn trả",
+                              "Paid after closing, to be refunded"),
     PaymentState.REFUNDED: ("Đã hoàn trả", "Refunded"),
 }
 
@@ -65,6 +68,9 @@ class Payment(Base):
     expires_at: Mapped[datetime | None]
     paid_at: Mapped[datetime | None] = mapped_column(index=True)
     settled_by: Mapped[str | None] = mapped_column(String(20))  # ipn | reconcile | desk
+    # Why it ended as it did when that is not the gateway's plain word: expired without a
+    # verdict, paid after it was closed (refund due).
+    state_reason: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     gateway_txn_no: Mapped[str | None] = mapped_column(String(60))
     bank_code: Mapped[str | None] = mapped_column(String(30))
@@ -85,7 +91,8 @@ class Payment(Base):
         """The gateway's ledger disagrees with ours (after a daily check)."""
         if self.checked_at is None or self.gateway_state is None:
             return False
-        ours = PaymentState.PAID if self.state == PaymentState.REFUNDED else self.state
+        ours = (PaymentState.PAID if self.state in (PaymentState.REFUNDED,
+                                                     PaymentState.REFUND_DUE) else self.state)
         if (self.gateway_state == PaymentState.PAID) != (ours == PaymentState.PAID):
             return True
         return (self.gateway_state == PaymentState.PAID

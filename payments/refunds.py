@@ -1,4 +1,5 @@
-"""Refunds: recorded with a reason and a reference when a dossier is refused after payment."""
+"""Refunds: recorded with a reason and a reference when a dossier is refused after payment, or
+when the gateway took money for an order already closed (refund due, whatever the dossier)."""
 
 from sqlalchemy.orm import Session
 
@@ -27,9 +28,9 @@ def record_refund(session: Session, actor: Actor, payment_id: int, reason: str,
                            "A reason and a reference are required", code="reason_required")
     if payment.state == PaymentState.REFUNDED:
         raise Conflict("Khoản này đã được hoàn trả", "Already refunded", code="already_refunded")
-    if payment.state != PaymentState.PAID:
+    if payment.state not in (PaymentState.PAID, PaymentState.REFUND_DUE):
         raise InvalidInput("Chỉ hoàn trả khoản đã thanh toán", "Only a paid payment is refunded")
-    if dossier.status not in REFUNDABLE:
+    if payment.state == PaymentState.PAID and dossier.status not in REFUNDABLE:
         raise InvalidInput("Chỉ hoàn trả khi hồ sơ bị từ chối, dừng xử lý hoặc đã rút",
                            "Refunds are for refused, stopped or withdrawn dossiers",
                            code="not_refundable")

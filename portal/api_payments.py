@@ -24,6 +24,7 @@ def payment_json(payment: Payment) -> dict[str, Any]:
             "method": payment.method, "purpose": payment.purpose,
             "created_at": payment.created_at.isoformat(),
             "paid_at": payment.paid_at.isoformat() if payment.paid_at else None,
+            "state_reason": payment.state_reason,
             "receipt_number": payment.receipt_number,
             "receipt_file_id": payment.receipt_file_id}
 

@@ -23,6 +23,7 @@ from flask import (
 from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as BaseResponse
 
 from dossiers.actors import Actor
@@ -31,11 +32,13 @@ from dossiers.records import Dossier, get_own_dossier
 from motcua import csrf
 from motcua.auth import current_actor
 from motcua.database import get_session
-from motcua.payments_app import gateway
+from motcua.payments_app import IPN_PATH, RETURN_PATH, gateway, return_url
 from motcua.security import content_security_policy
-from payments.callbacks import handle_ipn
+from payments.callbacks import MAX_BYTES, handle_ipn, refuse_oversized
 from payments.fees import amount_due
+from payments.gateways import PaymentsUnavailable
 from payments.gateways.base import Answer
+from payments.gateways.vnpay import ANSWERS
 from payments.ledger import Started, payable, payments_of, start_online_payment
 from payments.models import Payment, PaymentState
 
@@ -47,10 +50,11 @@ def client_ip() -> str:
 
 
 def start_payment(db: Session, actor: Actor, dossier: Dossier) -> Started:
-    """``start_online_payment`` with this request's gateway, return page, address and expiry
-    (the page and the API both start payments through here)."""
+    """``start_online_payment`` with the gateway, return page (from MOTCUA_BASE_URL: a forged
+    Host header must not send the payer elsewhere), address and expiry (the page and the API
+    both start payments through here)."""
     return start_online_payment(
-        db, actor, dossier, gateway(), return_url=url_for("pay.vnpay_return", _external=True),
+        db, actor, dossier, gateway(), return_url=return_url(),
         client_ip=client_ip(),
         expiry=timedelta(minutes=current_app.config["PAYMENT_EXPIRE_MINUTES"]))
 
@@ -107,13 +111,31 @@ def pay(dossier_id: int) -> BaseResponse:
     return redirect(started.url)
 
 
-@bp.route("/payments/vnpay/ipn", methods=["GET", "POST"])
+def _ipn_params() -> dict[str, str] | None:
+    """The request's fields, or None when it is too large to be an IPN (not read at all)."""
+    if len(request.query_string) > MAX_BYTES or (request.content_length or 0) > MAX_BYTES:
+        return None
+    request.max_content_length = MAX_BYTES  # a body without a length is cut off here too
+    try:
+        return request.values.to_dict()
+    except RequestEntityTooLarge:
+        return None
+
+
+@bp.route(IPN_PATH, methods=["GET", "POST"])
 @csrf.exempt
 def vnpay_ipn() -> Response:
     """VNPAY's server-to-server notification (GET, query string; POST form also accepted)."""
-    db, merchant = get_session(), gateway()
     try:
-        answer = handle_ipn(db, merchant, request.values.to_dict(), client_ip())
+        merchant = gateway()
+    except PaymentsUnavailable:
+        code, message = ANSWERS[Answer.OTHER]  # no gateway here: nothing to confirm
+        return jsonify({"RspCode": code, "Message": message})
+    db = get_session()
+    try:
+        params = _ipn_params()
+        answer = (refuse_oversized(db, merchant, client_ip()) if params is None
+                  else handle_ipn(db, merchant, params, client_ip()))
         db.commit()
     except Exception:
         db.rollback()
@@ -122,10 +144,13 @@ def vnpay_ipn() -> Response:
     return jsonify(answer)
 
 
-@bp.get("/payments/vnpay/return")
+@bp.get(RETURN_PATH)
 def vnpay_return() -> Response:
     """Where the payer's browser lands: shows the ledger's state, never changes it."""
-    merchant = gateway()
+    try:
+        merchant = gateway()
+    except PaymentsUnavailable:
+        abort(404)
     callback = merchant.parse_callback(request.args.to_dict())
     db = get_session()
     payment = None

@@ -39,13 +39,20 @@ class Callback:
     response_code: str | None
     transaction_no: str | None = None
     bank_code: str | None = None
+    # Only the fields the gateway's protocol defines, each bounded: what may be stored.
     params: dict[str, str] = field(default_factory=dict)
+    for_us: bool = True  # names our merchant (terminal) code
 
 
 @dataclass(frozen=True)
 class QueryResult:
-    """The gateway's own record of a transaction (reconciliation)."""
+    """The gateway's own record of a transaction (reconciliation).
 
+    ``verdict`` is False when the gateway could not be asked or gave no trustworthy answer
+    (unreachable, unsigned, an error code); ``reason`` then says why, and nothing else counts.
+    """
+
+    verdict: bool
     found: bool
     success: bool
     pending: bool
@@ -53,6 +60,12 @@ class QueryResult:
     transaction_no: str | None = None
     response_code: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    reason: str | None = None
+
+    @classmethod
+    def no_verdict(cls, reason: str, response_code: str | None = None) -> "QueryResult":
+        return cls(verdict=False, found=False, success=False, pending=False, amount_vnd=None,
+                   response_code=response_code, reason=reason)
 
 
 class Answer:

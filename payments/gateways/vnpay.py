@@ -4,18 +4,24 @@
   đồng × 100, create and expire dates as yyyyMMddHHmmss in GMT+7, a unique ``vnp_TxnRef``.
 - Signature: drop ``vnp_SecureHash``/``vnp_SecureHashType``, sort the remaining ``vnp_*``
   parameters by key, URL-encode each value with ``quote_plus`` and join ``k=v`` with ``&``
-  (exactly as VNPAY's reference code), then HMAC-SHA512 with the hash secret, hex.
+  (exactly as VNPAY's reference code), then HMAC-SHA512 with the hash secret, hex. VNPAY's own
+  demos differ on empty values: the Python demo keeps them (``k=``), the Java demo and the npm
+  library drop them; we send none and accept either on receipt (INTEGRATIONS §4).
 - The IPN is the source of truth; the browser's return only shows a page. A payment succeeded
   only when ``vnp_ResponseCode`` and ``vnp_TransactionStatus`` are both ``00``.
-- The merchant answers the IPN ``{"RspCode", "Message"}``: 00 confirmed, 01 order not found,
-  02 already confirmed, 04 invalid amount, 97 invalid signature, 99 other.
+- The merchant answers the IPN ``{"RspCode", "Message"}``: 00 confirmed, 01 order not found
+  (or not our terminal), 02 already confirmed, 04 invalid amount, 97 invalid signature,
+  99 other (an empty or oversized request). Only the fields below are kept from a callback.
 - Reconciliation uses the query API (``vnp_Command=querydr``), a JSON POST whose signature is
   HMAC-SHA512 over the listed fields joined with ``|`` (VNPAY's querydr documentation; not
-  confirmed against the live service here, FACTS §10 "[U details]").
+  confirmed against the live service here, FACTS §10 "[U details]"). Only a signed ``00``
+  (the transaction) or ``91`` (no such transaction) is a verdict; an unreachable gateway, an
+  unsigned answer or any other code (94 duplicate request, 97 checksum, 99 …) is "no verdict".
 """
 
 import hashlib
 import hmac
+import http.client
 import json
 import secrets
 import urllib.request
@@ -32,7 +38,15 @@ DATE_FORMAT = "%Y%m%d%H%M%S"
 SUCCESS = "00"
 CANCELLED = "24"  # the customer cancelled the transaction
 QUERY_NOT_FOUND = "91"
+QUERY_PENDING = "01"
 _HASH_FIELDS = ("vnp_SecureHash", "vnp_SecureHashType")
+# What a VNPAY callback (IPN or return) carries: all we ever keep of one, each value cut to
+# VALUE_LIMIT characters, so a forged request cannot make us store megabytes.
+CALLBACK_FIELDS = ("vnp_Amount", "vnp_BankCode", "vnp_BankTranNo", "vnp_CardType",
+                   "vnp_OrderInfo", "vnp_PayDate", "vnp_ResponseCode", "vnp_TmnCode",
+                   "vnp_TransactionNo", "vnp_TransactionStatus", "vnp_TxnRef",
+                   "vnp_SecureHashType", "vnp_SecureHash")
+VALUE_LIMIT = 255
 QUERY_REQUEST_FIELDS = ("vnp_RequestId", "vnp_Version", "vnp_Command", "vnp_TmnCode",
                         "vnp_TxnRef", "vnp_TransactionDate", "vnp_CreateDate", "vnp_IpAddr",
                         "vnp_OrderInfo")
@@ -41,6 +55,7 @@ QUERY_RESPONSE_FIELDS = ("vnp_ResponseId", "vnp_Command", "vnp_ResponseCode", "v
                          "vnp_PayDate", "vnp_TransactionNo", "vnp_TransactionType",
                          "vnp_TransactionStatus", "vnp_OrderInfo", "vnp_PromotionCode",
                          "vnp_PromotionAmount")
+QUERY_ANSWER_LIMIT = 64 * 1024  # a querydr answer is well under 2 KB
 ANSWERS = {
     Answer.CONFIRMED: ("00", "Confirm Success"),
     Answer.NOT_FOUND: ("01", "Order not found"),
@@ -59,10 +74,12 @@ def parse_stamp(value: str) -> datetime:
     return datetime.strptime(value, DATE_FORMAT).replace(tzinfo=VN_TZ)
 
 
-def hash_data(params: dict[str, str]) -> str:
-    """The string VNPAY signs: sorted ``vnp_*`` parameters, values quote_plus-encoded."""
+def hash_data(params: dict[str, str], keep_empty: bool = False) -> str:
+    """The string VNPAY signs: sorted ``vnp_*`` parameters, values quote_plus-encoded; empty
+    values dropped (Java demo, npm library) or, with ``keep_empty``, kept (Python demo)."""
     items = sorted((k, v) for k, v in params.items()
-                   if k.startswith("vnp_") and k not in _HASH_FIELDS and v not in (None, ""))
+                   if k.startswith("vnp_") and k not in _HASH_FIELDS
+                   and v is not None and (keep_empty or v != ""))
     return "&".join(f"{k}={quote_plus(str(v))}" for k, v in items)
 
 
@@ -75,8 +92,13 @@ def sign(secret: str, params: dict[str, str]) -> str:
 
 
 def verify(secret: str, params: dict[str, str]) -> bool:
-    given = params.get("vnp_SecureHash") or ""
-    return bool(given) and hmac.compare_digest(given.lower(), sign(secret, params))
+    """Signed by VNPAY, whichever of its demos' rules on empty values it followed."""
+    given = (params.get("vnp_SecureHash") or "").lower()
+    if not given:
+        return False
+    dropped = hmac.compare_digest(given, sign(secret, params))
+    kept = hmac.compare_digest(given, hmac512(secret, hash_data(params, keep_empty=True)))
+    return dropped or kept
 
 
 def sign_pipe(secret: str, params: dict[str, Any], fields: tuple[str, ...]) -> str:
@@ -131,13 +153,14 @@ class VnpayGateway(Gateway):
         if raw_amount.isdigit():
             amount = int(raw_amount) // 100 if int(raw_amount) % 100 == 0 else -1
         code, status = params.get("vnp_ResponseCode"), params.get("vnp_TransactionStatus")
+        kept = {k: str(params[k])[:VALUE_LIMIT] for k in CALLBACK_FIELDS if k in params}
         return Callback(signed=signed, signature_present=present,
-                        txn_ref=params.get("vnp_TxnRef") or None, amount_vnd=amount,
+                        txn_ref=kept.get("vnp_TxnRef") or None, amount_vnd=amount,
                         success=code == SUCCESS and status == SUCCESS,
-                        cancelled=code == CANCELLED, response_code=code,
-                        transaction_no=params.get("vnp_TransactionNo"),
-                        bank_code=params.get("vnp_BankCode"),
-                        params={k: v for k, v in params.items() if k.startswith("vnp_")})
+                        cancelled=code == CANCELLED, response_code=kept.get("vnp_ResponseCode"),
+                        transaction_no=kept.get("vnp_TransactionNo"),
+                        bank_code=kept.get("vnp_BankCode"), params=kept,
+                        for_us=params.get("vnp_TmnCode") == self.config.tmn_code)
 
     def answer(self, outcome: str) -> dict[str, str]:
         code, message = ANSWERS[outcome]
@@ -154,27 +177,37 @@ class VnpayGateway(Gateway):
         return body
 
     def query(self, txn_ref: str, created_at: datetime, client_ip: str) -> QueryResult:
+        """The gateway's record, or "no verdict" with the reason: never raises for what the
+        network or the gateway does (reconciliation reports it and asks again later)."""
         body = self.query_request(txn_ref, created_at, client_ip, datetime.now(VN_TZ))
         request = urllib.request.Request(  # noqa: S310 - the configured https gateway URL
             self.config.api_url, data=json.dumps(body).encode(), method="POST",
             headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=self.config.timeout) as response:  # noqa: S310
-            answer: dict[str, Any] = json.loads(response.read().decode())
+        try:
+            with urllib.request.urlopen(request, timeout=self.config.timeout) as response:  # noqa: S310
+                answer = json.loads(response.read(QUERY_ANSWER_LIMIT).decode())
+        except (OSError, http.client.HTTPException) as error:
+            return QueryResult.no_verdict(f"gateway unreachable: {error}"[:200])
+        except ValueError as error:  # not JSON, not UTF-8
+            return QueryResult.no_verdict(f"unreadable answer: {error}"[:200])
         return self.parse_query(answer)
 
-    def parse_query(self, answer: dict[str, Any]) -> QueryResult:
+    def parse_query(self, answer: Any) -> QueryResult:
+        if not isinstance(answer, dict):
+            return QueryResult.no_verdict("unreadable answer: not a JSON object")
+        code = str(answer.get("vnp_ResponseCode") or "")[:10]
         expected = sign_pipe(self.config.hash_secret, answer, QUERY_RESPONSE_FIELDS)
         if not hmac.compare_digest(str(answer.get("vnp_SecureHash") or "").lower(), expected):
-            raise ValueError("querydr answer with an invalid signature")
-        code = str(answer.get("vnp_ResponseCode") or "")
+            return QueryResult.no_verdict(f"unsigned answer (code {code or '?'})", code)
         if code == QUERY_NOT_FOUND:
-            return QueryResult(found=False, success=False, pending=False, amount_vnd=None,
-                               response_code=code, raw=answer)
+            return QueryResult(verdict=True, found=False, success=False, pending=False,
+                               amount_vnd=None, response_code=code, raw=answer)
         if code != SUCCESS:
-            raise ValueError(f"querydr failed with code {code}")
+            return QueryResult.no_verdict(f"gateway answered code {code or '?'}", code)
         status = str(answer.get("vnp_TransactionStatus") or "")
         raw_amount = str(answer.get("vnp_Amount") or "0")
-        return QueryResult(found=True, success=status == SUCCESS, pending=status == "01",
+        return QueryResult(verdict=True, found=True, success=status == SUCCESS,
+                           pending=status == QUERY_PENDING,
                            amount_vnd=int(raw_amount) // 100 if raw_amount.isdigit() else None,
                            transaction_no=str(answer.get("vnp_TransactionNo") or "") or None,
                            response_code=status, raw=answer)

@@ -35,7 +35,8 @@ def _free_port() -> int:
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("live")
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'motcua.sqlite'}",
-           "MOTCUA_STORAGE": str(tmp / "files"), "SECRET_KEY": "e2e", "REDIS_URL": ""}
+           "MOTCUA_STORAGE": str(tmp / "files"), "SECRET_KEY": "e2e", "REDIS_URL": "",
+           "MOTCUA_DEMO": "1"}  # as `make run`: the sandbox payment gateway is mounted
     motcua = [sys.executable, "-m", "motcua.cli"]
     for step in (["db", "upgrade"], ["demo"]):
         subprocess.run(motcua + step, env=env, check=True, capture_output=True, timeout=120)

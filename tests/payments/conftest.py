@@ -26,8 +26,12 @@ from dossiers.lifecycle import Role
 from dossiers.records import Dossier, DossierFile
 from motcua.payments_app import gateway
 from payments.ledger import start_online_payment
-from payments.settings import SANDBOX_SECRET, SANDBOX_TMN_CODE
 from tests import factories as f
+
+# The separate sandbox's terminal and secret: a real gateway URL with the public sandbox
+# secret refuses to start, so the live app is configured as a real installation would be.
+TMN_CODE = "MOTCUA01"
+SECRET = "pay-tests-secret-not-the-public-one"  # noqa: S105 - the test sandbox's own
 
 
 def free_port() -> int:
@@ -50,9 +54,10 @@ class Live:
             return json.loads(response.read())
 
     @contextmanager
-    def ipn_mode(self, mode: str) -> Iterator[None]:
-        """Inside the block the sandbox holds ("manual") or drops ("drop") its IPNs."""
-        self.control("/mode", {"ipn": mode})
+    def ipn_mode(self, mode: str, **more: str) -> Iterator[None]:
+        """Inside the block the sandbox holds ("manual") or drops ("drop") its IPNs (and
+        ``signing``/``querydr`` as given: see the sandbox's /_control/mode)."""
+        self.control("/mode", {"ipn": mode, **more})
         try:
             yield
         finally:
@@ -103,10 +108,9 @@ def live(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[L
     app = create_app({"DATABASE_URL": engine.url.render_as_string(hide_password=False),
                       "MOTCUA_STORAGE": str(tmp / "files"), "SECRET_KEY": "pay-tests",
                       "REDIS_URL": None, "MOTCUA_BASE_URL": app_url,
-                      "VNPAY_SANDBOX_INPROCESS": False,
                       "VNPAY_PAY_URL": sandbox_url + "/paymentv2/vpcpay.html",
                       "VNPAY_API_URL": sandbox_url + "/merchant_webapi/api/transaction",
-                      "VNPAY_TMN_CODE": SANDBOX_TMN_CODE, "VNPAY_HASH_SECRET": SANDBOX_SECRET})
+                      "VNPAY_TMN_CODE": TMN_CODE, "VNPAY_HASH_SECRET": SECRET})
     server = make_server("127.0.0.1", app_port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -114,7 +118,7 @@ def live(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[L
     sandbox = subprocess.Popen(
         [sys.executable, "-m", "motcua.sandbox_gateway", "--port", str(sandbox_port),
          "--ipn-url", app_url + "/payments/vnpay/ipn", "--backoff", "0.2",
-         "--tmn-code", SANDBOX_TMN_CODE, "--hash-secret", SANDBOX_SECRET],
+         "--tmn-code", TMN_CODE, "--hash-secret", SECRET],
         stdout=log, stderr=subprocess.STDOUT, env={**os.environ})
     deadline = time.monotonic() + 30
     while True:

@@ -19,8 +19,7 @@ from motcua.payments_app import gateway
 from payments.gateways import vnpay
 from payments.models import Payment, SecurityEvent
 from payments.reconcile import reconcile_pending
-from payments.settings import SANDBOX_SECRET
-from tests.payments.conftest import Live, build_world, receipt_count, start_payment
+from tests.payments.conftest import SECRET, Live, build_world, receipt_count, start_payment
 
 
 def _start(live: Live, factory: sessionmaker[Session]) -> tuple[int, str, str]:
@@ -113,7 +112,7 @@ def test_the_same_ipn_twice_at_once_settles_once(live: Live, committing: Any) ->
 
 def _signed(params: dict[str, str], **changes: str) -> dict[str, str]:
     changed = {**params, **changes}
-    changed["vnp_SecureHash"] = vnpay.sign(SANDBOX_SECRET, changed)
+    changed["vnp_SecureHash"] = vnpay.sign(SECRET, changed)
     return changed
 
 
@@ -144,9 +143,9 @@ def test_a_lost_ipn_is_recovered_by_reconciliation(live: Live, committing: Any) 
     payment_id, ref = _paid_without_ipn(live, committing, "drop")
     assert _state(committing, payment_id) == ("pending", Status.DRAFT, 0, 0)
     factory = get_db(live.app).factory  # the app's own sessions: its outbox runs the receipt
-    counts = reconcile_pending(factory, gateway(live.app), older_than=timedelta(0))
-    assert counts == {"paid": 1}
-    assert reconcile_pending(factory, gateway(live.app), older_than=timedelta(0)) == {}
+    done = reconcile_pending(factory, gateway(live.app), older_than=timedelta(0))
+    assert done.counts == {"paid": 1}
+    assert reconcile_pending(factory, gateway(live.app), older_than=timedelta(0)).counts == {}
     assert _state(committing, payment_id) == ("paid", Status.SUBMITTED, 1, 1)
     assert live.control(f"/orders/{ref}/ipn")["answers"] == ["02"]  # the IPN, late
 

@@ -347,9 +347,9 @@ def test_finance_per_agency_and_day_and_its_xlsx(session: Session) -> None:
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert tuple(values[0]) == HEADERS
     assert values[1][0].date() == today - timedelta(days=1)
-    assert values[1][1:] == [mine[0].agency, 100000, 1, 0, 0, 0, 0, 0]
+    assert values[1][1:] == [mine[0].agency, 100000, 1, 0, 0, 0, 0, 0, 0, 0]
     assert values[2][0].date() == today
-    assert values[2][2:] == [100000, 1, 100000, 1, 100000, 1, 1]
-    assert values[3] == ["Tổng cộng", None, 200000, 2, 100000, 1, 100000, 1, 1]
+    assert values[2][2:] == [100000, 1, 100000, 1, 100000, 1, 1, 0, 0]
+    assert values[3] == ["Tổng cộng", None, 200000, 2, 100000, 1, 100000, 1, 1, 0, 0]
     assert sheet["A2"].number_format == "dd/mm/yyyy"
     assert sheet["C1"].font.bold

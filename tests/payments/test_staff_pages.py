@@ -126,7 +126,7 @@ def test_the_desk_asks_exempts_takes_cash_and_refunds_through_the_pages(app: Any
     sheet = load_workbook(io.BytesIO(workbook.data)).active
     assert sheet is not None
     row = [cell.value for cell in sheet[2]]
-    assert row[1:] == [world["agency"], 75000, 1, 0, 0, 75000, 1, 0]
+    assert row[1:] == [world["agency"], 75000, 1, 0, 0, 75000, 1, 0, 0, 0]
     api = client.get("/api/v1/backoffice/finance", headers=bearer(world["citizen_token"]))
     assert api.status_code == 404
 
