@@ -14,8 +14,8 @@ from dossiers.accounts import (
     CodePurpose,
     OneTimeCode,
     Registration,
-    authenticate,
     User,
+    authenticate,
     check_password,
     confirm_account,
     issue_code,
@@ -28,8 +28,8 @@ from dossiers.accounts import (
 )
 from dossiers.agencies import AgencyKind, upsert_agency
 from dossiers.errors import InvalidInput
-from dossiers.intake import submit_dossier
 from dossiers.inbox import Message
+from dossiers.intake import submit_dossier
 from dossiers.outbox import HANDLERS, JobContext, OutboxMessage
 from dossiers.records import ComponentState
 from tests import factories as f
@@ -222,7 +222,8 @@ def test_codes_never_sit_in_clear_in_the_outbox(session: Session) -> None:
         assert set(row.payload) == {"code_id"}
         assert not any(code in str(row.payload) for code in codes)
     for stored in session.scalars(select(OneTimeCode.code_hash)):
-        assert stored not in codes and len(stored) == 64
+        assert stored not in codes
+        assert len(stored) == 64
     # The confirmation code is in the inbox message it was sent in; the reset code nowhere.
     bodies = " ".join(session.scalars(select(Message.body)))
     assert _sent_code(session, CodePurpose.CONFIRM) in bodies
