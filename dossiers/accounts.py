@@ -194,9 +194,9 @@ def user_for_token(session: Session, token: str, now: datetime | None = None) ->
 
 
 def list_tokens(session: Session, actor: Actor, login: str | None = None) -> list[ApiToken]:
-    """The actor's own tokens; an administrator (or the CLI) may list anyone's, or all."""
+    """The actor's own tokens; the operator (CLI) lists anyone's, or all."""
     query = select(ApiToken).order_by(ApiToken.id.desc())
-    if actor.is_system or actor.has(Role.ADMIN):
+    if actor.is_system:
         if login:
             query = query.where(ApiToken.user_id == get_user(session, login).id)
     else:
@@ -206,10 +206,9 @@ def list_tokens(session: Session, actor: Actor, login: str | None = None) -> lis
 
 def revoke_token(session: Session, actor: Actor, token_id: int,
                  now: datetime | None = None) -> ApiToken:
-    """Revoke one token: its holder, an administrator or the CLI may (idempotent)."""
+    """Revoke one token: its holder or the operator (CLI) may (idempotent)."""
     row = session.get(ApiToken, token_id)
-    if row is None or not (row.user_id == actor.user_id or actor.is_system
-                           or actor.has(Role.ADMIN)):
+    if row is None or not (row.user_id == actor.user_id or actor.is_system):
         raise NotFound("Không tìm thấy token", "Token not found")  # another's: not an oracle
     if row.revoked_at is None:
         row.revoked_at = now or utcnow()

@@ -131,7 +131,8 @@ def test_tokens_are_listed_without_secrets_and_revoked(run: Any) -> None:
     listing = run("tokens", "list", "--user", "congdan", "--json")
     rows = json.loads(listing.output)
     assert [r["name"] for r in rows] == ["thống kê", "kế toán"]
-    assert first not in listing.output and "mc_" not in listing.output
+    assert first not in listing.output
+    assert "mc_" not in listing.output
     assert {r["state"] for r in rows} == {"active"}
     assert run("tokens", "revoke", str(rows[1]["id"])).exit_code == 0
     states = {r["name"]: r["state"] for r in

@@ -2,11 +2,14 @@
 sessions that end, API tokens."""
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
 from tests import factories as f
+from tests.conftest import fresh_database
 from tests.web import Clock, bearer, build_world, csrf_token, login
 
 PASSWORD = "một câu mật khẩu dài"
@@ -277,3 +280,22 @@ def test_tokens_expire_and_are_revoked_through_the_api(app_factory: Any) -> None
     assert client.get("/api/v1/me", headers=bearer(world["alice"])).status_code == 200
     clock.advance(days=5)  # seven days: the configured default lifetime
     assert client.get("/api/v1/me", headers=bearer(made["token"])).status_code == 401
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_twenty_simultaneous_guesses_through_the_api_check_five(
+        app_factory: Any, tmp_path: Any, backend: str) -> None:
+    app = app_factory(DATABASE_URL=fresh_database(backend, "guesses", tmp_path),
+                      MOTCUA_CLOCK=Clock())
+    build_world(app)
+    barrier = threading.Barrier(20)
+
+    def guess(n: int) -> int:
+        client = app.test_client()
+        barrier.wait()
+        return int(client.post("/api/v1/tokens", json={
+            "login": "alice", "password": f"sai mật khẩu {n}"}).status_code)
+
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(guess, range(20)))
+    assert sorted(answers) == [400] * 5 + [429] * 15  # five checked, the rest told to wait
