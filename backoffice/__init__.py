@@ -2,23 +2,43 @@
 
 from flask import Flask
 
+# Routes of back-office blueprints that are not for staff only (endpoint, method): the
+# login redirect, the public working-day calendar, the public signature check, and the door
+# other installations knock on with their own peer token.
+PUBLIC = frozenset({
+    ("backoffice.login", "GET"),
+    ("backoffice_api.Due", "GET"), ("backoffice_api.Year", "GET"),
+    ("signing_api.Verify", "POST"),
+    ("exchange_api.Messages", "POST"),
+})
+
+_GUARDED: set[str] = set()
+
 
 def init_app(app: Flask) -> None:
-    from backoffice import api, api_exchange, api_processing, desk, exchange, processing, views
+    from backoffice import (
+        api,
+        api_exchange,
+        api_processing,
+        api_signing,
+        desk,
+        exchange,
+        processing,
+        signing,
+        views,
+    )
     from backoffice.api_payments import bp as payments_office_api
     from backoffice.payments import bp as payments_office
     from motcua.api import register
+    from motcua.auth import staff_only
 
-    app.register_blueprint(views.bp)
-    app.register_blueprint(desk.bp)
-    app.register_blueprint(processing.bp)
-    from backoffice import api_signing, signing  # signing and cancelling results (issue 7)
-
-    app.register_blueprint(signing.bp)
-    register(api_signing.bp)
-    register(api.bp)
-    register(api_processing.bp)
-    register(api_exchange.bp)
-    app.register_blueprint(exchange.bp)
-    app.register_blueprint(payments_office)
-    register(payments_office_api)
+    pages = [views.bp, desk.bp, processing.bp, signing.bp, exchange.bp, payments_office]
+    apis = [api_signing.bp, api.bp, api_processing.bp, api_exchange.bp, payments_office_api]
+    for blueprint in (*pages, *apis):  # a citizen gets 404 everywhere here (issue 12)
+        if blueprint.name not in _GUARDED:  # blueprints outlive an app: hook them once
+            blueprint.before_request(staff_only(PUBLIC))
+            _GUARDED.add(blueprint.name)
+    for blueprint in pages:
+        app.register_blueprint(blueprint)
+    for blueprint in apis:
+        register(blueprint)

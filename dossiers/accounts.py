@@ -1,4 +1,4 @@
-"""User accounts, role grants per agency, API tokens and password hashing."""
+"""User accounts, role grants per agency, sessions, API tokens and password hashing."""
 
 import hashlib
 import hmac
@@ -12,14 +12,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from dossiers import identity
+from dossiers import identity, passwords
 from dossiers.actors import Actor
 from dossiers.db import Base, utcnow
 from dossiers.errors import InvalidInput, NotFound
 from dossiers.lifecycle import Role
 
 _hasher = PasswordHasher()
-MIN_PASSWORD = 12
+MIN_PASSWORD = passwords.MIN_LENGTH
+TOKEN_LIFETIME = timedelta(days=90)  # MOTCUA_TOKEN_DAYS overrides it for new tokens
 
 
 class AccountKind(StrEnum):
@@ -44,6 +45,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Every login session carries the generation it began in; logging out or resetting the
+    # password moves it on, so every cookie signed before stops working on every server.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     grants: Mapped[list["RoleGrant"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin")
@@ -76,16 +80,33 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(lazy="joined")
+
+    def state(self, now: datetime | None = None) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at <= (now or utcnow()) else "active"
 
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự",
-                           f"The password needs at least {MIN_PASSWORD} characters")
+                           f"The password needs at least {MIN_PASSWORD} characters",
+                           code="weak_password")
     return _hasher.hash(password)
+
+
+def spend_hashing_time(password: str) -> None:
+    """The work of a real hash, for answers that must take as long without an account."""
+    _hasher.hash(password[:passwords.MAX_LENGTH])
+
+
+def personal_details(user: User) -> list[str | None]:
+    return [user.login, user.full_name, user.email, user.phone, user.id_number,
+            user.representative]
 
 
 def check_password(user: User, password: str) -> bool:
@@ -111,6 +132,7 @@ def create_user(
     if session.scalar(select(User.id).where(User.login == login)) is not None:
         raise InvalidInput(f"Tên đăng nhập {login} đã được dùng", f"Login {login} is taken",
                            code="login_taken")
+    passwords.check(password, [login, full_name, *details.values()])
     user = User(login=login, full_name=full_name.strip(), kind=kind,
                 password_hash=hash_password(password), **details)
     for role, agency_id in grants or [(Role.CITIZEN, None)]:
@@ -123,7 +145,7 @@ def create_user(
 def authenticate(session: Session, login: str, password: str) -> User | None:
     user = session.scalar(select(User).where(User.login == login.strip().lower()))
     if user is None:
-        _hasher.hash(password)  # same work as a real check, so timing does not reveal logins
+        spend_hashing_time(password)  # same work as a real check: timing reveals no login
         return None
     if not user.is_active or not check_password(user, password):
         return None
@@ -139,29 +161,72 @@ def get_user(session: Session, login: str) -> User:
     return user
 
 
+def end_sessions(session: Session, user: User) -> None:
+    """End every login session of ``user``, on every device (logout, password reset)."""
+    user.session_generation += 1
+    session.flush()
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(session: Session, user: User, name: str) -> str:
+def issue_token(session: Session, user: User, name: str,
+                lifetime: timedelta = TOKEN_LIFETIME, now: datetime | None = None) -> str:
     """Create a bearer token; the clear value is returned once and never stored."""
+    if not timedelta(minutes=1) <= lifetime <= timedelta(days=3650):
+        raise InvalidInput("Thời hạn token từ 1 phút đến 10 năm",
+                           "A token lasts from one minute to ten years", code="invalid_lifetime")
+    now = now or utcnow()
     token = "mc_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, name=name, token_hash=_digest(token)))
+    session.add(ApiToken(user_id=user.id, name=name.strip()[:120] or "api",
+                         token_hash=_digest(token), created_at=now, expires_at=now + lifetime))
     session.flush()
     return token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
+def user_for_token(session: Session, token: str, now: datetime | None = None) -> User | None:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
-    if row is None or row.revoked_at is not None or not row.user.is_active:
+    if row is None or row.state(now) != "active" or not row.user.is_active:
         return None
-    row.last_used_at = utcnow()
+    row.last_used_at = now or utcnow()
     return row.user
+
+
+def list_tokens(session: Session, actor: Actor, login: str | None = None) -> list[ApiToken]:
+    """The actor's own tokens; the operator (CLI) lists anyone's, or all."""
+    query = select(ApiToken).order_by(ApiToken.id.desc())
+    if actor.is_system:
+        if login:
+            query = query.where(ApiToken.user_id == get_user(session, login).id)
+    else:
+        query = query.where(ApiToken.user_id == actor.user_id)
+    return list(session.scalars(query))
+
+
+def revoke_token(session: Session, actor: Actor, token_id: int,
+                 now: datetime | None = None) -> ApiToken:
+    """Revoke one token: its holder or the operator (CLI) may (idempotent)."""
+    row = session.get(ApiToken, token_id)
+    if row is None or not (row.user_id == actor.user_id or actor.is_system):
+        raise NotFound("Không tìm thấy token", "Token not found")  # another's: not an oracle
+    if row.revoked_at is None:
+        row.revoked_at = now or utcnow()
+        session.flush()
+    return row
+
+
+def revoke_all_tokens(session: Session, user: User, now: datetime | None = None) -> int:
+    rows = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                  ApiToken.revoked_at.is_(None))).all()
+    for row in rows:
+        row.revoked_at = now or utcnow()
+    session.flush()
+    return len(rows)
 
 
 # --- Citizen and organisation accounts (NĐ 45/2020 Art. 7–8) --------------------------------
 
-MAX_PASSWORD = 1024  # argon2 hashes the whole password (no 72-byte truncation); bound the work
 CODE_TTL = timedelta(minutes=10)
 CODE_ATTEMPTS = 5
 
@@ -197,8 +262,14 @@ class Registration:
     representative: str | None = None  # organisations: the person acting for it
 
 
-def register(session: Session, data: Registration) -> User:
-    """Create an unconfirmed applicant account and send its confirmation code."""
+def register(session: Session, data: Registration) -> User | None:
+    """Create an unconfirmed applicant account and send its confirmation code.
+
+    When the number or e-mail already has an account, nothing is created and the owner is
+    told instead; the caller answers exactly as for a new account (same page, same words,
+    the same argon2 work), so registering is no way to learn who has an account here.
+    Returns the new account, or None.
+    """
     if data.kind == AccountKind.STAFF:
         raise InvalidInput("Không thể tự đăng ký tài khoản cán bộ",
                            "Staff accounts are not self-registered")
@@ -212,28 +283,48 @@ def register(session: Session, data: Registration) -> User:
                                "representative", code="representative_required")
     else:
         number = identity.citizen_id(data.id_number)
-    if len(data.password) > MAX_PASSWORD:
-        raise InvalidInput("Mật khẩu quá dài", "The password is too long")
     email, phone = identity.email(data.email), identity.phone(data.phone)
-    taken = session.scalar(select(User.id).where(
-        (User.login == number) | (User.id_number == number) | (User.email == email)))
-    if taken is not None:
-        raise InvalidInput("Số giấy tờ hoặc thư điện tử này đã có tài khoản",
-                           "An account already exists for this number or e-mail",
-                           code="account_exists")
+    representative = (data.representative or "").strip() or None
+    passwords.check(data.password, [data.full_name, number, email, phone, representative])
+    owners = session.scalars(select(User).where(
+        (User.login == number) | (User.id_number == number) | (User.email == email))).all()
+    if owners:
+        spend_hashing_time(data.password)
+        for owner in owners:
+            _tell_owner_of_registration(session, owner)
+        return None
     user = create_user(session, login=number, full_name=data.full_name, password=data.password,
                        kind=data.kind, email=email, phone=phone, id_number=number,
-                       representative=(data.representative or "").strip() or None)
+                       representative=representative)
     issue_code(session, user, CodePurpose.CONFIRM)
     return user
+
+
+def _tell_owner_of_registration(session: Session, owner: User) -> None:
+    from dossiers.outbox import enqueue
+
+    enqueue(session, "notify", {
+        "user_id": owner.id,
+        "subject": "Có người đăng ký tài khoản bằng thông tin của bạn",
+        "body": ("Vừa có yêu cầu đăng ký tài khoản Motcua bằng số giấy tờ hoặc thư điện tử "
+                 "của tài khoản này, nên không có tài khoản mới nào được tạo. Nếu đó là bạn, "
+                 "hãy đăng nhập, hoặc dùng chức năng Quên mật khẩu. Nếu không phải bạn, hãy bỏ "
+                 "qua thư này.\n\nSomeone asked to register a Motcua account with the ID "
+                 "number or e-mail of this account, so no new account was made. If it was "
+                 "you, log in or reset your password; if not, ignore this message.")})
 
 
 def _code_digest(user_id: int, code: str) -> str:
     return hashlib.sha256(f"{user_id}:{code}".encode()).hexdigest()
 
 
-def issue_code(session: Session, user: User, purpose: CodePurpose) -> str:
-    """A new code replaces any earlier unused one; it is delivered through the outbox."""
+def issue_code(session: Session, user: User, purpose: CodePurpose) -> OneTimeCode:
+    """Prepare a code that replaces any earlier unused one, to be made and sent on delivery.
+
+    The outbox row names the code's row, never the code: the ``deliver_code`` job draws the
+    digits when it sends them, keeps only their hash, and puts them in the message alone, so
+    no table ever holds a usable code in clear.
+    """
     from dossiers.outbox import enqueue
 
     now = utcnow()
@@ -241,56 +332,100 @@ def issue_code(session: Session, user: User, purpose: CodePurpose) -> str:
             OneTimeCode.user_id == user.id, OneTimeCode.purpose == purpose,
             OneTimeCode.used_at.is_(None))):
         old.used_at = now
-    code = f"{secrets.randbelow(10**6):06d}"
-    session.add(OneTimeCode(user_id=user.id, purpose=purpose, created_at=now,
-                            code_hash=_code_digest(user.id, code), expires_at=now + CODE_TTL))
+    row = OneTimeCode(user_id=user.id, purpose=purpose, created_at=now, code_hash="",
+                      expires_at=now + CODE_TTL)
+    session.add(row)
     session.flush()
-    enqueue(session, "deliver_code", {"user_id": user.id, "purpose": purpose, "code": code})
-    return code
+    enqueue(session, "deliver_code", {"code_id": row.id})
+    return row
 
 
-def _use_code(session: Session, user: User, purpose: CodePurpose, code: str) -> None:
+def draw_code(session: Session, code_id: int) -> tuple[OneTimeCode, User, str] | None:
+    """Make the digits of a prepared code (delivery time); None when it is no longer wanted.
+
+    Run twice (a job retried after a crash), it draws new digits: the last message sent
+    carries the code that works.
+    """
+    row = session.get(OneTimeCode, code_id)
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        return None
+    user = session.get(User, row.user_id)
+    if user is None:
+        return None
+    code = f"{secrets.randbelow(10**6):06d}"
+    row.code_hash = _code_digest(user.id, code)
+    session.flush()
+    return row, user, code
+
+
+def _live_code(session: Session, user: User, purpose: CodePurpose, code: str,
+               errors: tuple[InvalidInput, InvalidInput]) -> OneTimeCode:
+    """The user's current code if ``code`` matches it; every try counts."""
+    expired, wrong = errors
     now = utcnow()
     row = session.scalar(select(OneTimeCode).where(
         OneTimeCode.user_id == user.id, OneTimeCode.purpose == purpose,
         OneTimeCode.used_at.is_(None)).order_by(OneTimeCode.id.desc()))
     if row is None or row.expires_at <= now or row.attempts >= CODE_ATTEMPTS:
-        raise InvalidInput("Mã xác nhận đã hết hạn hoặc không còn hiệu lực; hãy yêu cầu mã mới",
-                           "The code has expired or is no longer valid; ask for a new one",
-                           code="code_expired")
+        raise expired
     row.attempts += 1
-    if not hmac.compare_digest(row.code_hash, _code_digest(user.id, code.strip())):
-        session.flush()  # the failed try counts even though the caller reports an error
-        raise InvalidInput("Mã xác nhận không đúng", "Wrong code", code="wrong_code")
-    row.used_at = now
-    session.flush()
+    session.flush()  # the failed try counts even though the caller reports an error
+    if not row.code_hash or not hmac.compare_digest(row.code_hash,
+                                                    _code_digest(user.id, code.strip())):
+        raise wrong
+    return row
+
+
+def _expired() -> InvalidInput:
+    return InvalidInput("Mã xác nhận đã hết hạn hoặc không còn hiệu lực; hãy yêu cầu mã mới",
+                        "The code has expired or is no longer valid; ask for a new one",
+                        code="code_expired")
+
+
+def _bad_reset_code() -> InvalidInput:
+    # One answer for an unknown account, a wrong code and a spent one: no account oracle.
+    return InvalidInput("Mã xác nhận không đúng hoặc đã hết hạn; hãy kiểm tra lại hoặc yêu cầu "
+                        "mã mới", "The code is wrong or has expired; check it or ask for a "
+                        "new one", code="invalid_code")
 
 
 def confirm_account(session: Session, user: User, code: str) -> None:
-    _use_code(session, user, CodePurpose.CONFIRM, code)
-    user.confirmed_at = utcnow()
+    row = _live_code(session, user, CodePurpose.CONFIRM, code, (_expired(), InvalidInput(
+        "Mã xác nhận không đúng", "Wrong code", code="wrong_code")))
+    row.used_at = user.confirmed_at = utcnow()
     session.flush()
+
+
+def _find(session: Session, identifier: str) -> User | None:
+    key = identifier.strip().lower()
+    return session.scalar(select(User).where((User.login == key) | (User.email == key)))
 
 
 def request_password_reset(session: Session, identifier: str) -> None:
     """Send a reset code if the account exists; say nothing either way (no account oracle)."""
-    key = identifier.strip().lower()
-    user = session.scalar(select(User).where((User.login == key) | (User.email == key)))
+    user = _find(session, identifier)
     if user is not None and user.is_active and user.kind != AccountKind.STAFF:
         issue_code(session, user, CodePurpose.RESET)
 
 
 def reset_password(session: Session, identifier: str, code: str, password: str) -> User:
-    key = identifier.strip().lower()
-    user = session.scalar(select(User).where((User.login == key) | (User.email == key)))
-    if user is None:
-        raise InvalidInput("Mã xác nhận đã hết hạn hoặc không còn hiệu lực; hãy yêu cầu mã mới",
-                           "The code has expired or is no longer valid; ask for a new one",
-                           code="code_expired")
-    if len(password) > MAX_PASSWORD:
-        raise InvalidInput("Mật khẩu quá dài", "The password is too long")
-    new_hash = hash_password(password)  # checks the length before the code is spent
-    _use_code(session, user, CodePurpose.RESET, code)
+    """Set a new password with a reset code; every session and API token of the account ends.
+
+    The answers do not tell an unknown account from a known one: the same error, after the
+    same argon2 work. The password is checked against the account's own details only once
+    the code has proved the caller is the owner, and a refusal then leaves the code usable.
+    """
+    passwords.check(password)  # before the code is spent, the same for every account
+    user = _find(session, identifier)
+    if user is None or user.kind == AccountKind.STAFF or not user.is_active:
+        spend_hashing_time(password)
+        raise _bad_reset_code()
+    new_hash = hash_password(password)  # the same argon2 work as for an unknown account
+    row = _live_code(session, user, CodePurpose.RESET, code,
+                     (_bad_reset_code(), _bad_reset_code()))
+    passwords.check(password, personal_details(user))
     user.password_hash = new_hash
-    session.flush()
+    row.used_at = utcnow()
+    end_sessions(session, user)
+    revoke_all_tokens(session, user)
     return user

@@ -11,6 +11,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from dossiers import identity
 from dossiers.db import Base
 from dossiers.errors import InvalidInput, NotFound
 
@@ -122,6 +123,8 @@ def upsert_agency(
         agency = Agency(code=code, name=name, kind=kind, valid_from=valid_from)
         session.add(agency)
     agency.name, agency.kind = name, kind
+    if details.get("email"):
+        details["email"] = identity.email(details["email"] or "")  # no CR/LF into a mail header
     for field in ("short_name", "address", "phone", "email", "gso_code", "dvcqg_id"):
         if field in details:
             setattr(agency, field, details[field])

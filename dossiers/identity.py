@@ -40,7 +40,9 @@ def tax_code(value: str) -> str:
 
 
 _PHONE = re.compile(r"^0\d{9}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# CR/LF (and any other control character) would let an address add headers to a mail.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def phone(value: str) -> str:
@@ -52,8 +54,14 @@ def phone(value: str) -> str:
 
 
 def email(value: str) -> str:
+    """A normalised e-mail address; line breaks are refused, never stripped (header
+    injection), wherever the address comes from: registration, dossiers, agencies."""
+    if _CONTROL.search(value or ""):
+        raise InvalidInput("Địa chỉ thư điện tử không được chứa ký tự xuống dòng hay ký tự điều "
+                           "khiển", "An e-mail address cannot contain line breaks or control "
+                           "characters", code="invalid_email")
     address = (value or "").strip().lower()
-    if len(address) > 200 or not _EMAIL.match(address):
+    if len(address) > 200 or not _EMAIL.fullmatch(address):
         raise InvalidInput("Địa chỉ thư điện tử không hợp lệ", "Invalid e-mail address",
                            code="invalid_email")
     return address

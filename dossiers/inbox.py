@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from dossiers.accounts import User
+from dossiers import identity
+from dossiers.accounts import User, draw_code
 from dossiers.actors import Actor
 from dossiers.db import Base, utcnow
 from dossiers.errors import NotFound
@@ -57,7 +58,9 @@ def notify(session: Session, payload: dict[str, Any], ctx: JobContext) -> None:
 def send_mail(settings: dict[str, Any], to: str, subject: str, body: str) -> None:
     mail = EmailMessage()
     mail["From"] = settings.get("SMTP_FROM") or "motcua@localhost"
-    mail["To"], mail["Subject"] = to, subject
+    # Addresses are checked on the way in (identity.email); a subject comes from catalogue
+    # text, so a line break in it becomes a space rather than a header of its own.
+    mail["To"], mail["Subject"] = identity.email(to), " ".join(subject.split())
     mail.set_content(body)
     port = int(settings.get("SMTP_PORT") or 25)
     with smtplib.SMTP(settings["SMTP_HOST"], port, timeout=15) as smtp:
@@ -75,14 +78,18 @@ def messages_for(session: Session, user_id: int, limit: int = 50) -> list[Messag
 
 @handler("deliver_code")
 def deliver_code(session: Session, payload: dict[str, Any], ctx: JobContext) -> None:
-    """Send a one-time code: by e-mail when SMTP is configured, else to the log; confirmation
-    codes also land in the inbox (the applicant is logged in while confirming)."""
-    user = session.get(User, payload["user_id"])
-    if user is None:
-        return
-    confirm = payload["purpose"] == "confirm"
+    """Make and send a one-time code: by e-mail when SMTP is configured, else to the log;
+    confirmation codes also land in the inbox (the applicant logs in to confirm).
+
+    The digits exist only here and in what is sent (``accounts.issue_code`` says why); reset
+    codes never go to the inbox, whose rows would keep them in clear."""
+    drawn = draw_code(session, int(payload.get("code_id") or 0))
+    if drawn is None:
+        return  # replaced, used or expired before it could be sent
+    row, user, code = drawn
+    confirm = row.purpose == "confirm"
     subject = ("Mã xác nhận tài khoản Motcua" if confirm else "Mã đặt lại mật khẩu Motcua")
-    body = (f"Mã của bạn là {payload['code']}. Mã có hiệu lực trong 10 phút và chỉ dùng được "
+    body = (f"Mã của bạn là {code}. Mã có hiệu lực trong 10 phút và chỉ dùng được "
             "một lần. Nếu bạn không yêu cầu, hãy bỏ qua thư này.")
     if confirm and not session.scalar(select(Message.id).where(
             Message.outbox_id == ctx.message_id)):
@@ -93,8 +100,7 @@ def deliver_code(session: Session, payload: dict[str, Any], ctx: JobContext) -> 
         send_mail(ctx.settings, user.email, subject, body)
     else:
         # No mail server: the log is the delivery channel (demo and development).
-        log.warning("one-time code for %s (%s): %s", user.login, payload["purpose"],
-                    payload["code"])
+        log.warning("one-time code for %s (%s): %s", user.login, row.purpose, code)
 
 
 def mark_read(session: Session, actor: Actor, message_id: int) -> Message:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dossiers import identity
 from dossiers.accounts import AccountKind, User
 from dossiers.actors import Actor
 from dossiers.agencies import Agency
@@ -63,6 +64,8 @@ class Applicant:
         if self.id_number and not self.id_number.strip().isdigit():
             raise InvalidInput("Số giấy tờ tùy thân chỉ gồm chữ số",
                                "The ID number must contain digits only")
+        if self.email:  # the same rule on every channel: portal, desk, API
+            self.email = identity.email(self.email)
         return self
 
 

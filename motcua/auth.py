@@ -2,13 +2,22 @@
 
 Views and API endpoints turn the logged-in user into an ``Actor`` and pass it to the domain;
 the domain never reads the request.
+
+A session is the signed cookie plus a check on the server at each request: the account's
+session generation (logout and password reset move it on, ending every session of the account
+at once), the time since login (``MOTCUA_SESSION_MAX_HOURS``, 12 by default) and the idle time
+(``PERMANENT_SESSION_LIFETIME``, 30 minutes).
 """
 
-from flask import Flask, abort, g, request
-from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask import Flask, abort, current_app, g, request, session
+from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user, login_user
 
 from dossiers.accounts import User, user_for_token
 from dossiers.actors import Actor
+from motcua.clock import now
 from motcua.database import get_session
 
 login_manager = LoginManager()
@@ -29,11 +38,48 @@ class SessionUser(UserMixin):
     def is_active(self) -> bool:
         return self.user.is_active
 
+    def get_id(self) -> str:
+        return f"{self.user.id}:{self.user.session_generation}"
+
+
+def start_session(user: User) -> None:
+    """Log ``user`` in: a fresh session (no fixation) of the account's current generation."""
+    session.clear()
+    login_user(SessionUser(user))
+    session.permanent = True  # the cookie's own expiry: the idle lifetime
+    session["started"] = session["seen"] = int(now().timestamp())
+
+
+def token_lifetime(days: int | None = None) -> timedelta:
+    """How long a new API token lasts: ``days`` if given, else ``MOTCUA_TOKEN_DAYS`` (90)."""
+    return timedelta(days=days or int(current_app.config.get("MOTCUA_TOKEN_DAYS") or 90))
+
+
+def _lifetimes() -> tuple[timedelta, timedelta]:
+    config = current_app.config
+    idle = config["PERMANENT_SESSION_LIFETIME"]
+    idle = idle if isinstance(idle, timedelta) else timedelta(seconds=idle)
+    return idle, timedelta(hours=float(config.get("MOTCUA_SESSION_MAX_HOURS") or 12))
+
 
 @login_manager.user_loader
 def _load(user_id: str) -> SessionUser | None:
-    user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
-    return SessionUser(user) if user is not None else None
+    number, _, generation = user_id.partition(":")
+    db = get_session()
+    began = not db.in_transaction()
+    user = db.get(User, int(number)) if number.isdigit() else None
+    if began:
+        db.commit()  # only a read: end it, so SQLite's write lock is not held for nothing
+    idle, longest = _lifetimes()
+    at = now().timestamp()
+    started, seen = session.get("started"), session.get("seen")
+    if (user is None or generation != str(user.session_generation)
+            or not isinstance(started, int) or not isinstance(seen, int)
+            or at - started > longest.total_seconds() or at - seen > idle.total_seconds()):
+        session.clear()  # ended by logout or reset elsewhere, or too old: log in again
+        return None
+    session["seen"] = int(at)
+    return SessionUser(user)
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -48,7 +94,11 @@ def current_actor() -> Actor:
     actor = ANONYMOUS
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        user = user_for_token(get_session(), header[7:].strip())
+        db = get_session()
+        began = not db.in_transaction()
+        user = user_for_token(db, header[7:].strip(), now())
+        if began:
+            db.commit()  # the token's last use, recorded before the view begins its work
         if user is None:
             abort(401)
         actor = user.actor()
@@ -62,6 +112,34 @@ def current_actor() -> Actor:
         actor = current_user.user.actor()
     g.actor = actor
     return actor
+
+
+def _request_user() -> User | None:
+    """The user behind this request's token or session cookie, if any (never aborts)."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return user_for_token(get_session(), header[7:].strip(), now())
+    if current_user.is_authenticated and not isinstance(current_user, AnonymousUserMixin):
+        user: User = current_user.user
+        return user
+    return None
+
+
+def staff_only(public: frozenset[tuple[str, str]] = frozenset()) -> Callable[[], None]:
+    """A ``before_request`` for staff blueprints: a citizen gets 404 on every route, their own
+    dossier included, as if the back office did not exist; ``public`` lists the (endpoint,
+    method) pairs anyone may call. Anonymous requests go on to the view, which asks for a
+    login (pages) or a token (API)."""
+
+    def refuse_citizens() -> None:
+        method = "GET" if request.method == "HEAD" else request.method
+        if (request.endpoint or "", method) in public:
+            return
+        user = _request_user()
+        if user is not None and not user.actor().is_staff:
+            abort(404)
+
+    return refuse_citizens
 
 
 def init_app(app: Flask) -> None:

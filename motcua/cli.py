@@ -11,7 +11,7 @@ import yaml
 from flask import current_app
 from flask.cli import FlaskGroup
 
-from dossiers.accounts import create_user, get_user, issue_token
+from dossiers.accounts import create_user
 from dossiers.actors import Actor
 from dossiers.agencies import get_by_code
 from dossiers.calendar import VN_TZ, TimeUnit
@@ -329,28 +329,12 @@ def users_create(login: str, full_name: str, password: str, role: str,
     session.commit()
 
 
-@cli.group()
-def tokens() -> None:
-    """API tokens for integrations."""
-
-
-@tokens.command("create")
-@click.argument("login")
-@click.option("--name", default="integration", show_default=True)
-def tokens_create(login: str, name: str) -> None:
-    """Print a new bearer token for LOGIN (shown once)."""
-    session = get_session()
-    try:
-        token = issue_token(session, get_user(session, login), name)
-    except DomainError as error:
-        _fail(error)
-    session.commit()
-    click.echo(token)
-
-
 from motcua.cli_payments import register as _register_payments  # noqa: E402
 
 _register_payments(cli)
+from motcua.cli_tokens import register as _register_tokens  # noqa: E402
+
+_register_tokens(cli)
 from motcua import cli_signing  # noqa: E402,F401  (sign, copy, sign-attachment, verify)
 
 if __name__ == "__main__":  # python -m motcua.cli (used by tests and process managers)

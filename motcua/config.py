@@ -52,6 +52,8 @@ def from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": (env("MOTCUA_BASE_URL") or "").startswith("https://"),
         "PERMANENT_SESSION_LIFETIME": 30 * 60,  # idle sessions end after 30 minutes
+        "MOTCUA_SESSION_MAX_HOURS": float(env("MOTCUA_SESSION_MAX_HOURS") or 12),
+        "MOTCUA_TOKEN_DAYS": int(env("MOTCUA_TOKEN_DAYS") or 90),
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "WTF_CSRF_TIME_LIMIT": None,

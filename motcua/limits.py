@@ -1,17 +1,19 @@
-"""Rate limits kept in the database, so every app server sees the same counts."""
+"""Rate limits kept in the database, so every app server sees the same counts.
+
+The counters use a session of their own, committed at once: a count never waits for, nor
+commits, the request's own transaction.
+"""
 
 from datetime import timedelta
 
 from flask import request
 
-from dossiers import throttle
-from dossiers.accounts import User, authenticate
-from dossiers.errors import TooManyAttempts
-from motcua.database import get_session
+from dossiers import logins, throttle
+from dossiers.accounts import User
+from motcua.clock import now
+from motcua.database import get_db, get_session
 
 WINDOW = timedelta(minutes=15)
-ACCOUNT_FAILURES = 5  # failed logins per account per window
-ADDRESS_ATTEMPTS = 30  # failed logins (any account) per address per window
 LOOKUPS = 20  # public lookups per address per window
 
 
@@ -20,41 +22,27 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+def _sqlite_lock_released() -> None:
+    """On SQLite every transaction holds the write lock (BEGIN IMMEDIATE), so a counter's own
+    connection would wait for the request's. Limits are checked before a view changes
+    anything and the auth step ends its reads (motcua.auth), so this finds nothing to do
+    unless some read came first; it then ends that read-only transaction."""
+    request_session = get_session()
+    if request_session.get_bind().dialect.name == "sqlite" and request_session.in_transaction():
+        request_session.commit()
+
+
 def checked_login(login: str, password: str) -> User | None:
     """Authenticate under the per-account and per-address limits (pages and API alike)."""
-    if login_blocked(login):
-        raise TooManyAttempts("Đăng nhập sai quá nhiều lần; vui lòng thử lại sau 15 phút",
-                              "Too many failed attempts; try again in 15 minutes")
-    user = authenticate(get_session(), login, password)
-    if user is None:
-        login_failed(login)
-    else:
-        login_succeeded(login)
-    return user
-
-
-def login_blocked(login: str) -> bool:
-    session = get_session()
-    return (throttle.count(session, f"login:account:{login.strip().lower()}", WINDOW)
-            >= ACCOUNT_FAILURES
-            or throttle.count(session, f"login:address:{client_address()}", WINDOW)
-            >= ADDRESS_ATTEMPTS)
-
-
-def login_failed(login: str) -> None:
-    session = get_session()
-    throttle.hit(session, f"login:account:{login.strip().lower()}", WINDOW)
-    throttle.hit(session, f"login:address:{client_address()}", WINDOW)
-    session.commit()
-
-
-def login_succeeded(login: str) -> None:
-    throttle.clear(get_session(), f"login:account:{login.strip().lower()}")
+    _sqlite_lock_released()
+    return logins.log_in(get_session(), get_db().factory, login, password, client_address(),
+                         now())
 
 
 def over_limit(name: str, limit: int) -> bool:
     """Count one request of ``name`` from this address; True when over ``limit``."""
-    session = get_session()
-    count = throttle.hit(session, f"{name}:address:{client_address()}", WINDOW)
-    session.commit()
+    _sqlite_lock_released()
+    with get_db().factory() as counts:
+        count = throttle.hit(counts, f"{name}:address:{client_address()}", WINDOW, now())
+        counts.commit()
     return count > limit

@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
 from dossiers.accounts import (
@@ -11,21 +11,30 @@ from dossiers.accounts import (
     CodePurpose,
     Registration,
     confirm_account,
+    end_sessions,
     issue_code,
+    issue_token,
+    list_tokens,
     register,
     request_password_reset,
     reset_password,
+    revoke_token,
 )
 from dossiers.errors import DomainError, TooManyAttempts
 from dossiers.inbox import mark_read, messages_for
 from motcua import limits
-from motcua.auth import SessionUser, current_actor
+from motcua.auth import current_actor, start_session, token_lifetime
+from motcua.clock import now
 from motcua.database import get_session
-from portal.forms import CodeForm, ForgotForm, LoginForm, RegisterForm, ResetForm
+from portal.forms import CodeForm, ForgotForm, LoginForm, RegisterForm, ResetForm, TokenForm
 
 bp = Blueprint("account", __name__)
-LOCKED = ("Đăng nhập sai quá nhiều lần; vui lòng thử lại sau 15 phút. / "
-          "Too many failed attempts; try again in 15 minutes.")
+REGISTERED = ("Đã nhận đăng ký. Hãy đăng nhập bằng số giấy tờ và mật khẩu vừa đặt, rồi nhập mã "
+              "xác nhận đã gửi tới thư điện tử và hộp thư của bạn. Nếu số giấy tờ hoặc thư điện "
+              "tử này đã có tài khoản, chủ tài khoản nhận được thư báo thay cho mã. / "
+              "Registration received. Log in with your ID number and the password you chose, "
+              "then enter the confirmation code sent to your e-mail and inbox. If this number or "
+              "e-mail already had an account, its owner is told instead.")
 
 
 def _safe_next(target: str | None, default: str) -> str:
@@ -37,9 +46,9 @@ def _safe_next(target: str | None, default: str) -> str:
 def _field_error(form: RegisterForm | ResetForm, error: DomainError) -> None:
     """Attach a domain error to the field it is about, so it is announced next to it."""
     fields = {"invalid_cccd": "id_number", "invalid_tax_code": "id_number",
-              "account_exists": "id_number", "invalid_phone": "phone", "invalid_email": "email",
+              "invalid_phone": "phone", "invalid_email": "email",
               "name_required": "full_name", "representative_required": "representative",
-              "wrong_code": "code", "code_expired": "code"}
+              "wrong_code": "code", "code_expired": "code", "invalid_code": "code"}
     name = fields.get(error.code, "password")
     field = getattr(form, name, None) or form.password
     field.errors = [*field.errors, error.message]
@@ -49,9 +58,15 @@ def _field_error(form: RegisterForm | ResetForm, error: DomainError) -> None:
 def register_view() -> str | Response:
     form = RegisterForm()
     if form.validate_on_submit():
+        if limits.over_limit("register", 10):
+            flash("Đã có nhiều yêu cầu đăng ký; vui lòng đợi. / Too many registrations; "
+                  "please wait.", "error")
+            return render_template("portal/register.html", form=form), 429  # type: ignore[return-value]
         db = get_session()
         try:
-            user = register(db, Registration(
+            # A new account and a number or e-mail that already has one get the same answer
+            # (no one is logged in here, so not even the cookie differs): no account oracle.
+            register(db, Registration(
                 kind=AccountKind(form.kind.data), full_name=form.full_name.data or "",
                 id_number=form.id_number.data or "", phone=form.phone.data or "",
                 email=form.email.data or "", password=form.password.data or "",
@@ -62,11 +77,8 @@ def register_view() -> str | Response:
             _field_error(form, error)
         else:
             session.clear()
-            login_user(SessionUser(user))
-            session.permanent = True
-            flash("Đã tạo tài khoản. Mã xác nhận đã được gửi tới thư điện tử và hộp thư của "
-                  "bạn. / Account created; a confirmation code was sent.", "info")
-            return redirect(url_for("account.confirm"))
+            flash(REGISTERED, "info")
+            return redirect(url_for("account.login", next=url_for("account.confirm")))
     return render_template("portal/register.html", form=form)
 
 
@@ -110,16 +122,14 @@ def login() -> str | Response:
         db = get_session()
         try:
             user = limits.checked_login(form.login.data or "", form.password.data or "")
-        except TooManyAttempts:
-            flash(LOCKED, "error")
+        except TooManyAttempts as error:
+            flash(f"{error.message}. / {error.message_en}.", "error")
             return render_template("portal/login.html", form=form), 429  # type: ignore[return-value]
         if user is None:
             flash("Tên đăng nhập hoặc mật khẩu không đúng. / Wrong login or password.", "error")
         else:
             db.commit()
-            session.clear()  # a new session on login (no fixation)
-            login_user(SessionUser(user))
-            session.permanent = True  # ends after 30 idle minutes
+            start_session(user)
             default = (url_for("backoffice.dashboard") if current_actor().is_staff
                        else url_for("my.dossiers"))
             return redirect(_safe_next(request.args.get("next"), default))
@@ -128,6 +138,10 @@ def login() -> str | Response:
 
 @bp.post("/logout")
 def logout() -> Response:
+    if current_user.is_authenticated:  # every session of the account ends, on every device
+        db = get_session()
+        end_sessions(db, current_user.user)
+        db.commit()
     logout_user()
     session.clear()
     flash("Đã đăng xuất. / Logged out.", "info")
@@ -183,3 +197,29 @@ def read(message_id: int) -> Response:
     mark_read(db, current_actor(), message_id)
     db.commit()
     return redirect(url_for("account.inbox"))
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens() -> str:
+    """The holder's API tokens: create one (its secret shown on this answer only), see when
+    each was used and ends, revoke it."""
+    db, actor = get_session(), current_actor()
+    form, secret = TokenForm(), None
+    if form.validate_on_submit():
+        secret = issue_token(db, current_user.user, form.name.data or "",
+                             token_lifetime(form.days.data), now())
+        db.commit()
+        form = TokenForm(formdata=None)
+    return render_template("portal/tokens.html", form=form, secret=secret, now=now(),
+                           tokens=list_tokens(db, actor))
+
+
+@bp.post("/account/tokens/<id:token_id>/revoke")
+@login_required
+def revoke(token_id: int) -> Response:
+    db = get_session()
+    revoke_token(db, current_actor(), token_id, now())
+    db.commit()
+    flash("Đã thu hồi token. / Token revoked.", "info")
+    return redirect(url_for("account.tokens"))

@@ -9,18 +9,23 @@ from marshmallow import Schema, fields, validate
 
 from dossiers.accounts import (
     AccountKind,
+    ApiToken,
     Registration,
     confirm_account,
     issue_token,
+    list_tokens,
     register,
     request_password_reset,
     reset_password,
+    revoke_token,
 )
 from dossiers.accounts import User as UserRow
-from dossiers.errors import InvalidInput
+from dossiers.errors import InvalidInput, TooManyAttempts
 from dossiers.inbox import mark_read, messages_for
 from motcua import limits
 from motcua.api import require_user
+from motcua.auth import token_lifetime
+from motcua.clock import now
 from motcua.database import get_session
 from portal.lookup import public_view
 
@@ -45,6 +50,8 @@ class LoginSchema(Schema):
     login = fields.String(required=True, validate=validate.Length(1, 200))
     password = fields.String(required=True, validate=PASSWORD, load_only=True)
     name = fields.String(load_default="api", validate=validate.Length(1, 120))
+    days = fields.Integer(load_default=None, validate=validate.Range(1, 3650),
+                          metadata={"description": "lifetime; default MOTCUA_TOKEN_DAYS (90)"})
 
 
 class CodeSchema(Schema):
@@ -65,16 +72,36 @@ class LookupArgs(Schema):
     secret = fields.String(required=True, validate=validate.Length(4, 4))
 
 
+REGISTERED = ("Đã nhận đăng ký; mã xác nhận được gửi tới thư điện tử và hộp thư. Nếu số giấy "
+              "tờ hoặc thư điện tử đã có tài khoản, chủ tài khoản nhận được thư báo thay cho mã.",
+              "Registration received; a confirmation code goes to the e-mail and inbox. If the "
+              "number or e-mail already had an account, its owner is told instead.")
+
+
 @bp.route("/accounts")
 class Accounts(MethodView):
     @bp.arguments(RegisterSchema)
-    @bp.response(201)
+    @bp.response(202)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Register a citizen or organisation; a confirmation code is sent"""
+        """Register a citizen or organisation; a confirmation code is sent.
+
+        The same answer whether or not the number or e-mail already has an account."""
+        if limits.over_limit("register", 10):
+            raise TooManyAttempts("Đã có nhiều yêu cầu đăng ký; vui lòng đợi",
+                                  "Too many registrations; please wait")
         session = get_session()
-        user = register(session, Registration(kind=AccountKind(data.pop("kind")), **data))
+        register(session, Registration(kind=AccountKind(data.pop("kind")), **data))
         session.commit()
-        return {"login": user.login, "full_name": user.full_name, "confirmed": False}
+        return {"message": REGISTERED[0], "message_en": REGISTERED[1]}
+
+
+def token_dict(row: ApiToken) -> dict[str, Any]:
+    """What may be shown of a token after its creation: never the secret."""
+    return {"id": row.id, "name": row.name, "login": row.user.login,
+            "created_at": row.created_at.isoformat(), "expires_at": row.expires_at.isoformat(),
+            "last_used_at": row.last_used_at.isoformat() if row.last_used_at else None,
+            "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,
+            "state": row.state(now())}
 
 
 @bp.route("/tokens")
@@ -88,9 +115,28 @@ class Tokens(MethodView):
         if user is None:
             raise InvalidInput("Tên đăng nhập hoặc mật khẩu không đúng",
                                "Wrong login or password", code="wrong_credentials")
-        token = issue_token(session, user, data["name"])
+        token = issue_token(session, user, data["name"], token_lifetime(data["days"]), now())
         session.commit()
-        return {"token": token, "login": user.login, "confirmed": user.confirmed_at is not None}
+        return {"token": token, "login": user.login, "confirmed": user.confirmed_at is not None,
+                "expires_at": (now() + token_lifetime(data["days"])).isoformat()}
+
+    @bp.response(200)
+    @bp.doc(security=SECURITY)
+    def get(self) -> list[dict[str, Any]]:
+        """My API tokens (never their secrets) / Token của tôi"""
+        return [token_dict(row) for row in list_tokens(get_session(), require_user())]
+
+
+@bp.route("/tokens/<id:token_id>")
+class TokenItem(MethodView):
+    @bp.response(200)
+    @bp.doc(security=SECURITY)
+    def delete(self, token_id: int) -> dict[str, Any]:
+        """Revoke one of my tokens (idempotent) / Thu hồi token"""
+        session = get_session()
+        row = revoke_token(session, require_user(), token_id, now())
+        session.commit()
+        return token_dict(row)
 
 
 def _user() -> UserRow:

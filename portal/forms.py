@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     HiddenField,
+    IntegerField,
     PasswordField,
     RadioField,
     StringField,
@@ -11,7 +12,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 NAME = [DataRequired(message="Vui lòng nhập họ tên"), Length(max=200)]
 
@@ -64,6 +65,13 @@ class ResetForm(FlaskForm):
     password = PasswordField("Mật khẩu mới (ít nhất 12 ký tự)",
                              validators=[DataRequired(message="Vui lòng nhập mật khẩu"),
                                          Length(max=1024)])
+
+
+class TokenForm(FlaskForm):
+    name = StringField("Tên gợi nhớ (ứng dụng dùng token)",
+                       validators=[DataRequired(message="Vui lòng đặt tên cho token"),
+                                   Length(max=120)])
+    days = IntegerField("Thời hạn (ngày)", validators=[Optional(), NumberRange(1, 3650)])
 
 
 class ApplicantForm(FlaskForm):

@@ -1,6 +1,7 @@
 """Helpers for Flask test-client tests: a small world built through the domain."""
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dossiers.accounts import issue_token
@@ -47,3 +48,16 @@ def login(client: Any, login_: str, password: str = f.PASSWORD) -> Any:
     token = csrf_token(client.get("/login").get_data(as_text=True))
     return client.post("/login", data={"login": login_, "password": password,
                                        "csrf_token": token})
+
+
+class Clock:
+    """A clock for the app (``MOTCUA_CLOCK``) that a test moves forward instead of waiting."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)

@@ -65,7 +65,7 @@ def test_a_citizen_files_and_amends_a_dossier(live_server: str, browser: Browser
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN")
     page = phone.new_page()
 
-    # Register and confirm with the code that landed in the inbox.
+    # Register, log in, and confirm with the code that landed in the inbox.
     page.goto(live_server + "/register")
     assert_accessible(page)
     page.get_by_label("Họ và tên (hoặc tên tổ chức)").fill("Phạm Thị Hoa")
@@ -74,6 +74,12 @@ def test_a_citizen_files_and_amends_a_dossier(live_server: str, browser: Browser
     page.get_by_label("Thư điện tử").fill("hoa.pham@example.vn")
     page.get_by_label("Mật khẩu (ít nhất 12 ký tự)").fill(PASSWORD)
     page.get_by_role("button", name="Đăng ký").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Đăng nhập")
+    expect(page.get_by_text("Đã nhận đăng ký")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Tên đăng nhập", exact=False).fill("082196004567")
+    page.get_by_label("Mật khẩu", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Xác nhận tài khoản")
     assert_accessible(page)
     page.get_by_role("link", name="Mở hộp thư").click()

@@ -122,3 +122,22 @@ def test_importer_refuses_malformed_agencies_and_huge_limits(run: Any, tmp_path:
         result = run("procedures", "import", str(path))
         assert result.exit_code == 1
         assert "procedures[1]" in result.output
+
+
+def test_tokens_are_listed_without_secrets_and_revoked(run: Any) -> None:
+    run("demo")
+    first = run("tokens", "create", "congdan", "--name", "kế toán", "--days", "7").output.strip()
+    run("tokens", "create", "congdan", "--name", "thống kê")
+    listing = run("tokens", "list", "--user", "congdan", "--json")
+    rows = json.loads(listing.output)
+    assert [r["name"] for r in rows] == ["thống kê", "kế toán"]
+    assert first not in listing.output
+    assert "mc_" not in listing.output
+    assert {r["state"] for r in rows} == {"active"}
+    assert run("tokens", "revoke", str(rows[1]["id"])).exit_code == 0
+    states = {r["name"]: r["state"] for r in
+              json.loads(run("tokens", "list", "--json").output) if r["login"] == "congdan"}
+    assert states == {"thống kê": "active", "kế toán": "revoked"}
+    assert run("tokens", "revoke", "--user", "congdan").exit_code == 0
+    assert "active" not in run("tokens", "list", "--user", "congdan").output
+    assert run("tokens", "revoke", "999999").exit_code == 1

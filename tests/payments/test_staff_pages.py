@@ -146,11 +146,11 @@ def test_citizens_and_other_agencies_see_no_payment_pages(app: Any, client: Any)
                      reference="x").status_code == 404
     assert _dossier(app, world["dossier"])[:3] == (Status.RECEIVED, NationalStatus.RECEIVED, [])
 
-    # The finance figures: 403 to a citizen; another agency's clerk sees none of ours.
+    # The finance figures: 404 to a citizen; another agency's clerk sees none of ours.
     citizen = app.test_client()
     login(citizen, "dan")
-    assert citizen.get("/backoffice/finance").status_code == 403
-    assert citizen.get("/backoffice/finance.xlsx").status_code == 403
+    assert citizen.get("/backoffice/finance").status_code == 404
+    assert citizen.get("/backoffice/finance.xlsx").status_code == 404
     other = app.test_client()
     login(other, "khac")
     assert world["agency"] not in other.get("/backoffice/finance").get_data(as_text=True)
