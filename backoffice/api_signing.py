@@ -82,8 +82,10 @@ class Verify(MethodView):
         del data  # read through the size limit below
         body, filename, error = read_limited()
         if body is None:
-            raise InvalidFile(error or "", error or "", code="upload")
-        report, error = check_file(body, filename)
+            assert error is not None
+            raise InvalidFile(error.message, error.message_en, code="upload")
+        report, problem = check_file(body, filename)
         if report is None:
-            raise InvalidFile(error or "", error or "", code="cannot_verify")
+            assert problem is not None
+            raise InvalidFile(problem.message, problem.message_en, code="cannot_verify")
         return report.as_json()

@@ -195,3 +195,17 @@ def test_desk_sees_the_verdict_on_an_incoming_signed_pdf(app_factory: Any, pki_d
     html = clerk.get(f"/backoffice/desk/dossiers/{dossier['id']}").get_data(as_text=True)
     assert "chữ ký số hợp lệ" in html
     assert AGENCY[1] in html
+
+
+@pytest.mark.parametrize("data", [b"xx", b"%PDF-1.7\n" + b"\xff" * 5000])
+def test_cannot_verify_answers_in_english_too(app_factory: Any, data: bytes) -> None:
+    """The API's error carries an English message_en, not the Vietnamese one again."""
+    client = app_factory().test_client()
+    bad = client.post("/api/v1/verify", data={"file": (io.BytesIO(data), "x.pdf")},
+                      content_type="multipart/form-data")
+    body = bad.get_json()
+    assert bad.status_code == 422
+    assert body["code"] == "cannot_verify"
+    assert body["message"] != body["message_en"]
+    assert body["message_en"].isascii(), body
+    assert any(c in body["message"] for c in "ôệạểđ"), body
