@@ -25,6 +25,7 @@ from dossiers.events import apply, authorize, check_legal
 from dossiers.files import FileStore, store_bytes
 from dossiers.lifecycle import Kind, Role, Status
 from dossiers.pdf.forms import FormKind
+from dossiers.pdf.origin import born_digital
 from dossiers.pdf.scan_check import check_pdf
 from dossiers.procedures import (
     AgencyPart,
@@ -204,7 +205,13 @@ def attach_file(session: Session, actor: Actor, store: FileStore, dossier: Dossi
     checked = check_upload(data, filename, max_bytes)
     content_type = checked.content_type
     details: dict[str, Any] = {}
-    if checked.extension == "pdf":
+    if checked.extension == "pdf" and born_digital(data):
+        # Phụ lục I.2 is the standard for scans: an electronic original (signed, or text
+        # made by software) gets its signature verdict below, never a scan's. Brought to the
+        # counter it is kept as it is, not turned into a SAO Y copy of a scan.
+        details["origin"] = "born_digital"
+        kind = FileKind.UPLOAD if kind == FileKind.SCAN else kind
+    elif checked.extension == "pdf":
         report = check_pdf(data)
         details["scan_check"] = report.as_dict()
         if kind == FileKind.SCAN and not report.compliant:
