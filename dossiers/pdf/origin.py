@@ -9,6 +9,7 @@ still judged as a scan. The caller decides what to do with the answer (dossiers/
 import io
 import shutil
 import subprocess  # noqa: S404 — pdftotext (poppler) tells whether the pages carry text
+from typing import Any
 
 import pikepdf
 
@@ -38,8 +39,9 @@ def born_digital(data: bytes) -> bool:
 def _has_image(node: pikepdf.Object, depth: int = 0) -> bool:
     """An image XObject in the page's resources, or in a form XObject it draws (two levels)."""
     try:
-        xobjects = node.get("/Resources", {}).get("/XObject", {})
-        for item in xobjects.values():
+        resources: Any = node.get("/Resources")
+        xobjects: Any = resources.get("/XObject") if resources is not None else None
+        for item in (xobjects.values() if xobjects is not None else ()):
             if item.get("/Subtype") == "/Image":
                 return True
             if item.get("/Subtype") == "/Form" and depth < 2 and _has_image(item, depth + 1):
