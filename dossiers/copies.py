@@ -24,14 +24,14 @@ def queue_scan_copy(session: Session, file_id: int) -> None:
 @handler("sign_scan_copy")
 def sign_scan_copy(session: Session, payload: dict[str, Any], ctx: JobContext) -> None:
     from dossiers.signing.copy import make_copy
-    from dossiers.signing.keys import keyring_from_config
+    from dossiers.signing.keys import shared_keyring
 
     scan = session.get(DossierFile, payload["file_id"])
     if scan is None or scan.details.get("copy_signature") != "pending":
         return
     agency = scan.dossier.receiving_agency
     try:
-        signer = keyring_from_config(ctx.settings).agency(agency.code)
+        signer = shared_keyring(ctx.settings).agency(agency.code)
         signed = make_copy(ctx.store.read(scan.sha256), form="SAO Y", agency_name=agency.name,
                            agency=signer)
     except DomainError as error:  # no key configured yet: the scan keeps waiting, with why

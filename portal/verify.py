@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from dossiers.errors import DomainError, InvalidFile
 from dossiers.records import DossierFile
 from dossiers.register import IssuedDocument, by_code
-from dossiers.verification import Report, describe, verify
+from dossiers.verification import Report, describe, dossier_code, verify
 from motcua import limits
 from motcua.database import get_session
 from motcua.files import send_stored, store
@@ -97,7 +97,7 @@ def verify_code(code: str) -> tuple[str, int] | str:
         error = problem.message if problem else None
     else:
         report = Report(file=issued.title, sha256=issued.sha256)
-        describe(report, issued)
+        describe(report, issued, dossier_code(get_session(), issued))
     return render_template("portal/verify.html", report=report, error=error, code=code,
                            downloadable=record is not None)
 
