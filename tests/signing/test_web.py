@@ -50,7 +50,10 @@ def test_leader_signs_citizen_downloads_public_verifies_then_cancelled(
     queue = leader.get("/backoffice/signing/").get_data(as_text=True)
     assert f"/backoffice/signing/{dossier_id}" in queue
     page = f"/backoffice/signing/{dossier_id}"
-    done = _post(leader, f"{page}/issue", page).get_data(as_text=True)
+    seen = re.search(r'name="sha256" value="([0-9a-f]{64})"',
+                     leader.get(page).get_data(as_text=True))
+    assert seen, "the page shows the candidate and binds the form to it"
+    done = _post(leader, f"{page}/issue", page, sha256=seen.group(1)).get_data(as_text=True)
     assert "Đã ký số và ban hành kết quả" in done
     assert "Đã trả kết quả" in done
     with get_db(app).factory() as db:
@@ -117,8 +120,12 @@ def test_verification_is_rate_limited(world: dict[str, Any]) -> None:
 
 def test_api_issues_and_verifies(world: dict[str, Any]) -> None:
     client = world["app"].test_client()
+    candidate = client.get(f"/api/v1/dossiers/{world['dossier']}/result/candidate",
+                           headers=bearer(world["leader_token"])).get_json()
     issued = client.post(f"/api/v1/dossiers/{world['dossier']}/result",
-                         headers=bearer(world["leader_token"]))
+                         headers=bearer(world["leader_token"]),
+                         data={"sha256": candidate["sha256"]},
+                         content_type="multipart/form-data")
     assert issued.status_code == 201, issued.get_json()
     with get_db(world["app"]).factory() as db:
         sha = issued.get_json()["sha256"]
