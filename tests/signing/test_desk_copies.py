@@ -43,6 +43,12 @@ def test_a_failed_sao_y_copy_is_shown_on_the_desk_page_with_its_reason(
     assert "Chưa tạo được bản sao điện tử (SAO Y)" in page
     assert "Chưa có khóa ký số" in page
     assert "000.00.01.H99" in page
+    # The forms received then go out unsigned (Điều 5.5 cannot be met): the clerk sees it.
+    clerk.post(f"{url}/components/{ids[1]}/mark", data={"csrf_token": token, "state": "paper"})
+    received = clerk.post(f"{url}/receive", data={"csrf_token": token},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Đã tiếp nhận hồ sơ" in received
+    assert "✗ chưa ký số: Chưa có khóa ký số" in received
 
 
 def test_a_signed_born_digital_pdf_at_the_counter_gets_its_signature_verdict_not_a_scan_check(
