@@ -47,7 +47,8 @@ def _draft_pdf() -> bytes:
     return HTML(string=html).write_pdf(pdf_version="1.7")
 
 
-def _approved(app: Any, *, draft: bytes | None, count: int = 1) -> dict[str, Any]:
+def _approved(app: Any, *, draft: bytes | None, count: int = 1,
+              stop_at_officer: bool = False) -> dict[str, Any]:
     """Dossiers taken through the use cases: submitted, accepted, forwarded to the officer,
     proposed (with ``draft`` when given), approved by the leader."""
     store = FileStore(app.config["MOTCUA_STORAGE"])
@@ -72,12 +73,14 @@ def _approved(app: Any, *, draft: bytes | None, count: int = 1) -> dict[str, Any
             submit_dossier(db, citizen.actor(), dossier)
             accept_dossier(db, clerk, dossier)
             processing.forward(db, clerk, dossier, to_user_id=officer.id)
+            ids.append(dossier.id)
+            if stop_at_officer:
+                continue
             processing.propose_result(db, officer.actor(), store, dossier, note="Đủ điều kiện",
                                       draft=draft, filename="du-thao-giay-phep.pdf",
                                       to_user_id=leader.id)
             processing.approve(db, leader.actor(), dossier)
             assert dossier.status == "approved"
-            ids.append(dossier.id)
         token = issue_token(db, leader, "t")
         db.commit()
     return {"ids": ids, "token": token, "store": store, "officer": officer.login}
@@ -94,13 +97,31 @@ def app(app_factory: Any, pki_dir: Path) -> Any:
     return app_factory(MOTCUA_PKI_DIR=str(pki_dir), MOTCUA_KEY_PASSPHRASE=PASS)
 
 
+def _work_form(client: Any, dossier_id: int) -> dict[str, str]:
+    page = client.get(f"/backoffice/work/{dossier_id}").get_data(as_text=True)
+    revision = re.search(r'name="revision" value="(\d+)"', page)
+    assert revision, "the work page carries the dossier's revision"
+    return {"csrf_token": csrf_token(page), "revision": revision.group(1)}
+
+
 def test_the_leader_sees_every_page_of_the_officers_draft_and_signs_that_file(
         app: Any, pki_dir: Path) -> None:
+    """The officer proposes with the draft on the work page, the leader approves there, then
+    reads the draft's pages on the signing page and signs that very file."""
     draft = _draft_pdf()
-    world = _approved(app, draft=draft)
+    world = _approved(app, draft=None, stop_at_officer=True)
     dossier_id = world["ids"][0]
+    officer = app.test_client()
+    login(officer, world["officer"])
+    officer.post(f"/backoffice/work/{dossier_id}/propose",
+                 data={**_work_form(officer, dossier_id), "note": "Đủ điều kiện cấp phép",
+                       "file": (io.BytesIO(draft), "du-thao-giay-phep.pdf")},
+                 content_type="multipart/form-data")
     leader = app.test_client()
     login(leader, LEADER[0])
+    leader.post(f"/backoffice/work/{dossier_id}/approve", data=_work_form(leader, dossier_id))
+    with get_db(app).factory() as db:
+        assert db.get(Dossier, dossier_id).status == "approved"  # type: ignore[union-attr]
     url = f"/backoffice/signing/{dossier_id}"
     page = leader.get(url).get_data(as_text=True)
     assert "Dự thảo do chuyên viên trình" in page
