@@ -195,10 +195,11 @@ def attach_file(session: Session, actor: Actor, store: FileStore, dossier: Dossi
                 max_bytes: int = MAX_FILE_BYTES) -> DossierFile:
     """Store a file against a component. With ``replace``, earlier files stay, marked replaced.
 
-    The file is checked (type by content, size, readable) before anything is written. A PDF is
-    also checked against the digitization standard (Phụ lục I.2): a scan made at the desk
+    The file is checked (type by content, size, readable) before anything is written. A scanned
+    PDF is also checked against the digitization standard (Phụ lục I.2): a scan made at the desk
     (``FileKind.SCAN``) must meet it, or it is refused with the reasons page by page so the
-    clerk can rescan; an applicant's upload keeps the report so they see the reasons.
+    clerk can rescan; an applicant's upload keeps the report so they see the reasons. A
+    born-digital PDF (``pdf.origin``) is not a scan: its signature is validated instead.
     """
     _editable(actor, dossier)
     component = _component(dossier, component_id)
