@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from flask import Response, url_for
+from flask import Response, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -24,14 +24,12 @@ bp = Blueprint("signing_api", __name__, url_prefix="/api/v1",
 SECURITY = [{"bearerAuth": []}]
 
 
-class ResultPdfSchema(Schema):
-    pdf = fields.Raw(load_default=None, metadata={"type": "string", "format": "binary"})
-
-
-class ResultSeenSchema(Schema):
+class ResultSignSchema(Schema):
     sha256 = fields.String(load_default=None, validate=validate.Length(equal=64), metadata={
         "description": "SHA-256 of the candidate the leader previewed (GET …/result/candidate); "
                        "required unless a pdf part is sent"})
+    # Read from the files part (documented here: one multipart body carries both).
+    pdf = fields.Raw(load_default=None, metadata={"type": "string", "format": "binary"})
 
 
 class VerifyFileSchema(Schema):
@@ -78,18 +76,16 @@ class ResultCandidatePdf(MethodView):
 
 @bp.route("/dossiers/<int:dossier_id>/result")
 class Result(MethodView):
-    @bp.arguments(ResultPdfSchema, location="files")
-    @bp.arguments(ResultSeenSchema, location="form")
+    @bp.arguments(ResultSignSchema, location="form", content_type="multipart/form-data")
     @bp.response(201)
     @bp.doc(security=SECURITY)
-    def post(self, data: dict[str, Any], seen: dict[str, Any],
-             dossier_id: int) -> dict[str, Any]:
+    def post(self, seen: dict[str, Any], dossier_id: int) -> dict[str, Any]:
         """Sign and issue the result of an approved dossier (leader): the previewed candidate
         (``sha256``, 409 when it changed since), or the ``pdf`` part sent"""
         actor, session = require_user(), get_session()
         dossier = get_dossier(session, dossier_id)
         events.require_view(session, actor, dossier)
-        upload = data.get("pdf")
+        upload = request.files.get("pdf")
         record = issue_result(session, signing(), dossier, actor, seen_sha256=seen.get("sha256"),
                               pdf=upload.read() if upload else None)
         session.commit()
