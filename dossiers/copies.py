@@ -5,6 +5,7 @@ signed by the receiving agency: the copy replaces the scan as the component's cu
 scan stays in the history) and is registered as issued here. The job is safe to run twice.
 """
 
+import logging
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -15,6 +16,8 @@ from dossiers.files import store_bytes
 from dossiers.outbox import JobContext, enqueue, handler
 from dossiers.records import DossierFile, FileKind
 from dossiers.register import DocumentKind, register
+
+log = logging.getLogger(__name__)
 
 
 def queue_scan_copy(session: Session, file_id: int) -> None:
@@ -37,6 +40,13 @@ def sign_scan_copy(session: Session, payload: dict[str, Any], ctx: JobContext) -
     except DomainError as error:  # no key configured yet: the scan keeps waiting, with why
         scan.details = {**scan.details, "copy_signature": "pending",
                         "copy_problem": error.message}
+        session.flush()
+        return
+    except Exception as error:  # noqa: BLE001 — a file the signer chokes on fails every retry
+        log.exception("SAO Y copy of file %s failed", scan.id)
+        scan.details = {**scan.details, "copy_signature": "pending",
+                        "copy_problem": "Không ký được bản sao từ tệp scan này "
+                                        f"({type(error).__name__}); hãy scan lại"}
         session.flush()
         return
     blob = store_bytes(session, ctx.store, signed)
