@@ -31,10 +31,10 @@ def _counter_dossier(app: Any) -> tuple[Any, str, list[str], str]:
 
 
 def test_a_failed_sao_y_copy_is_shown_on_the_desk_page_with_its_reason(
-        app_factory: Any) -> None:
+        make_app: Any) -> None:
     """No seal key is configured for the receiving agency: the scan is kept, the copy cannot
     be signed after the commit, and the clerk reads why next to the scan."""
-    app = app_factory()  # a fresh PKI folder: no agency has a key
+    app = make_app()  # a fresh PKI folder: no agency has a key
     clerk, url, ids, token = _counter_dossier(app)
     page = clerk.post(f"{url}/components/{ids[0]}/scan", data={
         "csrf_token": token, "file": (io.BytesIO(scan(((210, 297), 200))), "scan.pdf")},
@@ -52,10 +52,10 @@ def test_a_failed_sao_y_copy_is_shown_on_the_desk_page_with_its_reason(
 
 
 def test_a_signed_born_digital_pdf_at_the_counter_gets_its_signature_verdict_not_a_scan_check(
-        app_factory: Any, pki_dir: Path, letter: bytes) -> None:
+        make_app: Any, pki_dir: Path, letter: bytes) -> None:
     """Phụ lục I.2 applies to scans: an electronic original brought to the counter is not
     refused or labelled as a poor scan, and is not turned into a SAO Y copy."""
-    app = app_factory(MOTCUA_PKI_DIR=str(pki_dir), MOTCUA_KEY_PASSPHRASE=PASS)
+    app = make_app(MOTCUA_PKI_DIR=str(pki_dir), MOTCUA_KEY_PASSPHRASE=PASS)
     signed = copy.make_copy(letter, form="SAO Y", agency_name=AGENCY[1],
                             agency=Keyring(pki_dir, PASS).agency(AGENCY[0]))
     clerk, url, ids, token = _counter_dossier(app)

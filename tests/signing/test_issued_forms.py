@@ -100,9 +100,9 @@ def _issue_every_form(app: Any) -> tuple[dict[str, tuple[bytes, str, str]], str]
     return forms, first_code
 
 
-def test_every_issued_form_is_sealed_and_named_on_verify(app_factory: Any,
+def test_every_issued_form_is_sealed_and_named_on_verify(make_app: Any,
                                                          tmp_path: Path) -> None:
-    app = app_factory(MOTCUA_PKI_DIR=str(tmp_path / "pki"), MOTCUA_KEY_PASSPHRASE=PASS)
+    app = make_app(MOTCUA_PKI_DIR=str(tmp_path / "pki"), MOTCUA_KEY_PASSPHRASE=PASS)
     forms, _ = _issue_every_form(app)
     assert {name.split("-", 1)[0] for name in forms} == {
         "receipt", "supplement", "refusal", "comparison", "apology", "payment_receipt",
@@ -133,9 +133,9 @@ def test_every_issued_form_is_sealed_and_named_on_verify(app_factory: Any,
     assert report["issued"]["number"] == "0000777"
 
 
-def test_a_tampered_form_is_not_valid_nor_issued_here(app_factory: Any,
+def test_a_tampered_form_is_not_valid_nor_issued_here(make_app: Any,
                                                       tmp_path: Path) -> None:
-    app = app_factory(MOTCUA_PKI_DIR=str(tmp_path / "pki"), MOTCUA_KEY_PASSPHRASE=PASS)
+    app = make_app(MOTCUA_PKI_DIR=str(tmp_path / "pki"), MOTCUA_KEY_PASSPHRASE=PASS)
     forms, code = _issue_every_form(app)
     receipt, _, _ = forms[f"receipt-{code}"]
     tampered = receipt.replace(b"/Producer", b"/Producex", 1)

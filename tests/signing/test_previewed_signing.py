@@ -93,8 +93,8 @@ def _text(pdf: bytes) -> str:
 
 
 @pytest.fixture
-def app(app_factory: Any, pki_dir: Path) -> Any:
-    return app_factory(MOTCUA_PKI_DIR=str(pki_dir), MOTCUA_KEY_PASSPHRASE=PASS)
+def app(make_app: Any, pki_dir: Path) -> Any:
+    return make_app(MOTCUA_PKI_DIR=str(pki_dir), MOTCUA_KEY_PASSPHRASE=PASS)
 
 
 def _work_form(client: Any, dossier_id: int) -> dict[str, str]:
