@@ -235,8 +235,9 @@ class ControlSheetPdf(MethodView):
     def get(self, dossier_id: int) -> Response:
         """The process control sheet as PDF / Phiếu kiểm soát (Mẫu 05)"""
         session, actor, dossier = _dossier(dossier_id)
-        return Response(control_sheet_pdf(session, actor, printer(), dossier),
-                        mimetype="application/pdf")
+        pdf = control_sheet_pdf(session, actor, printer(), dossier)
+        session.commit()  # each print is sealed and registered as issued (Điều 5.5)
+        return Response(pdf, mimetype="application/pdf")
 
 
 @bp.route("/apologies/<id:apology_id>")

@@ -2,14 +2,17 @@
 
 from typing import Any
 
+from flask import Response, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from dossiers import events
 from dossiers.errors import InvalidFile, TooManyAttempts
+from dossiers.pdf.preview import page_count
 from dossiers.records import get_dossier
-from dossiers.results import cancel_result, issue_result
+from dossiers.result_drafts import Candidate
+from dossiers.results import cancel_result, issue_result, result_candidate
 from motcua import limits
 from motcua.api import require_user
 from motcua.database import get_session
@@ -21,7 +24,11 @@ bp = Blueprint("signing_api", __name__, url_prefix="/api/v1",
 SECURITY = [{"bearerAuth": []}]
 
 
-class ResultPdfSchema(Schema):
+class ResultSignSchema(Schema):
+    sha256 = fields.String(load_default=None, validate=validate.Length(equal=64), metadata={
+        "description": "SHA-256 of the candidate the leader previewed (GET …/result/candidate); "
+                       "required unless a pdf part is sent"})
+    # Read from the files part (documented here: one multipart body carries both).
     pdf = fields.Raw(load_default=None, metadata={"type": "string", "format": "binary"})
 
 
@@ -34,18 +41,52 @@ class CancelReasonSchema(Schema):
     reason = fields.String(load_default="", validate=validate.Length(max=1000))
 
 
+def _candidate(dossier_id: int) -> Candidate:
+    actor, session = require_user(), get_session()
+    dossier = get_dossier(session, dossier_id)
+    events.require_view(session, actor, dossier)
+    return result_candidate(session, signing(), dossier, actor)
+
+
+@bp.route("/dossiers/<int:dossier_id>/result/candidate")
+class ResultCandidate(MethodView):
+    @bp.response(200)
+    @bp.doc(security=SECURITY)
+    def get(self, dossier_id: int) -> dict[str, Any]:
+        """What the leader would sign now: the officer's draft or the filled template"""
+        found = _candidate(dossier_id)
+        return {"source": found.source, "sha256": found.sha256, "filename": found.filename,
+                "number": found.number, "pages": page_count(found.pdf),
+                "draft_file_id": found.draft_file_id,
+                "pdf": url_for("signing_api.ResultCandidatePdf", dossier_id=dossier_id)}
+
+
+@bp.route("/dossiers/<int:dossier_id>/result/candidate.pdf")
+class ResultCandidatePdf(MethodView):
+    @bp.doc(security=SECURITY, responses={"200": {
+        "description": "The candidate's exact bytes",
+        "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}})
+    def get(self, dossier_id: int) -> Response:
+        """The exact bytes the signatures will be placed on"""
+        found = _candidate(dossier_id)
+        response = Response(found.pdf, mimetype="application/pdf")
+        response.headers["X-Content-SHA256"] = found.sha256
+        return response
+
+
 @bp.route("/dossiers/<int:dossier_id>/result")
 class Result(MethodView):
-    @bp.arguments(ResultPdfSchema, location="files")
+    @bp.arguments(ResultSignSchema, location="form", content_type="multipart/form-data")
     @bp.response(201)
     @bp.doc(security=SECURITY)
-    def post(self, data: dict[str, Any], dossier_id: int) -> dict[str, Any]:
-        """Sign and issue the result of an approved dossier (leader); optional ``pdf`` part"""
+    def post(self, seen: dict[str, Any], dossier_id: int) -> dict[str, Any]:
+        """Sign and issue the result of an approved dossier (leader): the previewed candidate
+        (``sha256``, 409 when it changed since), or the ``pdf`` part sent"""
         actor, session = require_user(), get_session()
         dossier = get_dossier(session, dossier_id)
         events.require_view(session, actor, dossier)
-        upload = data.get("pdf")
-        record = issue_result(session, signing(), dossier, actor,
+        upload = request.files.get("pdf")
+        record = issue_result(session, signing(), dossier, actor, seen_sha256=seen.get("sha256"),
                               pdf=upload.read() if upload else None)
         session.commit()
         return {"file_id": record.id, "sha256": record.sha256, "status": dossier.status,
@@ -82,8 +123,10 @@ class Verify(MethodView):
         del data  # read through the size limit below
         body, filename, error = read_limited()
         if body is None:
-            raise InvalidFile(error or "", error or "", code="upload")
-        report, error = check_file(body, filename)
+            assert error is not None
+            raise InvalidFile(error.message, error.message_en, code="upload")
+        report, problem = check_file(body, filename)
         if report is None:
-            raise InvalidFile(error or "", error or "", code="cannot_verify")
+            assert problem is not None
+            raise InvalidFile(problem.message, problem.message_en, code="cannot_verify")
         return report.as_json()

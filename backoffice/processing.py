@@ -382,6 +382,7 @@ def file(dossier_id: int, file_id: int) -> Response:
 def control_sheet(dossier_id: int) -> Response:
     db, actor, record = _dossier(dossier_id)
     pdf = control_sheet_pdf(db, actor, printer(), record)
+    db.commit()  # each print is sealed and registered as issued (Điều 5.5)
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
         f'inline; filename="phieu-kiem-soat-{record.code}.pdf"')

@@ -1,11 +1,23 @@
-"""Signing in the back office (Đ12.3, Phụ lục II): the leader signs and issues an approved
-dossier's result, cancels an issued result with a reason (NĐ 45 Art. 15), and uploads their
+"""Signing in the back office (Đ12.3, Phụ lục II): the leader reads every page of the result
+they are about to sign (the officer's draft, or the filled template: dossiers.result_drafts),
+signs exactly that, cancels an issued result with a reason (NĐ 45 Art. 15), and uploads their
 signature image and the agency's seal. Views are thin over dossiers.results."""
 
+import hashlib
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import login_required
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 
@@ -13,23 +25,26 @@ from dossiers import events
 from dossiers.agencies import Agency
 from dossiers.errors import DomainError
 from dossiers.lifecycle import STATUS_LABELS, Role, Status
+from dossiers.pdf.preview import MAX_PAGES, page_count, render_page
 from dossiers.records import Dossier, DossierFile, FileKind, get_dossier
 from dossiers.register import SigningImage
 from dossiers.results import (
     cancel_result,
     current_result,
     issue_result,
+    result_candidate,
     upload_seal_image,
     upload_signature_image,
 )
+from dossiers.signing.result import find_placement
 from motcua.auth import current_actor
 from motcua.database import get_session
 from motcua.files import send_stored, store
 from motcua.keyring import signing
 
 bp = Blueprint("signing", __name__, url_prefix="/backoffice/signing")
-MAX_PDF = 20 * 1024 * 1024
 MAX_PNG = 2 * 1024 * 1024
+PREVIEW_SECONDS = 4 * 3600  # a preview link outlives a long read, not a working day
 
 
 def _leader_agencies() -> frozenset[int]:
@@ -65,35 +80,104 @@ def _viewable(dossier_id: int) -> Dossier:
     return record
 
 
+def _preview_token(dossier_id: int, sha256: str) -> str:
+    return _tokens().dumps([dossier_id, sha256])
+
+
+def _tokens() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="result-preview")
+
+
+def _previewed(dossier_id: int) -> bytes:
+    """The candidate bytes the page showed this leader (bound to the dossier by a token)."""
+    try:
+        bound, sha256 = _tokens().loads(request.args.get("t", ""), max_age=PREVIEW_SECONDS)
+    except BadSignature:
+        abort(404)
+    if bound != dossier_id:
+        abort(404)
+    try:
+        return store().read(str(sha256))
+    except DomainError:  # collected since: the page is reloaded for a fresh candidate
+        abort(404)
+
+
+def _candidate_view(record: Dossier) -> dict[str, Any]:
+    """The candidate and its preview for the page, or why there is none."""
+    db, actor = get_session(), current_actor()
+    try:
+        found = result_candidate(db, signing(), record, actor)
+        pages = page_count(found.pdf)
+    except DomainError as error:
+        return {"problem": error.message}
+    store().put(found.pdf)  # the preview reads it back by hash; unreferenced, it is collected
+    view: dict[str, Any] = {"c": found, "pages": pages, "shown": min(pages, MAX_PAGES),
+                            "token": _preview_token(record.id, found.sha256)}
+    try:
+        find_placement(found.pdf, actor.full_name)
+    except DomainError as error:
+        view["placement_problem"] = error.message
+    return view
+
+
 @bp.get("/<id:dossier_id>")
 @login_required
 def dossier(dossier_id: int) -> str:
     db = get_session()
     record = _viewable(dossier_id)
     results = [f for f in record.files if f.kind == FileKind.RESULT]
+    can_sign = record.status == Status.APPROVED
     return render_template("backoffice/signing_dossier.html", d=record, results=results,
                            issued=current_result(db, record),
                            status=STATUS_LABELS[Status(record.status)][0],
-                           can_sign=record.status == Status.APPROVED,
+                           can_sign=can_sign,
+                           preview=_candidate_view(record) if can_sign else None,
                            can_cancel=record.status in (Status.RESULT_READY, Status.RETURNED))
+
+
+@bp.get("/<id:dossier_id>/preview/<int:page>.png")
+@login_required
+def preview_page(dossier_id: int, page: int) -> Response:
+    """One page of the candidate, drawn on the server (the leader reads before signing)."""
+    _viewable(dossier_id)
+    pdf = _previewed(dossier_id)
+    try:
+        png = render_page(pdf, page)
+    except DomainError:
+        abort(404)
+    response = Response(png, mimetype="image/png")
+    response.headers["Cache-Control"] = "private, max-age=600"
+    return response
+
+
+@bp.get("/<id:dossier_id>/candidate.pdf")
+@login_required
+def candidate_pdf(dossier_id: int) -> Response:
+    """The exact bytes the signature will be placed on."""
+    _viewable(dossier_id)
+    pdf = _previewed(dossier_id)
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = "attachment; filename=\"du-thao-ket-qua.pdf\""
+    response.headers["X-Content-SHA256"] = hashlib.sha256(pdf).hexdigest()
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/<id:dossier_id>/issue")
 @login_required
-def issue(dossier_id: int) -> Response:
+def issue(dossier_id: int) -> Response | tuple[str, int]:
+    """Sign the candidate the leader saw: its SHA-256 comes back with the form."""
     db, actor = get_session(), current_actor()
     record = _viewable(dossier_id)
-    upload = request.files.get("pdf")
-    pdf = upload.stream.read(MAX_PDF + 1) if upload and upload.filename else None
     try:
-        if pdf is not None and len(pdf) > MAX_PDF:
-            raise DomainError("Tệp kết quả quá lớn (tối đa 20 MB)", "The result is too large")
-        issue_result(db, signing(), record, actor, pdf=pdf)
+        issue_result(db, signing(), record, actor, seen_sha256=request.form.get("sha256"))
         db.commit()
         flash("Đã ký số và ban hành kết quả. / The result is signed and issued.", "info")
     except DomainError as error:
         db.rollback()
         flash(error.message, "error")
+        if error.status == 409:  # changed since the preview: show the new one, sign nothing
+            return dossier(dossier_id), 409
     return redirect(url_for("signing.dossier", dossier_id=dossier_id))
 
 

@@ -5,7 +5,9 @@ Signing: ``sign_result`` (leader's image, seal, certification, both fields, on a
 letter) against bare pyHanko signing the same file twice with invisible fields, the key loaded
 once and ``bytes_reserved`` given (the floor). Two floors are printed: pyHanko's SimpleSigner as
 it comes (it re-parses the RSA key for every signature) and the same signer with the parsed key
-kept (ours, keys.CachedKeySigner). Verification: ``motcua verify`` and the in-process check
+kept (ours, keys.CachedKeySigner). Form seals: one invisible agency signature on a rendered
+form (what every desk action adds, Điều 5.5) against a bare pyHanko signature and against
+rendering the form. Verification: ``motcua verify`` and the in-process check
 against poppler's ``pdfsig`` on the same signed file. Printed: ms and ratios (best of several
 runs). Absolute times on these shared machines mean little; the ratios are what to watch.
 """
@@ -29,6 +31,7 @@ from weasyprint import HTML  # noqa: E402
 from dossiers.signing import result, samples  # noqa: E402
 from dossiers.signing.keys import Keyring  # noqa: E402
 from dossiers.signing.pki import DemoPKI, agency_subject, person_subject  # noqa: E402
+from dossiers.signing.seal import seal_form  # noqa: E402
 from dossiers.verification import inspect  # noqa: E402
 
 N = int(os.environ.get("BENCH_N", "20"))
@@ -89,6 +92,21 @@ def main() -> None:
               f"ratio {domain / floor:.2f}x the floor (goal <= 1.5x), "
               f"{domain / as_shipped:.2f}x pyHanko as shipped")
         print(f"finding the signer's name (pdftotext), when not given: {placing:7.1f} ms")
+
+        # Điều 5.5: every form the desk issues is sealed (dossiers/signing/seal.py). What one
+        # seal adds to a desk action, against rendering the form and against the bare floor.
+        def form() -> bytes:
+            return HTML(string="<html><head><meta charset='utf-8'></head><body><h1>GIẤY TIẾP "
+                               "NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ</h1><p>Mã hồ sơ 000.00.01.H99-"
+                               "261201-0001</p></body></html>").write_pdf(pdf_version="1.7")
+
+        receipt = form()
+        rendering = best(form, n=5)
+        sealing = best(lambda: seal_form(receipt, agency))
+        bare_one = best(lambda: bare_two(receipt, agency, agency)) / 2
+        print(f"one form seal (invisible, certified):   {sealing:7.1f} ms  "
+              f"ratio {sealing / bare_one:.2f}x a bare pyHanko signature, "
+              f"{sealing / rendering:.2f}x rendering the form ({rendering:.1f} ms)")
 
         signed = tmp / "ket-qua.pdf"
         signed.write_bytes(ours())

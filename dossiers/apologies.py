@@ -169,6 +169,7 @@ def approve(session: Session, actor: Actor, apology: Apology, *, reason: str | N
         competent = dossier.competent_agency
         parent = parent_on(session, competent, when.astimezone(VN_TZ).date())
         issue_document(session, actor, printer, dossier, FormKind.APOLOGY, at=when,
+                       issuer=competent,
                        agency={"name": competent.name, "parent": parent.name if parent else "",
                                "phone": competent.phone,
                                "desk": f"Bộ phận Tiếp nhận và Trả kết quả – "

@@ -5,6 +5,7 @@ signed by the receiving agency: the copy replaces the scan as the component's cu
 scan stays in the history) and is registered as issued here. The job is safe to run twice.
 """
 
+import logging
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -16,6 +17,8 @@ from dossiers.outbox import JobContext, enqueue, handler
 from dossiers.records import DossierFile, FileKind
 from dossiers.register import DocumentKind, register
 
+log = logging.getLogger(__name__)
+
 
 def queue_scan_copy(session: Session, file_id: int) -> None:
     enqueue(session, "sign_scan_copy", {"file_id": file_id}, key=f"sign_scan_copy:{file_id}")
@@ -24,19 +27,26 @@ def queue_scan_copy(session: Session, file_id: int) -> None:
 @handler("sign_scan_copy")
 def sign_scan_copy(session: Session, payload: dict[str, Any], ctx: JobContext) -> None:
     from dossiers.signing.copy import make_copy
-    from dossiers.signing.keys import keyring_from_config
+    from dossiers.signing.keys import shared_keyring
 
     scan = session.get(DossierFile, payload["file_id"])
     if scan is None or scan.details.get("copy_signature") != "pending":
         return
     agency = scan.dossier.receiving_agency
     try:
-        signer = keyring_from_config(ctx.settings).agency(agency.code)
+        signer = shared_keyring(ctx.settings).agency(agency.code)
         signed = make_copy(ctx.store.read(scan.sha256), form="SAO Y", agency_name=agency.name,
                            agency=signer)
     except DomainError as error:  # no key configured yet: the scan keeps waiting, with why
         scan.details = {**scan.details, "copy_signature": "pending",
                         "copy_problem": error.message}
+        session.flush()
+        return
+    except Exception as error:  # noqa: BLE001 — a file the signer chokes on fails every retry
+        log.exception("SAO Y copy of file %s failed", scan.id)
+        scan.details = {**scan.details, "copy_signature": "pending",
+                        "copy_problem": "Không ký được bản sao từ tệp scan này "
+                                        f"({type(error).__name__}); hãy scan lại"}
         session.flush()
         return
     blob = store_bytes(session, ctx.store, signed)

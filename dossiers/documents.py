@@ -1,18 +1,21 @@
-"""Documents the desk issues: rendered, stored in the dossier, listed in its timeline (Đ12.1.e).
+"""Documents the desk issues: rendered, sealed, stored in the dossier, registered, listed in
+its timeline (Đ12.1.e).
 
-A ``Printer`` carries what rendering needs beyond the session: the file store and the public
-address that QR codes link to. Use cases that issue a form take one.
+A ``Printer`` carries what rendering needs beyond the session: the file store, the public
+address that QR codes link to, and the keyring whose agency seals sign what is issued (Điều 5.5:
+every electronic document is signed before it is issued). Use cases that issue a form take one.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from sqlalchemy.orm import Session
 
 from dossiers.actors import Actor
-from dossiers.agencies import parent_on
+from dossiers.agencies import Agency, parent_on
 from dossiers.calendar import VN_TZ
 from dossiers.db import utcnow
 from dossiers.events import apply
@@ -22,6 +25,12 @@ from dossiers.pdf.forms import FormKind, FormVersion, render, version_for
 from dossiers.pdf.marks import code128_svg, document_qr_text, qr_svg
 from dossiers.procedures import time_limit_text
 from dossiers.records import ComponentState, Dossier, DossierFile, FileKind
+from dossiers.register import DocumentKind, IssuedDocument, register
+
+if TYPE_CHECKING:
+    from dossiers.signing.keys import Keyring
+
+log = logging.getLogger(__name__)
 
 _SLUG = {FormKind.RECEIPT: "giay-tiep-nhan", FormKind.SUPPLEMENT: "phieu-yeu-cau-bo-sung",
          FormKind.REFUSAL: "phieu-tu-choi", FormKind.LABEL: "nhan-ho-so",
@@ -34,6 +43,7 @@ class Printer:
     store: FileStore
     base_url: str
     place: str = "Đồng Tháp"  # the place name printed before the date
+    keyring: "Keyring | None" = None  # the agencies' seal keys; None: forms go out unsigned
 
     def lookup_url(self, dossier: Dossier) -> str:
         return f"{self.base_url}/lookup?code={quote(dossier.code or '')}"
@@ -110,21 +120,68 @@ def render_for(session: Session, actor: Actor, printer: Printer, dossier: Dossie
                              "competent": dossier.competent_agency.name, **extra})
 
 
-def issue_document(session: Session, actor: Actor, printer: Printer, dossier: Dossier,
-                   kind: FormKind, *, at: datetime | None = None,
-                   **extra: Any) -> DossierFile:
-    """Render a form for the dossier, store the PDF in it and record it in the timeline."""
-    when = at or utcnow()
-    form, pdf = render_for(session, actor, printer, dossier, kind, when, **extra)
-    blob = store_bytes(session, printer.store, pdf)
+def seal(printer: Printer, agency: Agency, pdf: bytes) -> tuple[bytes, dict[str, Any]]:
+    """The form signed with the issuing agency's seal certificate, and what to note on its file.
+
+    Without a key for the agency the form still goes out (a dossier received at the counter
+    must exist, Đ12.1.b) but unsigned and not registered, and its file says why, for staff."""
+    from dossiers.errors import DomainError
+    from dossiers.signing.seal import seal_form
+
+    if printer.keyring is None:
+        return pdf, {"seal": {"signed": False, "problem": "Chưa cấu hình khóa ký số"}}
+    try:
+        signed = seal_form(pdf, printer.keyring.agency(agency.code))
+    except DomainError as error:
+        log.warning("form of %s issued unsigned: %s", agency.code, error.message_en)
+        return pdf, {"seal": {"signed": False, "problem": error.message}}
+    return signed, {"seal": {"signed": True, "agency": agency.name}}
+
+
+def register_form(session: Session, sha256: str, *, title: str, agency: Agency, issued_by: str,
+                  dossier: Dossier, number: str | None = None, file_id: int | None = None,
+                  at: datetime | None = None) -> IssuedDocument:
+    """Into the register of issued documents, so /verify names it and says it was issued
+    here (its SHA-256 is the one of the signed bytes handed out)."""
+    return register(session, sha256=sha256, kind=DocumentKind.FORM, title=title,
+                    number=number, agency_id=agency.id, agency_name=agency.name,
+                    issued_by=issued_by, dossier_id=dossier.id, file_id=file_id, at=at)
+
+
+def store_form(session: Session, printer: Printer, dossier: Dossier, pdf: bytes, *,
+               agency: Agency, title: str, filename: str, details: dict[str, Any],
+               issued_by: str, uploaded_by_id: int | None, at: datetime,
+               number: str | None = None) -> DossierFile:
+    """Seal a rendered form, store it in the dossier and register it when it is signed."""
+    signed, sealed = seal(printer, agency, pdf)
+    blob = store_bytes(session, printer.store, signed)
     record = DossierFile(dossier=dossier, component_id=None, sha256=blob.sha256, size=blob.size,
-                         filename=f"{_SLUG[kind]}-{dossier.code}.pdf",
-                         content_type="application/pdf", kind=FileKind.FORM,
-                         uploaded_by_id=actor.user_id, uploaded_at=when,
-                         details={"form": kind.value, "number": form.number,
-                                  "basis": form.basis, "title": form.title})
+                         filename=filename, content_type="application/pdf", kind=FileKind.FORM,
+                         uploaded_by_id=uploaded_by_id, uploaded_at=at,
+                         details={**details, **sealed})
     session.add(record)
     session.flush()
+    if sealed["seal"]["signed"]:
+        register_form(session, blob.sha256, title=title, agency=agency, issued_by=issued_by,
+                      dossier=dossier, number=number, file_id=record.id, at=at)
+    return record
+
+
+def issue_document(session: Session, actor: Actor, printer: Printer, dossier: Dossier,
+                   kind: FormKind, *, at: datetime | None = None, issuer: Agency | None = None,
+                   **extra: Any) -> DossierFile:
+    """Render a form for the dossier, seal it with the issuing agency's certificate (the
+    receiving agency's unless ``issuer`` says otherwise), store the PDF in it, register it and
+    record it in the timeline."""
+    when = at or utcnow()
+    form, pdf = render_for(session, actor, printer, dossier, kind, when, **extra)
+    record = store_form(session, printer, dossier, pdf,
+                        agency=issuer or dossier.receiving_agency, title=form.title,
+                        filename=f"{_SLUG[kind]}-{dossier.code}.pdf",
+                        details={"form": kind.value, "number": form.number,
+                                 "basis": form.basis, "title": form.title},
+                        issued_by=actor.full_name or actor.login,
+                        uploaded_by_id=actor.user_id, at=when)
     apply(session, dossier, Kind.DOCUMENT_ADDED, actor, at=when,
           payload={"file_id": record.id, "form": kind.value, "title": form.title})
     return record

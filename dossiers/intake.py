@@ -26,6 +26,7 @@ from dossiers.events import apply, authorize, check_legal
 from dossiers.files import FileStore, store_bytes
 from dossiers.lifecycle import Kind, Role, Status
 from dossiers.pdf.forms import FormKind
+from dossiers.pdf.origin import born_digital
 from dossiers.pdf.scan_check import check_pdf
 from dossiers.procedures import (
     AgencyPart,
@@ -197,17 +198,24 @@ def attach_file(session: Session, actor: Actor, store: FileStore, dossier: Dossi
                 max_bytes: int = MAX_FILE_BYTES) -> DossierFile:
     """Store a file against a component. With ``replace``, earlier files stay, marked replaced.
 
-    The file is checked (type by content, size, readable) before anything is written. A PDF is
-    also checked against the digitization standard (Phụ lục I.2): a scan made at the desk
+    The file is checked (type by content, size, readable) before anything is written. A scanned
+    PDF is also checked against the digitization standard (Phụ lục I.2): a scan made at the desk
     (``FileKind.SCAN``) must meet it, or it is refused with the reasons page by page so the
-    clerk can rescan; an applicant's upload keeps the report so they see the reasons.
+    clerk can rescan; an applicant's upload keeps the report so they see the reasons. A
+    born-digital PDF (``pdf.origin``) is not a scan: its signature is validated instead.
     """
     _editable(actor, dossier)
     component = _component(dossier, component_id)
     checked = check_upload(data, filename, max_bytes)
     content_type = checked.content_type
     details: dict[str, Any] = {}
-    if checked.extension == "pdf":
+    if checked.extension == "pdf" and born_digital(data):
+        # Phụ lục I.2 is the standard for scans: an electronic original (signed, or text
+        # made by software) gets its signature verdict below, never a scan's. Brought to the
+        # counter it is kept as it is, not turned into a SAO Y copy of a scan.
+        details["origin"] = "born_digital"
+        kind = FileKind.UPLOAD if kind == FileKind.SCAN else kind
+    elif checked.extension == "pdf":
         report = check_pdf(data)
         details["scan_check"] = report.as_dict()
         if kind == FileKind.SCAN and not report.compliant:

@@ -17,7 +17,7 @@ from dossiers.accounts import RoleGrant, User
 from dossiers.actors import Actor
 from dossiers.db import utcnow
 from dossiers.deadlines import timeliness
-from dossiers.errors import Forbidden, InvalidInput
+from dossiers.errors import Forbidden, InvalidFile, InvalidInput
 from dossiers.events import Event, apply, authorize, check_legal
 from dossiers.files import FileStore, store_bytes
 from dossiers.intake import clean_filename
@@ -186,6 +186,11 @@ def propose_result(session: Session, actor: Actor, store: FileStore, dossier: Do
     check_legal(dossier, Kind.RESULT_PROPOSED)
     authorize(session, actor, dossier, Kind.RESULT_PROPOSED)
     payload: dict[str, Any] = {}
+    if draft is not None and not draft.startswith(b"%PDF-"):
+        # The leader signs this very file (dossiers/result_drafts.py): it must be a PDF.
+        raise InvalidFile("Dự thảo kết quả phải là tệp PDF (văn bản sẽ được ký số)",
+                          "The draft result must be a PDF (it is the file to be signed)",
+                          code="draft_not_pdf")
     if draft is not None:
         record = add_working_document(session, actor, store, dossier, data=draft,
                                       filename=filename, purpose="draft_result", at=at)

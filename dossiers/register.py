@@ -20,6 +20,7 @@ class DocumentKind(StrEnum):
     RESULT = "result"  # kết quả giải quyết TTHC (Phụ lục II.1–2)
     COPY = "copy"  # bản sao điện tử (Phụ lục I.3)
     ATTACHMENT = "attachment"  # phụ lục / văn bản kèm theo (Phụ lục II.3)
+    FORM = "form"  # giấy tờ the one-stop desk issues: receipt, requests, labels … (Điều 5.5)
 
 
 class IssuedDocument(Base):

@@ -6,6 +6,7 @@ Sổ theo dõi hồ sơ (Mẫu 06): the dossiers an agency received in a period,
 the form, as PDF and XLSX.
 """
 
+import hashlib
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -20,7 +21,7 @@ from dossiers.agencies import Agency, parent_on
 from dossiers.calendar import VN_TZ
 from dossiers.db import utcnow
 from dossiers.deadlines import TIMELINESS_LABELS, Timeliness, timeliness
-from dossiers.documents import Printer, render_for
+from dossiers.documents import Printer, register_form, render_for, seal
 from dossiers.events import Event, history
 from dossiers.lifecycle import KIND_LABELS, Kind, Status
 from dossiers.pdf.forms import FormKind, render
@@ -120,9 +121,18 @@ def control_sheet_pdf(session: Session, actor: Actor, printer: Printer,
                       dossier: Dossier) -> bytes:
     coordinating = ", ".join(a.name for a in session.scalars(select(Agency).where(
         Agency.id.in_(dossier.procedure_version.agency_ids(AgencyPart.COORDINATING)))))
-    _, pdf = render_for(session, actor, printer, dossier, FormKind.CONTROL_SHEET, utcnow(),
-                        rows=control_sheet_rows(session, dossier), coordinating=coordinating)
-    return pdf
+    when = utcnow()
+    form, pdf = render_for(session, actor, printer, dossier, FormKind.CONTROL_SHEET, when,
+                           rows=control_sheet_rows(session, dossier), coordinating=coordinating)
+    # Read live from the log, so each print is a document of its own: sealed and registered
+    # (Điều 5.5) like the forms kept in the dossier; the caller commits the register's row.
+    agency = dossier.receiving_agency
+    signed, sealed = seal(printer, agency, pdf)
+    if sealed["seal"]["signed"]:
+        register_form(session, hashlib.sha256(signed).hexdigest(), title=form.title,
+                      agency=agency, issued_by=actor.full_name or actor.login, dossier=dossier,
+                      at=when)
+    return signed
 
 
 # -- the register --------------------------------------------------------------------

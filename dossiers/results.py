@@ -12,11 +12,10 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossiers import events
-from dossiers.accounts import User
 from dossiers.actors import Actor
 from dossiers.agencies import Agency, parent_on
 from dossiers.calendar import VN_TZ
@@ -33,6 +32,7 @@ from dossiers.register import (
     new_verify_code,
     register,
 )
+from dossiers.result_drafts import Candidate, candidate, next_number, require_seen
 from dossiers.signing import core
 from dossiers.signing.copy import sanitise
 from dossiers.signing.images import check_seal, check_signature
@@ -48,6 +48,9 @@ class Signing:
     keyring: Keyring
     base_url: str
     place: str = "Đồng Tháp"
+    # Keys the verification codes printed on template results (result_drafts.verify_code_for);
+    # the app passes its SECRET_KEY.
+    code_key: bytes = b"motcua-result-codes"
 
     def verify_url(self, code: str) -> str:
         return f"{self.base_url}/verify/{code}"
@@ -134,13 +137,6 @@ def _leader_lines(title: str | None, agency: Agency) -> list[str]:
     return [_position(title) or "THỦ TRƯỞNG CƠ QUAN"]
 
 
-def _next_number(session: Session, agency: Agency) -> str:
-    count = session.scalar(select(func.count(IssuedDocument.id)).where(
-        IssuedDocument.agency_id == agency.id, IssuedDocument.kind == DocumentKind.RESULT)) or 0
-    abbr = "".join(w[0] for w in (agency.short_name or agency.name).split() if w[0].isalpha())
-    return f"{count + 1}/QĐ-{unicodedata.normalize('NFC', abbr).upper()[:8]}"
-
-
 def leader_and_seal(session: Session, signing: Signing, login: str,
                     agency: Agency) -> "partial[bytes]":
     """``sign_result`` bound to the leader's key and signature image and the agency's key and
@@ -194,30 +190,47 @@ def render_result(session: Session, signing: Signing, dossier: Dossier, *, signe
     return pdf
 
 
-def issue_result(session: Session, signing: Signing, dossier: Dossier, actor: Actor, *,
-                 pdf: bytes | None = None, signer_title: str | None = None,
-                 placement: Placement | None = None, body: list[str] | None = None,
-                 at: datetime | None = None) -> DossierFile:
-    """Generate (or take the uploaded) result, sign it twice, store, register, deliver."""
+def signing_agency(session: Session, dossier: Dossier, actor: Actor) -> Agency:
+    """The agency whose leader signs and whose seal follows (checks the actor may sign)."""
     events.check_legal(dossier, Kind.SIGNED)
     agency_id = events.authorize(session, actor, dossier, Kind.SIGNED)
     agency = session.get(Agency, agency_id) if agency_id else dossier.competent_agency
     assert agency is not None
+    return agency
+
+
+def result_candidate(session: Session, signing: Signing, dossier: Dossier, actor: Actor, *,
+                     at: datetime | None = None) -> Candidate:
+    """What this leader would sign now, for the preview (only someone who may sign sees it)."""
+    return candidate(session, signing, dossier, actor, signing_agency(session, dossier, actor),
+                     at=at)
+
+
+def issue_result(session: Session, signing: Signing, dossier: Dossier, actor: Actor, *,
+                 seen_sha256: str | None = None, pdf: bytes | None = None,
+                 placement: Placement | None = None,
+                 at: datetime | None = None) -> DossierFile:
+    """Sign the result twice, store, register, deliver.
+
+    Without ``pdf`` the leader signs the candidate they previewed (the officer's draft or the
+    filled template, ``result_drafts``), and ``seen_sha256`` must be its SHA-256: a candidate
+    changed since the preview is refused (409). With ``pdf`` (the CLI, or an API client
+    sending the file it means) those bytes are signed, rewritten first like any PDF supplied
+    from outside."""
+    agency = signing_agency(session, dossier, actor)
     when = at or utcnow()
     sign = leader_and_seal(session, signing, actor.login, agency)
-    number = _next_number(session, agency)
-    verify_code = new_verify_code()
     if pdf is None:
-        user = session.get(User, actor.user_id) if actor.user_id is not None else None
-        pdf = render_result(session, signing, dossier, signer_name=actor.full_name,
-                            signer_title=signer_title or (user.title if user else None),
-                            agency=agency, number=number, verify_code=verify_code, when=when,
-                            body=body)
+        found = candidate(session, signing, dossier, actor, agency, at=when)
+        require_seen(found, seen_sha256)
+        pdf, number, verify_code = found.pdf, found.number, found.verify_code
+        draft_id = found.draft_file_id
     else:
         if not pdf.startswith(b"%PDF-"):
             raise InvalidFile("Kết quả tải lên phải là tệp PDF", "The result must be a PDF",
                               code="not_pdf")
         pdf = sanitise(pdf)
+        number, verify_code, draft_id = next_number(session, agency), new_verify_code(), None
     signed = sign(pdf, placement=placement or find_placement(pdf, actor.full_name))
     blob = store_bytes(session, signing.store, signed)
     record = DossierFile(dossier=dossier, component_id=None, sha256=blob.sha256,
@@ -226,7 +239,8 @@ def issue_result(session: Session, signing: Signing, dossier: Dossier, actor: Ac
                          uploaded_by_id=actor.user_id, uploaded_at=when,
                          details={"number": number, "verify_code": verify_code,
                                   "title": "Quyết định", "signed_by": actor.full_name,
-                                  "agency": agency.name})
+                                  "agency": agency.name, "draft_file_id": draft_id,
+                                  "unsigned_sha256": hashlib.sha256(pdf).hexdigest()})
     session.add(record)
     session.flush()
     register(session, sha256=blob.sha256, kind=DocumentKind.RESULT,

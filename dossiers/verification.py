@@ -16,12 +16,13 @@ from datetime import datetime
 from typing import Any
 
 from asn1crypto import x509
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossiers.calendar import VN_TZ
 from dossiers.errors import InvalidFile
 from dossiers.outbox import JobContext, enqueue, handler
-from dossiers.records import DossierFile
+from dossiers.records import Dossier, DossierFile
 from dossiers.register import IssuedDocument, by_sha256
 
 log = logging.getLogger(__name__)
@@ -289,15 +290,34 @@ def verify(session: Session | None, data: bytes, trust_roots: list[x509.Certific
     if session is not None:
         issued = by_sha256(session, report.sha256)
         if issued is not None:
-            describe(report, issued)
+            describe(report, issued, dossier_code(session, issued))
     return report
 
 
-def describe(report: Report, issued: IssuedDocument) -> None:
+# What the register says a document is, for whoever checks it (vi, en).
+KIND_LABELS = {
+    "result": ("Kết quả giải quyết thủ tục hành chính", "Result of an administrative procedure"),
+    "copy": ("Bản sao điện tử", "Electronic copy"),
+    "attachment": ("Phụ lục, văn bản kèm theo", "Attachment"),
+    "form": ("Giấy tờ do Bộ phận Một cửa phát hành", "Form issued by the one-stop desk"),
+}
+
+
+def dossier_code(session: Session, issued: IssuedDocument) -> str | None:
+    if issued.dossier_id is None:
+        return None
+    code: str | None = session.scalar(select(Dossier.code).where(
+        Dossier.id == issued.dossier_id))
+    return code
+
+
+def describe(report: Report, issued: IssuedDocument, dossier_code: str | None = None) -> None:
     report.issued_here = True
     report.cancelled = issued.cancelled_at is not None
+    label = KIND_LABELS.get(issued.kind, (issued.kind, issued.kind))
     report.issued = {
-        "kind": issued.kind, "title": issued.title, "number": issued.number,
+        "kind": issued.kind, "kind_label": label[0], "kind_label_en": label[1],
+        "dossier_code": dossier_code, "title": issued.title, "number": issued.number,
         "agency": issued.agency_name, "issued_at": _when(issued.issued_at),
         "issued_by": issued.issued_by, "cancelled_at": _when(issued.cancelled_at),
         "cancelled_by": issued.cancelled_by, "cancel_reason": issued.cancel_reason,
@@ -332,12 +352,12 @@ def queue_incoming_check(session: Session, file_id: int) -> None:
 
 @handler("validate_signatures")
 def _validate_incoming(session: Session, payload: dict[str, Any], ctx: JobContext) -> None:
-    from dossiers.signing.keys import keyring_from_config
+    from dossiers.signing.keys import shared_keyring
 
     record = session.get(DossierFile, payload["file_id"])
     if record is None or "signatures" in record.details:
         return  # gone, or already done: the job is safe to run twice
-    roots = keyring_from_config(ctx.settings).trust_roots()
+    roots = shared_keyring(ctx.settings).trust_roots()
     try:
         summary = summarise(verify(session, ctx.store.read(record.sha256), roots,
                                    filename=record.filename))

@@ -89,7 +89,11 @@ def control_sheet_command(code: str, out: Path) -> None:
     if dossier is None:
         click.echo(f"Lỗi: không có hồ sơ {code} / no dossier {code}", err=True)
         sys.exit(1)
+    from dossiers.signing.keys import shared_keyring
+
     printer = Printer(FileStore(current_app.config["MOTCUA_STORAGE"]),
-                      current_app.config["MOTCUA_BASE_URL"])
+                      current_app.config["MOTCUA_BASE_URL"],
+                      keyring=shared_keyring(current_app.config))
     out.write_bytes(control_sheet_pdf(session, Actor.system("cli"), printer, dossier))
+    session.commit()  # the printed sheet is in the register of issued documents
     click.echo(str(out))

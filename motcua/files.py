@@ -14,8 +14,12 @@ def store() -> FileStore:
 
 
 def printer() -> Printer:
-    """What forms need to render: the store and the public address their QR codes link to."""
-    return Printer(store(), current_app.config["MOTCUA_BASE_URL"])
+    """What forms need: the store, the public address their QR codes link to, and the keyring
+    whose agency seals sign them (keys parsed once per process)."""
+    from dossiers.signing.keys import shared_keyring  # pyHanko only where forms are issued
+
+    return Printer(store(), current_app.config["MOTCUA_BASE_URL"],
+                   keyring=shared_keyring(current_app.config))
 
 
 def send_stored(record: DossierFile, *, inline: bool = False) -> Response:

@@ -7,7 +7,7 @@ the receipt already exists, so a job run twice, or queued by two callbacks, issu
 
 import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,17 +15,20 @@ from sqlalchemy.orm import Session
 from dossiers import intake
 from dossiers.accounts import User
 from dossiers.calendar import VN_TZ
-from dossiers.documents import Printer, render_for
+from dossiers.documents import Printer, render_for, store_form
 from dossiers.events import apply
-from dossiers.files import FileStore, store_bytes
+from dossiers.files import FileStore
 from dossiers.lifecycle import Kind, Status, next_status
 from dossiers.outbox import JobContext, OutboxMessage, enqueue, handler
 from dossiers.pdf.forms import FormKind
-from dossiers.records import Dossier, DossierFile, FileKind
+from dossiers.records import Dossier, DossierFile
 from payments.callbacks import lock_payment_by_id
 from payments.fees import vnd
 from payments.ledger import SYSTEM
 from payments.models import Method, Payment
+
+if TYPE_CHECKING:
+    from dossiers.signing.keys import Keyring
 
 log = logging.getLogger(__name__)
 METHOD_LABELS = {Method.ONLINE: "Trực tuyến", Method.CASH: "Tiền mặt tại quầy",
@@ -81,7 +84,8 @@ def receipt_number(payment: Payment) -> str:
 
 
 def issue_receipt(session: Session, store: FileStore, base_url: str, payment_id: int,
-                  at: datetime | None = None) -> DossierFile | None:
+                  at: datetime | None = None,
+                  keyring: "Keyring | None" = None) -> DossierFile | None:
     """Render and store the payment's receipt once. Returns it, or None when not paid."""
     payment = lock_payment_by_id(session, payment_id)
     if payment is None or payment.paid_at is None:
@@ -97,8 +101,9 @@ def issue_receipt(session: Session, store: FileStore, base_url: str, payment_id:
         return None
     when = at or payment.paid_at
     number = receipt_number(payment)
+    printer = Printer(store, base_url, keyring=keyring)
     form, pdf = render_for(
-        session, SYSTEM, Printer(store, base_url), dossier, FormKind.PAYMENT_RECEIPT, when,
+        session, SYSTEM, printer, dossier, FormKind.PAYMENT_RECEIPT, when,
         clerk="" if payment.method == Method.ONLINE else _clerk(session, payment),
         receipt={
             "number": number,
@@ -109,16 +114,14 @@ def issue_receipt(session: Session, store: FileStore, base_url: str, payment_id:
                       for line in payment.lines],
             "total_text": vnd(payment.amount_vnd), "total_words": in_words(payment.amount_vnd),
         })
-    blob = store_bytes(session, store, pdf)
-    record = DossierFile(dossier=dossier, component_id=None, sha256=blob.sha256,
-                         size=blob.size, filename=f"bien-lai-{number}.pdf",
-                         content_type="application/pdf", kind=FileKind.FORM,
-                         uploaded_at=when,
-                         details={"form": FormKind.PAYMENT_RECEIPT.value, "number": number,
-                                  "basis": form.basis, "title": form.title,
-                                  "payment_id": payment.id})
-    session.add(record)
-    session.flush()
+    # Issued by the receiving agency, sealed and registered like every form (Điều 5.5).
+    record = store_form(session, printer, dossier, pdf, agency=dossier.receiving_agency,
+                        title=form.title, filename=f"bien-lai-{number}.pdf",
+                        details={"form": FormKind.PAYMENT_RECEIPT.value, "number": number,
+                                 "basis": form.basis, "title": form.title,
+                                 "payment_id": payment.id},
+                        issued_by=dossier.receiving_agency.name, uploaded_by_id=None,
+                        at=when, number=number)
     payment.receipt_file_id, payment.receipt_number = record.id, number
     # A draft that could not be submitted keeps the receipt without a timeline entry.
     if next_status(Kind.DOCUMENT_ADDED, Status(dossier.status)) is not None:
@@ -162,5 +165,8 @@ if queue_on_submission not in intake.SUBMIT_CHECKS:
 
 @handler("payments.receipt")
 def receipt_job(session: Session, payload: dict[str, Any], ctx: JobContext) -> None:
+    from dossiers.signing.keys import shared_keyring
+
+    keyring = shared_keyring(ctx.settings) if ctx.settings.get("MOTCUA_PKI_DIR") else None
     issue_receipt(session, ctx.store, str(ctx.settings.get("MOTCUA_BASE_URL") or ""),
-                  int(payload["payment_id"]))
+                  int(payload["payment_id"]), keyring=keyring)

@@ -9,10 +9,10 @@ import logging
 from flask import Blueprint, abort, current_app, render_template, request
 from werkzeug.wrappers import Response
 
-from dossiers.errors import DomainError
+from dossiers.errors import DomainError, InvalidFile
 from dossiers.records import DossierFile
 from dossiers.register import IssuedDocument, by_code
-from dossiers.verification import Report, describe, verify
+from dossiers.verification import Report, describe, dossier_code, verify
 from motcua import limits
 from motcua.database import get_session
 from motcua.files import send_stored, store
@@ -28,25 +28,29 @@ def max_bytes() -> int:
     return min(int(current_app.config.get("MOTCUA_MAX_FILE_BYTES") or MAX_BYTES), MAX_BYTES)
 
 
-def check_file(data: bytes, filename: str) -> tuple[Report | None, str | None]:
-    """The report, or the reason it cannot be given (never an exception for bad input)."""
+def check_file(data: bytes, filename: str) -> tuple[Report | None, DomainError | None]:
+    """The report, or why it cannot be given, in Vietnamese and English (never an exception
+    for bad input)."""
     try:
         return verify(get_session(), data, keyring().trust_roots(), filename=filename), None
     except DomainError as error:
-        return None, error.message
+        return None, error
     except Exception as error:  # noqa: BLE001 — a hostile PDF must not become a 500
         log.warning("verification failed on %r: %r", filename, error)
-        return None, "Tệp PDF bị lỗi cấu trúc, không kiểm tra được chữ ký"
+        return None, InvalidFile("Tệp PDF bị lỗi cấu trúc, không kiểm tra được chữ ký",
+                                 "The PDF is malformed: its signatures cannot be checked")
 
 
-def read_limited() -> tuple[bytes | None, str, str | None]:
+def read_limited() -> tuple[bytes | None, str, DomainError | None]:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return None, "", "Hãy chọn một tệp PDF"
+        return None, "", InvalidFile("Hãy chọn một tệp PDF", "Choose a PDF file")
     limit = max_bytes()
     data = upload.stream.read(limit + 1)
     if len(data) > limit:
-        return None, upload.filename, f"Tệp quá lớn (tối đa {limit // (1024 * 1024)} MB)"
+        mib = limit // (1024 * 1024)
+        return None, upload.filename, InvalidFile(f"Tệp quá lớn (tối đa {mib} MB)",
+                                                  f"The file is too large (at most {mib} MB)")
     return data, upload.filename, None
 
 
@@ -71,7 +75,8 @@ def verify_page() -> tuple[str, int] | str:
     report = None
     if data is not None:
         report, error = check_file(data, filename)
-    return render_template("portal/verify.html", report=report, error=error,
+    return render_template("portal/verify.html", report=report,
+                           error=error.message if error else None,
                            filename=filename), (200 if report else 422)
 
 
@@ -88,10 +93,11 @@ def verify_code(code: str) -> tuple[str, int] | str:
     error = None
     record = _stored_file(issued)
     if record is not None:
-        report, error = check_file(store().read(record.sha256), record.filename)
+        report, problem = check_file(store().read(record.sha256), record.filename)
+        error = problem.message if problem else None
     else:
         report = Report(file=issued.title, sha256=issued.sha256)
-        describe(report, issued)
+        describe(report, issued, dossier_code(get_session(), issued))
     return render_template("portal/verify.html", report=report, error=error, code=code,
                            downloadable=record is not None)
 

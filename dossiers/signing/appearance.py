@@ -15,6 +15,7 @@ from typing import Any
 
 from PIL import Image
 from pyhanko.pdf_utils import layout
+from pyhanko.pdf_utils.content import RawContent
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.text import TextBoxStyle
@@ -80,13 +81,27 @@ def text_box_size(lines: list[str]) -> tuple[float, float]:
     return width + 2, LEADING * len(lines) + 4
 
 
+# An opaque white ground under the text: where the stamp has to sit over something (a scan's
+# top right corner, a header no free space could avoid), the signature stays legible.
+_GROUND = 100
+
+
+def _white_ground() -> RawContent:
+    return RawContent(b"1 1 1 rg 0 0 %d %d re f" % (_GROUND, _GROUND),
+                      box=layout.BoxConstraints(_GROUND, _GROUND))
+
+
 def text_style(lines: list[str]) -> TextStampStyle:
-    """Text-only appearance: black, upright, 10 pt, right-aligned to the box's right edge."""
+    """Text-only appearance: black, upright, 10 pt, right-aligned to the box's right edge,
+    on a white ground."""
     font = _MemoryFont(str(stamp_font()), font_size=FONT_SIZE)
     text = "\n".join(unicodedata.normalize("NFC", line).replace("%", "%%") for line in lines)
     no_margins = layout.Margins(0, 0, 0, 0)
     return TextStampStyle(
-        stamp_text=text, border_width=0, background=None,
+        stamp_text=text, border_width=0, background=_white_ground(), background_opacity=1.0,
+        background_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MIN, y_align=layout.AxisAlignment.ALIGN_MIN,
+            margins=no_margins, inner_content_scaling=layout.InnerScaling.STRETCH_FILL),
         text_box_style=TextBoxStyle(font=font, font_size=FONT_SIZE, leading=LEADING,
                                     border_width=0, text_color=(0, 0, 0),
                                     box_layout_rule=layout.SimpleBoxLayoutRule(

@@ -21,6 +21,8 @@ COPY_FORMS = ("SAO Y", "SAO LỤC", "TRÍCH SAO")
 COPY_FIELD = "SaoDienTu"
 TOP_MARGIN = 10 * MM
 RIGHT_MARGIN = 15 * MM
+SEARCH_STEP = 6.0  # points: how far down each try moves the stamp
+SEARCH_DEPTH = 0.35  # at most this share of the page from its top: still "top right"
 
 _CATALOG_KEYS = ("/AcroForm", "/OCProperties", "/Names", "/OpenAction", "/AA", "/JavaScript", "/AF",
                  "/Perms", "/Collection", "/Threads", "/Outlines", "/Dests")
@@ -54,12 +56,46 @@ def sanitise(pdf: bytes) -> bytes:
 
 
 def top_right_box(pdf: bytes, lines: list[str], field: str) -> core.FieldPlan:
+    """Top right of page one (Phụ lục I.3, II.3), clear of the page's own text.
+
+    The first box from the top, right-aligned, that overlaps no line of text on the page (a
+    national motto, a document number, a form's "Mẫu số" are often exactly there); if none is
+    free in the upper part of the page, the top right corner, where the stamp's white ground
+    keeps it legible. A scan has no text to avoid: its stamp sits on the white ground."""
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         x1, y1, x2, y2 = (float(v) for v in doc.pages[0].mediabox)
     width, height = appearance.text_box_size(lines)
-    return core.FieldPlan(field, 0, (round(x2 - RIGHT_MARGIN - width, 2),
-                                     round(y2 - TOP_MARGIN - height, 2),
-                                     round(x2 - RIGHT_MARGIN, 2), round(y2 - TOP_MARGIN, 2)))
+    right, left = x2 - RIGHT_MARGIN, x2 - RIGHT_MARGIN - width
+    taken = _text_boxes(pdf, page_top=y2)
+    top = y2 - TOP_MARGIN
+    lowest = y2 - (y2 - y1) * SEARCH_DEPTH
+    while top - height >= lowest:
+        box = (left, top - height, right, top)
+        if not any(_overlap(box, other) for other in taken):
+            break
+        top -= SEARCH_STEP
+    else:
+        top = y2 - TOP_MARGIN
+    return core.FieldPlan(field, 0, (round(left, 2), round(top - height, 2), round(right, 2),
+                                     round(top, 2)))
+
+
+def _text_boxes(pdf: bytes, page_top: float) -> list[core.Box]:
+    """Page one's lines of text in PDF coordinates, a little enlarged (nothing if pdftotext
+    is missing: the white ground is then what keeps the stamp legible)."""
+    from dossiers.signing.result import CannotPlace, text_lines
+
+    try:
+        found = text_lines(pdf)
+    except CannotPlace:
+        return []
+    pad = 2.0
+    return [(line.x1 - pad, page_top - line.bottom - pad, line.x2 + pad, page_top - line.top + pad)
+            for line in found if line.page == 0]
+
+
+def _overlap(a: core.Box, b: core.Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def sign_text_top_right(pdf: bytes, agency: signers.Signer, lines: list[str], field: str, *,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from dossiers.accounts import RoleGrant, User
@@ -15,6 +15,7 @@ from dossiers.actors import Actor
 from dossiers.agencies import Agency
 from dossiers.files import FileStore
 from dossiers.lifecycle import Role
+from dossiers.procedures import ProcedureAgency
 from dossiers.register import SigningImage
 from dossiers.results import save_image
 from dossiers.signing import samples
@@ -30,10 +31,13 @@ def create_demo_pki(session: Session, store: FileStore, pki_dir: str | Path,
     pki.ensure_root()
     pki.ensure(Subject("tsa", "Đơn vị cấp dấu thời gian thử nghiệm Motcua (DEMO)",
                        "Motcua DEMO"), timestamping=True)
-    # Agencies with staff issue documents (results, desk copies): they get keys and seals.
-    agencies = session.scalars(select(Agency).where(Agency.id.in_(
-        select(RoleGrant.agency_id).where(RoleGrant.role.in_(
-            [Role.LEADER, Role.OFFICER, Role.RECEPTION]))))).all()
+    # Every agency that issues documents gets a key and a seal: those with staff (results,
+    # desk copies, the desk's forms) and those a procedure names (an online payment's receipt
+    # is issued for the receiving agency before anyone there acts; Điều 5.5).
+    agencies = session.scalars(select(Agency).where(or_(
+        Agency.id.in_(select(RoleGrant.agency_id).where(RoleGrant.role.in_(
+            [Role.LEADER, Role.OFFICER, Role.RECEPTION]))),
+        Agency.id.in_(select(ProcedureAgency.agency_id))))).all()
     for agency in agencies:
         pki.ensure(agency_subject(agency.code, agency.name))
         _ensure_image(session, store, f"agency:{agency.code}", partial(samples.seal_png, 36.0),

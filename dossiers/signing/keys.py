@@ -130,6 +130,23 @@ class Keyring:
                 for path in files]
 
 
+_SHARED: dict[tuple[Any, ...], Keyring] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_keyring(config: Any) -> Keyring:
+    """The process's keyring for this configuration: web requests, jobs run inline and worker
+    jobs all reuse keys already parsed, instead of opening a PKCS#12 file per document."""
+    key = tuple(config.get(name) for name in (
+        "MOTCUA_PKI_DIR", "MOTCUA_KEY_PASSPHRASE", "MOTCUA_SIGNERS", "MOTCUA_TRUST_ROOTS",
+        "MOTCUA_TSA_URL"))
+    with _SHARED_LOCK:
+        ring = _SHARED.get(key)
+        if ring is None:
+            ring = _SHARED[key] = keyring_from_config(config)
+        return ring
+
+
 def keyring_from_config(config: Any) -> Keyring:
     """The keyring the app's configuration describes (see motcua/config.py)."""
     import json

@@ -60,6 +60,11 @@ def _norm(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
+def text_lines(pdf: bytes) -> list[_Line]:
+    """Every line of text with its box (pdftotext's coordinates: top-left origin, y down)."""
+    return _lines(pdf)
+
+
 def _lines(pdf: bytes) -> list[_Line]:
     tool = shutil.which("pdftotext")
     if tool is None:

@@ -128,3 +128,25 @@ def letter(tmp_path: Path) -> Iterator[bytes]:
 
 def has_tools() -> bool:
     return all(shutil.which(t) for t in ("pdfsig", "pdftoppm", "pdftotext", "certutil"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def make_app(request: pytest.FixtureRequest, app_factory: Any,
+             tmp_path: Path) -> Iterator[Any]:
+    """``app_factory`` once per database backend (the same tests on SQLite and PostgreSQL)."""
+    from motcua.database import get_db
+    from tests.conftest import fresh_database
+
+    built: list[Any] = []
+
+    def build(**overrides: Any) -> Any:
+        if request.param == "postgresql":
+            overrides.setdefault("DATABASE_URL",
+                                 fresh_database("postgresql", "signing", tmp_path))
+        app = app_factory(**overrides)
+        built.append(app)
+        return app
+
+    yield build
+    for app in built:
+        get_db(app).engine.dispose()

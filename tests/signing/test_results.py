@@ -19,14 +19,14 @@ from dossiers.signing.images import check_seal, check_signature
 from dossiers.signing.keys import Keyring
 from dossiers.verification import verify
 from tests.signing.conftest import LEADER, widgets
-from tests.signing.world import approved_world
+from tests.signing.world import approved_world, sign_previewed
 
 
 def test_leader_issues_a_signed_result_that_reaches_the_citizen(
         session: Session, store: FileStore, keyring: Keyring) -> None:
     world = approved_world(session, store, keyring)
     dossier, leader = world["dossier"], world["leader"]
-    record = issue_result(session, world["signing"], dossier, leader.actor())
+    record = sign_previewed(session, world, dossier, leader.actor())
     assert record.kind == FileKind.RESULT
     data = store.read(record.sha256)
     assert hashlib.sha256(data).hexdigest() == record.sha256
@@ -50,7 +50,7 @@ def test_leader_issues_a_signed_result_that_reaches_the_citizen(
 def test_counter_dossier_waits_at_the_desk(session: Session, store: FileStore,
                                            keyring: Keyring) -> None:
     world = approved_world(session, store, keyring, channel=Channel.COUNTER)
-    issue_result(session, world["signing"], world["dossier"], world["leader"].actor())
+    sign_previewed(session, world, world["dossier"], world["leader"].actor())
     assert world["dossier"].status == Status.RESULT_READY
 
 
@@ -66,20 +66,19 @@ def test_only_a_leader_of_the_agency_signs_and_only_when_approved(
         session: Session, store: FileStore, keyring: Keyring) -> None:
     world = approved_world(session, store, keyring)
     with pytest.raises(Forbidden):
-        issue_result(session, world["signing"], world["dossier"], world["officer"].actor())
+        sign_previewed(session, world, world["dossier"], world["officer"].actor())
     with pytest.raises(Forbidden):
-        issue_result(session, world["signing"], world["dossier"],
-                     world["other_leader"].actor())
-    issue_result(session, world["signing"], world["dossier"], world["leader"].actor())
+        sign_previewed(session, world, world["dossier"], world["other_leader"].actor())
+    sign_previewed(session, world, world["dossier"], world["leader"].actor())
     with pytest.raises(IllegalTransition):
-        issue_result(session, world["signing"], world["dossier"], world["leader"].actor())
+        sign_previewed(session, world, world["dossier"], world["leader"].actor())
 
 
 def test_cancelled_result_verifies_as_cancelled_with_who_when_why(
         session: Session, store: FileStore, keyring: Keyring) -> None:
     world = approved_world(session, store, keyring)
     dossier, leader = world["dossier"], world["leader"]
-    record = issue_result(session, world["signing"], dossier, leader.actor())
+    record = sign_previewed(session, world, dossier, leader.actor())
     with pytest.raises(InvalidInput):
         cancel_result(session, dossier, leader.actor(), "  ")
     with pytest.raises(Forbidden):
@@ -274,7 +273,7 @@ def test_result_qr_code_top_left_leads_to_its_verification(session: Session, sto
     from PIL import Image
 
     world = approved_world(session, store, keyring)
-    record = issue_result(session, world["signing"], world["dossier"], world["leader"].actor())
+    record = sign_previewed(session, world, world["dossier"], world["leader"].actor())
     folder = Path(str(tmp_path))
     (folder / "kq.pdf").write_bytes(store.read(record.sha256))
     subprocess.run(["pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1",

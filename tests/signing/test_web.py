@@ -50,7 +50,10 @@ def test_leader_signs_citizen_downloads_public_verifies_then_cancelled(
     queue = leader.get("/backoffice/signing/").get_data(as_text=True)
     assert f"/backoffice/signing/{dossier_id}" in queue
     page = f"/backoffice/signing/{dossier_id}"
-    done = _post(leader, f"{page}/issue", page).get_data(as_text=True)
+    seen = re.search(r'name="sha256" value="([0-9a-f]{64})"',
+                     leader.get(page).get_data(as_text=True))
+    assert seen, "the page shows the candidate and binds the form to it"
+    done = _post(leader, f"{page}/issue", page, sha256=seen.group(1)).get_data(as_text=True)
     assert "Đã ký số và ban hành kết quả" in done
     assert "Đã trả kết quả" in done
     with get_db(app).factory() as db:
@@ -117,8 +120,12 @@ def test_verification_is_rate_limited(world: dict[str, Any]) -> None:
 
 def test_api_issues_and_verifies(world: dict[str, Any]) -> None:
     client = world["app"].test_client()
+    candidate = client.get(f"/api/v1/dossiers/{world['dossier']}/result/candidate",
+                           headers=bearer(world["leader_token"])).get_json()
     issued = client.post(f"/api/v1/dossiers/{world['dossier']}/result",
-                         headers=bearer(world["leader_token"]))
+                         headers=bearer(world["leader_token"]),
+                         data={"sha256": candidate["sha256"]},
+                         content_type="multipart/form-data")
     assert issued.status_code == 201, issued.get_json()
     with get_db(world["app"]).factory() as db:
         sha = issued.get_json()["sha256"]
@@ -195,3 +202,17 @@ def test_desk_sees_the_verdict_on_an_incoming_signed_pdf(app_factory: Any, pki_d
     html = clerk.get(f"/backoffice/desk/dossiers/{dossier['id']}").get_data(as_text=True)
     assert "chữ ký số hợp lệ" in html
     assert AGENCY[1] in html
+
+
+@pytest.mark.parametrize("data", [b"xx", b"%PDF-1.7\n" + b"\xff" * 5000])
+def test_cannot_verify_answers_in_english_too(app_factory: Any, data: bytes) -> None:
+    """The API's error carries an English message_en, not the Vietnamese one again."""
+    client = app_factory().test_client()
+    bad = client.post("/api/v1/verify", data={"file": (io.BytesIO(data), "x.pdf")},
+                      content_type="multipart/form-data")
+    body = bad.get_json()
+    assert bad.status_code == 422
+    assert body["code"] == "cannot_verify"
+    assert body["message"] != body["message_en"]
+    assert body["message_en"].isascii(), body
+    assert any(c in body["message"] for c in "ôệạểđ"), body

@@ -43,3 +43,11 @@ def approved_world(session: Session, store: FileStore, keyring: Keyring, *,
     return {"agency": agency, "citizen": citizen, "clerk": clerk, "officer": officer,
             "leader": leader, "other_leader": other_leader, "dossier": dossier,
             "signing": Signing(store, keyring, "https://motcua.example")}
+
+
+def sign_previewed(session: Session, world: dict[str, Any], dossier: Any, actor: Any) -> Any:
+    """The leader's way: look at the candidate, then sign it, naming what was seen."""
+    from dossiers.results import issue_result, result_candidate
+
+    seen = result_candidate(session, world["signing"], dossier, actor).sha256
+    return issue_result(session, world["signing"], dossier, actor, seen_sha256=seen)
