@@ -18,15 +18,18 @@ from dossiers.actors import Actor
 from dossiers.calendar import VN_TZ
 from dossiers.documents import Printer
 from dossiers.errors import Forbidden, IllegalTransition, InvalidInput
-from dossiers.events import Event, agencies_that_held, apply, can_view
+from dossiers.events import Event, agencies_that_held, apply, can_view, history
 from dossiers.files import FileStore
-from dossiers.intake import submit_dossier
+from dossiers.intake import resubmit_dossier, submit_dossier
 from dossiers.lifecycle import Kind, Role, Status
 from dossiers.outbox import OutboxMessage
-from dossiers.plans import steps_of
+from dossiers.plans import StepTemplate, set_process, steps_of
+from dossiers.queues import Queue, Urgency, WorkItem, work_items
 from dossiers.records import Dossier, FileKind
 from dossiers.reports import control_sheet_pdf, control_sheet_rows, register_rows, register_xlsx
 from dossiers.review import accept_dossier, request_supplement
+from payments.ledger import record_desk_payment, request_payment
+from payments.models import Method
 from tests import factories as f
 from tests.samples import pdf as pdf_bytes
 
@@ -165,34 +168,80 @@ def test_only_the_step_s_people_act(session: Session, world: dict[str, Any]) -> 
         processing.approve(session, a(w, "leader"), d)  # nothing proposed yet
 
 
-def test_supplement_pauses_the_clock_and_moves_every_due(session: Session,
-                                                        world: dict[str, Any]) -> None:
+def _waiting_items(session: Session, w: dict[str, Any], now: datetime) -> list[WorkItem]:
+    return work_items(session, a(w, "officer"), Queue.MINE, now=now)
+
+
+def _assert_moved_by_the_wait(session: Session, d: Dossier, answer: Event) -> None:
+    # Paused 24/02 10:00 → 26/02 10:00 = 5.5 + 8 + 2.5 = 16 working hours.
+    assert answer.payload["paused_hours"] == 16
+    assert d.due_at == vn(3, 3, 17)
+    dues = [s.due_at.astimezone(VN_TZ) for s in steps_of(session, d)]
+    # The desk's finished step stays; the others move by 16 h: 26/02 09:33 + 5h57 + 8 (27/02)
+    # + 2h03 → 02/03 09:33; 27/02 10:51 + 4h39 + 8 (02/03) + 3h21 → 03/03 10:51; 03/03 17:00.
+    assert dues == [vn(13, 2, 15, 9), vn(2, 3, 9, 33), vn(3, 3, 10, 51), vn(3, 3, 17)]
+    assert d.paused_at is None
+
+
+def test_a_supplement_wait_moves_the_promise_by_the_time_waited(
+        session: Session, world: dict[str, Any]) -> None:
+    """The officer asks for more the way the page does (the Phiếu yêu cầu bổ sung is issued,
+    a document event in the waiting status), notes something during the wait, and the
+    applicant answers: only that answer resumes the clock."""
     w, d = world, world["dossier"]
     processing.forward(session, a(w, "clerk"), d, to_user_id=w["officer"].id,
                        at=vn(13, 2, 14))
     comp = d.components[0]
     request_supplement(session, a(w, "officer"), d, {comp.id: "Thiếu chữ ký"},
-                       printer=w["printer"])
-    # request_supplement records "now"; re-date the pause to the hand-computed instant.
-    d.paused_at = vn(24, 2, 10)
-    assert d.status == Status.AWAITING_SUPPLEMENT
-    event = apply(session, d, Kind.SUPPLEMENTED, a(w, "citizen"), at=vn(26, 2, 10))
-    # Paused 24/02 10:00 → 26/02 10:00 = 5.5 + 8 + 2.5 = 16 working hours.
-    assert event.payload["paused_hours"] == 16
-    assert d.due_at == vn(3, 3, 17)
-    step = steps_of(session, d)[1]
-    assert step.due_at.astimezone(VN_TZ) == vn(2, 3, 9, 33)  # 5h57 + 8 (27/02) + 2h03
-    assert d.paused_at is None
+                       printer=w["printer"], at=vn(24, 2, 10))
+    assert any(f.details.get("form") == "supplement" for f in d.files)
+    assert (d.status, d.paused_at) == (Status.AWAITING_SUPPLEMENT, vn(24, 2, 10))
+    processing.add_note(session, a(w, "officer"), d, "Đã gọi điện cho người nộp",
+                        at=vn(25, 2, 9))
+    assert d.paused_at == vn(24, 2, 10)
+    [item] = _waiting_items(session, w, vn(25, 2, 10))
+    assert item.urgency == Urgency.PAUSED
+    [waiting] = work_items(session, a(w, "leader"), Queue.SUPPLEMENT, now=vn(25, 2, 10))
+    assert waiting.urgency == Urgency.PAUSED
+    resubmit_dossier(session, a(w, "citizen"), d, at=vn(26, 2, 10))
+    answer = history(session, d)[-1]
+    assert (answer.kind, d.status) == (Kind.SUPPLEMENTED, Status.IN_PROGRESS)
+    _assert_moved_by_the_wait(session, d, answer)
+    [item] = _waiting_items(session, w, vn(26, 2, 11))
+    assert item.urgency != Urgency.PAUSED
+
+
+def test_a_payment_wait_moves_the_promise_by_the_time_waited(
+        session: Session, world: dict[str, Any]) -> None:
+    w, d = world, world["dossier"]
+    processing.forward(session, a(w, "clerk"), d, to_user_id=w["officer"].id,
+                       at=vn(13, 2, 14))
+    request_payment(session, a(w, "officer"), d, at=vn(24, 2, 10))
+    assert (d.status, d.paused_at) == (Status.AWAITING_PAYMENT, vn(24, 2, 10))
+    processing.add_note(session, a(w, "officer"), d, "Người nộp hẹn nộp tiền tại quầy",
+                        at=vn(25, 2, 9))
+    assert d.paused_at == vn(24, 2, 10)
+    [item] = _waiting_items(session, w, vn(25, 2, 10))
+    assert item.urgency == Urgency.PAUSED
+    record_desk_payment(session, a(w, "clerk"), d, Method.CASH, "BL-0001", now=vn(26, 2, 10))
+    paid = history(session, d)[-1]
+    assert (paid.kind, d.status) == (Kind.PAID, Status.IN_PROGRESS)
+    _assert_moved_by_the_wait(session, d, paid)
+    [item] = _waiting_items(session, w, vn(26, 2, 11))
+    assert item.urgency != Urgency.PAUSED
 
 
 def test_clock_keeps_running_when_the_procedure_says_so(session: Session,
                                                        world: dict[str, Any]) -> None:
     w, d = world, world["dossier"]
-    d.procedure_version.clock_pauses = False
+    version = d.procedure_version
+    set_process(session, Actor.system("test"), version,
+                [StepTemplate(s.name, Role(s.role), s.agency_id, s.share_percent)
+                 for s in version.steps], clock_pauses=False)
     processing.forward(session, a(w, "clerk"), d, to_user_id=w["officer"].id)
     request_supplement(session, a(w, "officer"), d, {d.components[0].id: "Thiếu"})
     assert d.paused_at is None
-    apply(session, d, Kind.SUPPLEMENTED, a(w, "citizen"))
+    resubmit_dossier(session, a(w, "citizen"), d)
     assert d.due_at == vn(27, 2, 17)
 
 
