@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from dossiers import identity
@@ -33,13 +33,13 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     login: Mapped[str] = mapped_column(String(120), unique=True)
-    full_name: Mapped[str] = mapped_column(String(200))
+    full_name: Mapped[str] = mapped_column(Text)
     kind: Mapped[AccountKind] = mapped_column(String(20), default=AccountKind.PERSON)
     email: Mapped[str | None] = mapped_column(String(200), index=True)
     phone: Mapped[str | None] = mapped_column(String(20))
     id_number: Mapped[str | None] = mapped_column(String(20), index=True)  # CCCD or tax code
-    title: Mapped[str | None] = mapped_column(String(200))  # chức vụ, for signers
-    representative: Mapped[str | None] = mapped_column(String(200))  # organisations
+    title: Mapped[str | None] = mapped_column(Text)  # chức vụ, for signers
+    representative: Mapped[str | None] = mapped_column(Text)  # organisations
     confirmed_at: Mapped[datetime | None]  # e-mail or phone confirmed with a one-time code
     password_hash: Mapped[str] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(default=True)

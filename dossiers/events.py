@@ -50,7 +50,7 @@ class Event(Base):
     to_status: Mapped[str] = mapped_column(String(30))
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    actor_name: Mapped[str] = mapped_column(String(200))  # as it was: accounts change
+    actor_name: Mapped[str] = mapped_column(Text)  # as it was: accounts change
     actor_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     to_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     to_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
