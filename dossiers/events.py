@@ -24,11 +24,13 @@ from dossiers.lifecycle import (
     REASON_REQUIRED,
     STAFF_ROLES,
     STATUS_LABELS,
+    Audience,
     Kind,
     Role,
     Status,
     national_after,
     next_status,
+    reason_shown_to,
 )
 from dossiers.outbox import enqueue
 from dossiers.records import Dossier
@@ -195,7 +197,7 @@ def _notify_applicant(session: Session, dossier: Dossier, event: Event) -> None:
     label = KIND_LABELS[Kind(event.kind)][0]
     status = STATUS_LABELS[Status(event.to_status)][0]
     body = f"Hồ sơ {dossier.code or dossier.id}: {label}.\nTrạng thái: {status}."
-    if event.reason:
+    if event.reason and reason_shown_to(event.kind, Audience.APPLICANT):
         body += f"\nLý do: {event.reason}"
     if dossier.due_at is not None and event.kind in (Kind.RECEIVED, Kind.ACCEPTED,
                                                      Kind.DEADLINE_EXTENDED):
