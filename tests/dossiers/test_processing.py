@@ -5,8 +5,10 @@ Friday 13/02/2026 at 09:00 with 5 working days is due Friday 27/02/2026 at 17:00
 46.5 working hours later (6.5 on the 13th, then 23–27/02). The steps take 10/60/20/10 % of that.
 """
 
+import re
 import subprocess
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,7 +29,11 @@ from dossiers.plans import StepTemplate, set_process, steps_of
 from dossiers.queues import Queue, Urgency, WorkItem, work_items
 from dossiers.records import Dossier, FileKind
 from dossiers.reports import control_sheet_pdf, control_sheet_rows, register_rows, register_xlsx
+from dossiers.results import Signing, issue_result, upload_seal_image, upload_signature_image
 from dossiers.review import accept_dossier, request_supplement
+from dossiers.signing import samples as sign_samples
+from dossiers.signing.keys import Keyring
+from dossiers.signing.pki import DemoPKI, agency_subject, person_subject
 from payments.ledger import record_desk_payment, request_payment
 from payments.models import Method
 from tests import factories as f
@@ -150,6 +156,50 @@ def test_a_day_of_hand_offs_and_the_control_sheet(session: Session,
     assert text.count("Trước hạn") == 2
     assert "Bổ sung căn cứ pháp lý" in text
     assert d.code in text
+
+
+def _signing(session: Session, w: dict[str, Any], folder: Path) -> Signing:
+    """The leader's and the unit's keys, signature and seal, loaded as an agency loads them."""
+    pki = DemoPKI(folder, "test-passphrase")
+    pki.ensure(agency_subject(w["dept"].code, w["dept"].name))
+    pki.ensure(person_subject(w["leader"].login, w["leader"].full_name, w["dept"].name,
+                              "Giám đốc"))
+    upload_signature_image(session, w["store"], a(w, "leader"), sign_samples.signature_png())
+    upload_seal_image(session, w["store"], a(w, "leader"), w["dept"], sign_samples.seal_png())
+    return Signing(w["store"], Keyring(folder, "test-passphrase"), "https://dvc.example.vn")
+
+
+def test_the_control_sheet_hands_the_applicant_only_the_result(
+        session: Session, world: dict[str, Any], tmp_path: Path) -> None:
+    """Mẫu 05: the applicant gives the dossier (and the supplement) and receives the result;
+    a supplement request goes back through the desk, and nobody else hands them anything."""
+    w, d = world, world["dossier"]
+    processing.forward(session, a(w, "clerk"), d, to_user_id=w["officer"].id,
+                       at=vn(13, 2, 14))
+    request_supplement(session, a(w, "officer"), d, {d.components[0].id: "Thiếu chữ ký"},
+                       printer=w["printer"], at=vn(24, 2, 10))
+    resubmit_dossier(session, a(w, "citizen"), d, at=vn(25, 2, 9))
+    processing.propose_result(session, a(w, "officer"), w["store"], d, at=vn(25, 2, 10))
+    processing.approve(session, a(w, "leader"), d, at=vn(25, 2, 11))
+    issue_result(session, _signing(session, w, tmp_path / "pki"), d, a(w, "leader"),
+                 at=vn(25, 2, 14))
+    assert d.status == Status.RETURNED  # online: the signed file in the account is the return
+
+    rows = {r.kind: r for r in control_sheet_rows(session, d)}
+    applicant = d.applicant_name
+    assert [k for k, r in rows.items() if r.receiver == applicant] == [Kind.RESULT_RETURNED]
+    assert (rows[Kind.SUPPLEMENT_REQUESTED].giver,
+            rows[Kind.SUPPLEMENT_REQUESTED].receiver) == (w["officer"].full_name,
+                                                          "Bộ phận tiếp nhận và trả kết quả")
+    assert (rows[Kind.SUPPLEMENTED].giver,
+            rows[Kind.SUPPLEMENTED].receiver) == (applicant, w["officer"].full_name)
+
+    pdf = control_sheet_pdf(session, a(w, "leader"), w["printer"], d)
+    text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                                   check=True).stdout.decode().split())
+    received_by_applicant = re.findall(r"Nhận: ([^–]+?) – Tổ chức, cá nhân", text)
+    assert received_by_applicant == [applicant]
+    assert len(re.findall(r"Giao: ([^–]+?) – Tổ chức, cá nhân", text)) == 2  # filed, supplemented
 
 
 def test_only_the_step_s_people_act(session: Session, world: dict[str, Any]) -> None:
