@@ -293,3 +293,19 @@ def test_staff_notes_stay_off_the_citizen_s_page_api_and_the_public_lookup(
     assert all(text in overview for text in internal)
     staff_api = client.get(f"/api/v1/work/{did}", headers=officer).get_json()
     assert all(text in str(staff_api["history"]) for text in internal)
+
+
+def test_a_reason_is_printed_once_in_the_staff_timeline(client: Any,
+                                                        world: dict[str, Any]) -> None:
+    did, tokens = world["id"], world["tokens"]
+    clerk, officer = bearer(tokens["clerk"]), bearer(tokens["officer"])
+    for headers, action, data in (
+            (clerk, "forward", {"user_id": world["ids"]["officer"]}),
+            (officer, "supplement", {"reasons": {}, "note": "Bổ sung bản vẽ mặt bằng"})):
+        revision = client.get(f"/api/v1/work/{did}", headers=headers).get_json()["revision"]
+        assert client.post(f"/api/v1/work/{did}/{action}", headers=headers,
+                           json={"revision": revision, **data}).status_code == 200
+    login(client, "officer")
+    page = client.get(f"/backoffice/work/{did}").get_data(as_text=True)
+    history = page.split('id="history"', 1)[1].split("</ol>", 1)[0]
+    assert history.count("Bổ sung bản vẽ mặt bằng") == 1
