@@ -23,7 +23,6 @@ from dossiers.accounts import (
 from dossiers.errors import InvalidInput
 from dossiers.intake import submit_dossier
 from dossiers.outbox import OutboxMessage
-from dossiers.records import ComponentState
 from tests import factories as f
 
 GOOD_ID = "079095001234"
@@ -173,9 +172,7 @@ def test_reset_for_an_unknown_account_sends_nothing(session: Session) -> None:
 def test_an_unconfirmed_account_cannot_submit(session: Session) -> None:
     centre = f.agency(session)
     citizen = f.user(session, confirmed=False)
-    dossier = f.draft(session, citizen, f.procedure(session, centre))
-    for component in dossier.components:
-        component.state = ComponentState.PAPER
+    dossier = f.on_paper(session, citizen, f.draft(session, citizen, f.procedure(session, centre)))
     with pytest.raises(InvalidInput) as error:
         submit_dossier(session, citizen.actor(), dossier)
     assert error.value.code == "unconfirmed"
