@@ -15,12 +15,13 @@ from dossiers.actors import Actor
 from dossiers.calendar import VN_TZ, today_in_vietnam
 from dossiers.db import utcnow
 from dossiers.errors import Conflict, Forbidden, InvalidInput, NotFound
-from dossiers.events import Event, apply
+from dossiers.events import Event
 from dossiers.files import FileStore
-from dossiers.intake import submit_dossier
+from dossiers.intake import submit_dossier, withdraw_dossier
 from dossiers.lifecycle import Kind, NationalStatus, Role, Status
 from dossiers.outbox import OutboxMessage
 from dossiers.procedures import ProcedureVersion
+from dossiers.processing import stop
 from dossiers.records import Dossier
 from dossiers.review import accept_dossier, refuse_dossier
 from payments.callbacks import handle_ipn
@@ -283,9 +284,9 @@ def test_stopped_and_withdrawn_dossiers_are_refundable(session: Session, end: st
     with pytest.raises(InvalidInput):
         record_refund(session, w.clerk, payment.id, "Đang xử lý", "X")
     if end == "stopped":
-        apply(session, dossier, Kind.STOPPED, w.leader, reason="Người nộp không đủ điều kiện")
+        stop(session, w.leader, dossier, "Người nộp không đủ điều kiện")
     else:
-        apply(session, dossier, Kind.WITHDRAWN, w.clerk, reason="Công dân xin rút")
+        withdraw_dossier(session, w.clerk, dossier, "Công dân xin rút")
     record_refund(session, w.clerk, payment.id, "Dừng xử lý", "UNC-9")
     assert payment.state == PaymentState.REFUNDED
 
@@ -316,7 +317,7 @@ def test_finance_per_agency_and_day_and_its_xlsx(session: Session) -> None:
     second = received(session, w)
     request_payment(session, w.officer, second)
     refunded = record_desk_payment(session, w.clerk, second, Method.CARD, "F-2")
-    apply(session, second, Kind.STOPPED, w.leader, reason="Dừng")
+    stop(session, w.leader, second, "Dừng")
     record_refund(session, w.clerk, refunded.id, "Dừng xử lý", "UNC-7")
     third = received(session, w)
     request_payment(session, w.officer, third)
