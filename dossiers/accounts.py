@@ -249,8 +249,9 @@ def issue_code(session: Session, user: User, purpose: CodePurpose) -> str:
     return code
 
 
-def _use_code(session: Session, user: User, purpose: CodePurpose, code: str) -> None:
-    now = utcnow()
+def _use_code(session: Session, user: User, purpose: CodePurpose, code: str,
+              at: datetime | None = None) -> None:
+    now = at or utcnow()
     row = session.scalar(select(OneTimeCode).where(
         OneTimeCode.user_id == user.id, OneTimeCode.purpose == purpose,
         OneTimeCode.used_at.is_(None)).order_by(OneTimeCode.id.desc()))
@@ -280,7 +281,8 @@ def request_password_reset(session: Session, identifier: str) -> None:
         issue_code(session, user, CodePurpose.RESET)
 
 
-def reset_password(session: Session, identifier: str, code: str, password: str) -> User:
+def reset_password(session: Session, identifier: str, code: str, password: str,
+                   at: datetime | None = None) -> User:
     key = identifier.strip().lower()
     user = session.scalar(select(User).where((User.login == key) | (User.email == key)))
     if user is None:
@@ -290,7 +292,7 @@ def reset_password(session: Session, identifier: str, code: str, password: str) 
     if len(password) > MAX_PASSWORD:
         raise InvalidInput("Mật khẩu quá dài", "The password is too long")
     new_hash = hash_password(password)  # checks the length before the code is spent
-    _use_code(session, user, CodePurpose.RESET, code)
+    _use_code(session, user, CodePurpose.RESET, code, at)
     user.password_hash = new_hash
     session.flush()
     return user

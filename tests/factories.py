@@ -6,11 +6,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from dossiers.accounts import AccountKind, User, create_user
+from dossiers.accounts import (
+    AccountKind,
+    CodePurpose,
+    User,
+    confirm_account,
+    create_user,
+    issue_code,
+)
 from dossiers.actors import Actor
 from dossiers.agencies import Agency, AgencyKind, upsert_agency
 from dossiers.catalogue import import_catalogue
-from dossiers.db import utcnow
 from dossiers.intake import Applicant, create_draft, mark_component
 
 __all__ = ["Applicant"]
@@ -40,8 +46,8 @@ def user(session: Session, role: Role = Role.CITIZEN, agency_: Agency | None = N
     created = create_user(session, login=login or f"{role.value}{n}",
                           full_name=full_name or f"Nguyễn Văn {n}", password=PASSWORD, kind=kind,
                           grants=[(role, agency_.id if agency_ else None)], **details)
-    if confirmed:
-        created.confirmed_at = utcnow()
+    if confirmed:  # as the applicant does with the code sent to them
+        confirm_account(session, created, issue_code(session, created, CodePurpose.CONFIRM))
     return created
 
 

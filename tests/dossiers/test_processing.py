@@ -381,8 +381,8 @@ def test_overdue_dossier_gets_an_apology_for_the_leader(session: Session,
                       new_due_at=vn(4, 3, 17), printer=w["printer"], at=vn(27, 2, 9, 30))
     assert d.due_at == vn(4, 3, 17)
     assert letter.state == "approved"
-    told = [m.payload["body"] for m in session.scalars(select(OutboxMessage)).all()
-            if m.payload.get("user_id") == w["citizen"].id]
+    told = [m.payload["body"] for m in session.scalars(select(OutboxMessage).where(
+        OutboxMessage.job == "notify")).all() if m.payload.get("user_id") == w["citizen"].id]
     assert any("04/03/2026" in body for body in told)
     form = next(f for f in d.files if f.details.get("form") == "apology")
     _keep(w["store"].read(form.sha256), "apology")
