@@ -1,4 +1,4 @@
-"""Public lookup without login: status and promised date only, nothing personal."""
+"""Public lookup without login: status, promised date and milestones; nothing personal."""
 
 from typing import Any
 
