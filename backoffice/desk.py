@@ -29,7 +29,7 @@ from dossiers.db import utcnow
 from dossiers.errors import DomainError, NotFound
 from dossiers.exchange import operations as exchange
 from dossiers.intake import Applicant, attach_file, create_draft, mark_component, receive_at_counter
-from dossiers.lifecycle import Role, Status
+from dossiers.lifecycle import Audience, Role, Status
 from dossiers.records import Channel, ComponentState, Dossier, FileKind, get_dossier
 from dossiers.review import accept_dossier, compare_originals, refuse_dossier, request_supplement
 from motcua.auth import current_actor
@@ -146,8 +146,9 @@ def dossier(dossier_id: int) -> str:
     db, actor, record = _dossier(dossier_id)
     log = events.history(db, record)
     compared = next((e for e in reversed(log) if e.kind == "originals_compared"), None)
-    return render_template("backoffice/desk_dossier.html", d=dossier_detail(record, log),
-                           record=record, compared=compared, scan_reports={
+    return render_template("backoffice/desk_dossier.html",
+                           d=dossier_detail(record, log, Audience.STAFF), record=record,
+                           compared=compared, scan_reports={
                                f.id: f.details.get("scan_check") for f in record.files})
 
 

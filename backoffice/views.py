@@ -14,7 +14,7 @@ from dossiers.calendar import VN_TZ
 from dossiers.calendar_store import CalendarOverride, load_calendar, remove_override, set_override
 from dossiers.db import utcnow
 from dossiers.errors import DomainError
-from dossiers.lifecycle import STATUS_LABELS, Role, Status
+from dossiers.lifecycle import STATUS_LABELS, Audience, Role, Status
 from dossiers.records import Dossier, get_dossier
 from motcua.auth import current_actor
 from motcua.database import get_session
@@ -59,7 +59,7 @@ def dossier(dossier_id: int) -> str:
     record = get_dossier(db, dossier_id)
     events.require_view(db, actor, record)
     return render_template("backoffice/dossier.html",
-                           d=dossier_detail(record, events.history(db, record)))
+                           d=dossier_detail(record, events.history(db, record), Audience.STAFF))
 
 
 @bp.route("/calendar", methods=["GET", "POST"])

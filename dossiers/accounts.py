@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from dossiers import identity, passwords
@@ -34,13 +34,13 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     login: Mapped[str] = mapped_column(String(120), unique=True)
-    full_name: Mapped[str] = mapped_column(String(200))
+    full_name: Mapped[str] = mapped_column(Text)
     kind: Mapped[AccountKind] = mapped_column(String(20), default=AccountKind.PERSON)
     email: Mapped[str | None] = mapped_column(String(200), index=True)
     phone: Mapped[str | None] = mapped_column(String(20))
     id_number: Mapped[str | None] = mapped_column(String(20), index=True)  # CCCD or tax code
-    title: Mapped[str | None] = mapped_column(String(200))  # chức vụ, for signers
-    representative: Mapped[str | None] = mapped_column(String(200))  # organisations
+    title: Mapped[str | None] = mapped_column(Text)  # chức vụ, for signers
+    representative: Mapped[str | None] = mapped_column(Text)  # organisations
     confirmed_at: Mapped[datetime | None]  # e-mail or phone confirmed with a one-time code
     password_hash: Mapped[str] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(default=True)
@@ -359,10 +359,11 @@ def draw_code(session: Session, code_id: int) -> tuple[OneTimeCode, User, str] |
 
 
 def _live_code(session: Session, user: User, purpose: CodePurpose, code: str,
-               errors: tuple[InvalidInput, InvalidInput]) -> OneTimeCode:
+               errors: tuple[InvalidInput, InvalidInput],
+               at: datetime | None = None) -> OneTimeCode:
     """The user's current code if ``code`` matches it; every try counts."""
     expired, wrong = errors
-    now = utcnow()
+    now = at or utcnow()
     row = session.scalar(select(OneTimeCode).where(
         OneTimeCode.user_id == user.id, OneTimeCode.purpose == purpose,
         OneTimeCode.used_at.is_(None)).order_by(OneTimeCode.id.desc()))
@@ -408,7 +409,8 @@ def request_password_reset(session: Session, identifier: str) -> None:
         issue_code(session, user, CodePurpose.RESET)
 
 
-def reset_password(session: Session, identifier: str, code: str, password: str) -> User:
+def reset_password(session: Session, identifier: str, code: str, password: str,
+                   at: datetime | None = None) -> User:
     """Set a new password with a reset code; every session and API token of the account ends.
 
     The answers do not tell an unknown account from a known one: the same error, after the
@@ -422,7 +424,7 @@ def reset_password(session: Session, identifier: str, code: str, password: str) 
         raise _bad_reset_code()
     new_hash = hash_password(password)  # the same argon2 work as for an unknown account
     row = _live_code(session, user, CodePurpose.RESET, code,
-                     (_bad_reset_code(), _bad_reset_code()))
+                     (_bad_reset_code(), _bad_reset_code()), at)
     passwords.check(password, personal_details(user))
     user.password_hash = new_hash
     row.used_at = utcnow()

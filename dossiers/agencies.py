@@ -8,7 +8,7 @@ dossier keeps the agencies it had at receipt.
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from dossiers import identity
@@ -33,10 +33,10 @@ class Agency(Base):
     # Electronic identifier under QCVN 102 / QĐ 20/2020: at most 35 characters, dot-separated
     # groups of 0–9 and A–Z, e.g. 000.17.22.H56.
     code: Mapped[str] = mapped_column(String(35), unique=True)
-    name: Mapped[str] = mapped_column(String(300))
-    short_name: Mapped[str | None] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(Text)
+    short_name: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[AgencyKind] = mapped_column(String(32))
-    address: Mapped[str | None] = mapped_column(String(300))
+    address: Mapped[str | None] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(String(40))
     email: Mapped[str | None] = mapped_column(String(200))
     gso_code: Mapped[str | None] = mapped_column(String(10))  # administrative-unit code

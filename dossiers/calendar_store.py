@@ -6,7 +6,7 @@ Saturdays by decision, and an administrator records them here with the reason.
 
 from datetime import date, datetime
 
-from sqlalchemy import String, select
+from sqlalchemy import String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from dossiers.actors import Actor
@@ -21,7 +21,7 @@ class CalendarOverride(Base):
 
     day: Mapped[date] = mapped_column(primary_key=True)
     working: Mapped[bool]
-    reason: Mapped[str] = mapped_column(String(500))
+    reason: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -58,7 +58,9 @@ def on_status_change(session: Session, dossier: Dossier, before: Status | None,
             dossier.paused_at = when
             return {"clock": "paused"}
         return {}
-    if before in PAUSING and dossier.paused_at is not None:
+    # Only leaving the wait resumes the clock: a form issued, a note or a document recorded
+    # while the applicant is asked to supplement or pay is a self-transition and changes nothing.
+    if before in PAUSING and after not in PAUSING and dossier.paused_at is not None:
         paused_from, dossier.paused_at = dossier.paused_at, None
         if after in _WORKING:
             return _resume(session, dossier, paused_from, when)

@@ -24,11 +24,13 @@ from dossiers.lifecycle import (
     REASON_REQUIRED,
     STAFF_ROLES,
     STATUS_LABELS,
+    Audience,
     Kind,
     Role,
     Status,
     national_after,
     next_status,
+    reason_shown_to,
 )
 from dossiers.outbox import enqueue
 from dossiers.records import Dossier
@@ -50,7 +52,7 @@ class Event(Base):
     to_status: Mapped[str] = mapped_column(String(30))
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    actor_name: Mapped[str] = mapped_column(String(200))  # as it was: accounts change
+    actor_name: Mapped[str] = mapped_column(Text)  # as it was: accounts change
     actor_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     to_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     to_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -195,7 +197,7 @@ def _notify_applicant(session: Session, dossier: Dossier, event: Event) -> None:
     label = KIND_LABELS[Kind(event.kind)][0]
     status = STATUS_LABELS[Status(event.to_status)][0]
     body = f"Hồ sơ {dossier.code or dossier.id}: {label}.\nTrạng thái: {status}."
-    if event.reason:
+    if event.reason and reason_shown_to(event.kind, Audience.APPLICANT):
         body += f"\nLý do: {event.reason}"
     if dossier.due_at is not None and event.kind in (Kind.RECEIVED, Kind.ACCEPTED,
                                                      Kind.DEADLINE_EXTENDED):

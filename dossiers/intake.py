@@ -315,7 +315,7 @@ def submit_dossier(session: Session, actor: Actor, dossier: Dossier,
     A dossier the agency asked to complete is resubmitted instead (the applicant's one verb).
     """
     if dossier.status in (Status.INCOMPLETE, Status.AWAITING_SUPPLEMENT):
-        return resubmit_dossier(session, actor, dossier)
+        return resubmit_dossier(session, actor, dossier, at=at)
     if dossier.status == Status.DRAFT:
         _editable(actor, dossier)
         user = session.get(User, actor.user_id) if actor.user_id else None
@@ -372,7 +372,8 @@ def receive_at_counter(session: Session, actor: Actor, dossier: Dossier,
     return dossier
 
 
-def resubmit_dossier(session: Session, actor: Actor, dossier: Dossier) -> Dossier:
+def resubmit_dossier(session: Session, actor: Actor, dossier: Dossier,
+                     at: datetime | None = None) -> Dossier:
     """Send back a dossier completed as asked (NĐ 45 Art. 12): before acceptance it returns to
     the desk's check; during processing it resumes where it was."""
     _editable(actor, dossier)
@@ -385,7 +386,7 @@ def resubmit_dossier(session: Session, actor: Actor, dossier: Dossier) -> Dossie
         raise InvalidInput(f"Còn thiếu thành phần bắt buộc: {names}",
                            f"Required components missing: {names}", code="incomplete")
     kind = Kind.RESUBMITTED if dossier.status == Status.INCOMPLETE else Kind.SUPPLEMENTED
-    apply(session, dossier, kind, actor)
+    apply(session, dossier, kind, actor, at=at)
     return dossier
 
 

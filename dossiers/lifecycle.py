@@ -204,6 +204,71 @@ APPLICANT_NOTIFIED = frozenset({K.SUBMITTED, K.RECEIVED, K.ACCEPTED, K.SUPPLEMEN
                                 K.REFUSED, K.PAYMENT_REQUESTED, K.STOPPED, K.RESULT_ISSUED,
                                 K.RESULT_CANCELLED, K.DEADLINE_EXTENDED, K.TRANSFERRED})
 
+class Audience(StrEnum):
+    """Who reads a dossier's timeline."""
+
+    APPLICANT = "applicant"  # the applicant's page, API and inbox
+    STAFF = "staff"  # officers, leaders, the desk, supervisors
+    PUBLIC = "public"  # the lookup by code without login: milestones, nothing personal
+
+
+A = Audience
+_ALL = frozenset({A.APPLICANT, A.STAFF, A.PUBLIC})
+_APPLICANT = frozenset({A.APPLICANT, A.STAFF})
+_STAFF = frozenset({A.STAFF})
+
+# (who sees that it happened, who sees its reason or note), for every kind. Hand-offs, notes,
+# proposals and transfers between officers and agencies stay inside the administration; the
+# applicant sees what concerns them and why (Đ4.3, Đ12.1.d: reasons for a refusal, a supplement
+# request, a stop, a cancellation, a new date); the public lookup shows milestones only.
+AUDIENCES: dict[Kind, tuple[frozenset[Audience], frozenset[Audience]]] = {
+    K.CREATED: (_APPLICANT, _APPLICANT),
+    K.SUBMITTED: (_ALL, _APPLICANT),
+    K.RECEIVED: (_ALL, _APPLICANT),
+    K.ACCEPTED: (_ALL, _APPLICANT),
+    K.SUPPLEMENT_REQUESTED: (_ALL, _APPLICANT),
+    K.RESUBMITTED: (_ALL, _APPLICANT),
+    K.SUPPLEMENTED: (_ALL, _APPLICANT),
+    K.REFUSED: (_ALL, _APPLICANT),
+    K.WITHDRAWN: (_ALL, _APPLICANT),
+    K.DISCARDED: (_APPLICANT, _APPLICANT),
+    K.ASSIGNED: (_STAFF, _STAFF),
+    K.FORWARDED: (_STAFF, _STAFF),
+    K.SENT_BACK: (_STAFF, _STAFF),
+    K.TRANSFERRED: (_APPLICANT, _STAFF),  # told it went to another agency, not the working note
+    K.TRANSFER_ACCEPTED: (_STAFF, _STAFF),
+    K.TRANSFER_REJECTED: (_STAFF, _STAFF),
+    K.TRANSFER_COMPLETED: (_STAFF, _STAFF),
+    K.PAYMENT_REQUESTED: (_ALL, _APPLICANT),
+    K.PAID: (_ALL, _APPLICANT),
+    K.RESULT_PROPOSED: (_STAFF, _STAFF),
+    K.STOP_PROPOSED: (_STAFF, _STAFF),
+    K.APPROVED: (_STAFF, _STAFF),
+    K.STOPPED: (_ALL, _APPLICANT),
+    K.SIGNED: (_STAFF, _STAFF),
+    K.RESULT_ISSUED: (_ALL, _APPLICANT),
+    K.RESULT_RETURNED: (_ALL, _APPLICANT),
+    K.RESULT_CANCELLED: (_ALL, _APPLICANT),
+    K.DEADLINE_EXTENDED: (_ALL, _APPLICANT),
+    K.ORIGINALS_COMPARED: (_APPLICANT, _APPLICANT),  # done with the applicant at the desk
+    # Issued forms reach the applicant as documents; working papers stay inside.
+    K.DOCUMENT_ADDED: (_STAFF, _STAFF),
+    K.NOTE_ADDED: (_STAFF, _STAFF),
+    K.CLOSED: (_STAFF, _STAFF),
+    K.ARCHIVED: (_STAFF, _STAFF),
+}
+
+
+def shown_to(kind: Kind | str, audience: Audience) -> bool:
+    """Whether ``audience`` sees that an event of ``kind`` happened."""
+    return audience in AUDIENCES[Kind(kind)][0]
+
+
+def reason_shown_to(kind: Kind | str, audience: Audience) -> bool:
+    """Whether ``audience`` sees the event's reason or note."""
+    return audience in AUDIENCES[Kind(kind)][1]
+
+
 _NATIONAL: dict[Status, NationalStatus | None] = {
     S.DRAFT: None,
     S.DISCARDED: None,

@@ -10,7 +10,7 @@ a step that finishes late does not push the next step's due time, the dossier's 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from dossiers.actors import Actor
@@ -47,7 +47,7 @@ class DossierStep(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
     position: Mapped[int]
-    name: Mapped[str] = mapped_column(String(300))
+    name: Mapped[str] = mapped_column(Text)
     role: Mapped[str] = mapped_column(String(20))
     # The unit that works the step; for a step the procedure leaves open, the agency that
     # received the dossier (reception steps) or the competent one (the others).

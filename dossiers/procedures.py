@@ -76,10 +76,10 @@ class ProcedureVersion(Base):
     number: Mapped[int]
     valid_from: Mapped[date]
     valid_to: Mapped[date | None]
-    name: Mapped[str] = mapped_column(String(500))
+    name: Mapped[str] = mapped_column(Text)
     # Unaccented lower-case name, code and field, for accent-insensitive search.
     search_text: Mapped[str] = mapped_column(Text)
-    field: Mapped[str] = mapped_column(String(300))
+    field: Mapped[str] = mapped_column(Text)
     level: Mapped[str] = mapped_column(String(20))  # commune | province | ministry
     online_level: Mapped[OnlineLevel] = mapped_column(String(20))
     time_limit_value: Mapped[int]
@@ -90,7 +90,7 @@ class ProcedureVersion(Base):
     # style rules); most procedures say so, a few count the whole time.
     clock_pauses: Mapped[bool] = mapped_column(default=True, server_default=true())
     legal_basis: Mapped[list[str]] = mapped_column(default=list)
-    publishing_decision: Mapped[str | None] = mapped_column(String(120))
+    publishing_decision: Mapped[str | None] = mapped_column(Text)
     results: Mapped[list[str]] = mapped_column(default=list)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)  # source, caveats, notes
     content_hash: Mapped[str] = mapped_column(String(64))  # detects an unchanged re-import
@@ -142,10 +142,10 @@ class ProcedureFee(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("procedure_versions.id"), index=True)
     position: Mapped[int]
-    kind: Mapped[str] = mapped_column(String(200))  # lệ phí, phí …
+    kind: Mapped[str] = mapped_column(Text)  # lệ phí, phí …
     amount_vnd: Mapped[Decimal | None] = mapped_column(Numeric(14, 0))  # None: set locally
     channel: Mapped[str] = mapped_column(String(40), default="all")  # all | online | counter | post
-    per: Mapped[str | None] = mapped_column(String(60))  # per copy, per page …
+    per: Mapped[str | None] = mapped_column(Text)  # per copy, per page …
     note: Mapped[str | None] = mapped_column(Text)
 
 
@@ -157,7 +157,7 @@ class ProcessStep(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("procedure_versions.id"), index=True)
     position: Mapped[int]
-    name: Mapped[str] = mapped_column(String(300))
+    name: Mapped[str] = mapped_column(Text)
     role: Mapped[str] = mapped_column(String(20))  # a lifecycle Role value
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     share_percent: Mapped[int]  # the step's share of the time limit; a version's sum to 100

@@ -266,7 +266,8 @@ def decline_stop(session: Session, actor: Actor, dossier: Dossier, note: str) ->
                           "stop_proposal": "declined"})
 
 
-def add_note(session: Session, actor: Actor, dossier: Dossier, text: str) -> Event:
+def add_note(session: Session, actor: Actor, dossier: Dossier, text: str,
+             at: datetime | None = None) -> Event:
     """An opinion or working note, kept in the dossier's history (Đ12.1.e)."""
     text = text.strip()
     if not text:
@@ -274,7 +275,7 @@ def add_note(session: Session, actor: Actor, dossier: Dossier, text: str) -> Eve
     if len(text) > 4000:
         raise InvalidInput("Ghi chú quá dài (tối đa 4000 ký tự)",
                            "The note is too long (4000 characters at most)")
-    return apply(session, dossier, Kind.NOTE_ADDED, actor, payload={"note": text})
+    return apply(session, dossier, Kind.NOTE_ADDED, actor, payload={"note": text}, at=at)
 
 
 def add_working_document(session: Session, actor: Actor, store: FileStore, dossier: Dossier,

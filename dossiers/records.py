@@ -53,11 +53,11 @@ class Dossier(Base):
                                                       index=True)
     channel: Mapped[Channel] = mapped_column(String(20))
     applicant_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    applicant_name: Mapped[str] = mapped_column(String(200))
+    applicant_name: Mapped[str] = mapped_column(Text)
     applicant_id_number: Mapped[str | None] = mapped_column(String(20), index=True)
     applicant_phone: Mapped[str | None] = mapped_column(String(20))
     applicant_email: Mapped[str | None] = mapped_column(String(200))
-    applicant_address: Mapped[str | None] = mapped_column(String(300))
+    applicant_address: Mapped[str | None] = mapped_column(Text)
     applicant: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the rest of the form
     # The agencies as they were at receipt (agencies are dated data, never edited in place).
     receiving_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)

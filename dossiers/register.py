@@ -30,16 +30,16 @@ class IssuedDocument(Base):
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     verify_code: Mapped[str] = mapped_column(String(24), unique=True)
     kind: Mapped[DocumentKind] = mapped_column(String(20))
-    title: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(Text)
     number: Mapped[str | None] = mapped_column(String(60))  # số, ký hiệu: 12/QĐ-UBND
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
-    agency_name: Mapped[str] = mapped_column(String(300))
+    agency_name: Mapped[str] = mapped_column(Text)
     dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"), index=True)
     file_id: Mapped[int | None] = mapped_column(ForeignKey("dossier_files.id"))
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
-    issued_by: Mapped[str] = mapped_column(String(200))
+    issued_by: Mapped[str] = mapped_column(Text)
     cancelled_at: Mapped[datetime | None]
-    cancelled_by: Mapped[str | None] = mapped_column(String(200))
+    cancelled_by: Mapped[str | None] = mapped_column(Text)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
 
 
@@ -54,7 +54,7 @@ class SigningImage(Base):
     width_mm: Mapped[float]
     height_mm: Mapped[float]
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
-    uploaded_by: Mapped[str] = mapped_column(String(200))
+    uploaded_by: Mapped[str] = mapped_column(Text)
 
 
 def new_verify_code() -> str:

@@ -34,9 +34,17 @@ _HANDOFFS = frozenset({Kind.RECEIVED, Kind.ACCEPTED, Kind.ASSIGNED, Kind.FORWARD
                        Kind.SUPPLEMENT_REQUESTED, Kind.SUPPLEMENTED, Kind.RESUBMITTED,
                        Kind.DEADLINE_EXTENDED, Kind.STOPPED, Kind.RESULT_ISSUED,
                        Kind.RESULT_RETURNED, Kind.WITHDRAWN})
-_FROM_APPLICANT = frozenset({Kind.RECEIVED, Kind.ACCEPTED, Kind.SUPPLEMENTED, Kind.RESUBMITTED})
-_TO_APPLICANT = frozenset({Kind.SUPPLEMENT_REQUESTED, Kind.RESULT_RETURNED, Kind.STOPPED,
-                           Kind.DEADLINE_EXTENDED, Kind.WITHDRAWN})
+# Mẫu 05 lists who handed the dossier to whom. The applicant gives it (at reception, with a
+# supplement, when withdrawing) and is handed only the result; every other row's receiver is
+# the next holder. What the agency tells the applicant on the way (a supplement request, a stop,
+# a new date) goes back through the desk (Bộ phận Một cửa, Đ12.1.d), which holds it meanwhile.
+_FROM_APPLICANT = frozenset({Kind.RECEIVED, Kind.ACCEPTED, Kind.SUPPLEMENTED, Kind.RESUBMITTED,
+                             Kind.WITHDRAWN})
+_VIA_DESK = frozenset({Kind.SUPPLEMENT_REQUESTED, Kind.STOPPED, Kind.DEADLINE_EXTENDED,
+                       Kind.WITHDRAWN})
+_STAYS = _FROM_APPLICANT | _VIA_DESK  # the officer in charge keeps it
+_APPLICANT = "Tổ chức, cá nhân"
+_DESK = "Bộ phận tiếp nhận và trả kết quả"
 
 
 @dataclass(frozen=True)
@@ -60,29 +68,38 @@ def control_sheet_rows(session: Session, dossier: Dossier) -> list[SheetRow]:
     users = _names(session, User, {e.to_user_id for e in events} | {e.actor_user_id
                                                                    for e in events})
     agencies = _names(session, Agency, {e.to_agency_id for e in events}
-                      | {e.actor_agency_id for e in events})
-    rows, holder = [], dossier.receiving_agency_id
+                      | {e.actor_agency_id for e in events} | {dossier.receiving_agency_id})
+    rows: list[SheetRow] = []
+    holder, holder_user = dossier.receiving_agency_id, None
     for event in events:
         kind = Kind(event.kind)
+        by_applicant = (event.actor_user_id is not None
+                        and event.actor_user_id == dossier.applicant_user_id)
         actor_unit = agencies.get(event.actor_agency_id or holder, "")
-        to_unit = agencies.get(event.to_agency_id or event.actor_agency_id or holder, "")
-        if kind in _FROM_APPLICANT:
-            giver, giver_unit = dossier.applicant_name, "Tổ chức, cá nhân"
-            receiver, receiver_unit = event.actor_name, actor_unit
-        elif kind in _TO_APPLICANT:
-            giver, giver_unit = event.actor_name, actor_unit
-            receiver, receiver_unit = dossier.applicant_name, "Tổ chức, cá nhân"
+        if kind in (Kind.RECEIVED, Kind.ACCEPTED):  # the desk takes it from the applicant
+            holder_user = event.actor_user_id
+        elif event.to_agency_id:
+            holder, holder_user = event.to_agency_id, event.to_user_id
+        elif event.to_user_id or kind not in _STAYS:
+            holder_user = event.to_user_id
+        if kind in _FROM_APPLICANT or by_applicant:
+            giver, giver_unit = dossier.applicant_name, _APPLICANT
         else:
             giver, giver_unit = event.actor_name, actor_unit
-            receiver = users.get(event.to_user_id, "") if event.to_user_id else ""
-            receiver_unit = to_unit
+        if kind == Kind.RESULT_RETURNED:
+            receiver, receiver_unit = dossier.applicant_name, _APPLICANT
+        elif kind in _VIA_DESK:
+            receiver, receiver_unit = _DESK, agencies.get(dossier.receiving_agency_id, "")
+        elif kind in _FROM_APPLICANT and not by_applicant:  # the desk took it in person
+            receiver, receiver_unit = event.actor_name, actor_unit
+        else:
+            receiver = users.get(holder_user, "") if holder_user else ""
+            receiver_unit = agencies.get(holder, "")
             if not receiver:
                 receiver = "Lãnh đạo, công chức đơn vị" if kind != Kind.TRANSFERRED \
                     else "Bộ phận tiếp nhận"
         rows.append(SheetRow(kind, giver, giver_unit, receiver, receiver_unit, event.at,
                              _outcome(dossier, event), _note(event)))
-        if event.to_agency_id:
-            holder = event.to_agency_id
     return rows
 
 

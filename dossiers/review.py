@@ -35,7 +35,7 @@ def accept_dossier(session: Session, actor: Actor, dossier: Dossier,
 
 def request_supplement(session: Session, actor: Actor, dossier: Dossier,
                        reasons: dict[int, str], note: str = "",
-                       printer: Printer | None = None) -> Dossier:
+                       printer: Printer | None = None, at: datetime | None = None) -> Dossier:
     """Ask for more, with a reason against each component concerned (Phiếu yêu cầu bổ sung)."""
     by_id = {c.id: c for c in dossier.components}
     cleaned = {cid: text.strip() for cid, text in reasons.items() if text and text.strip()}
@@ -47,10 +47,11 @@ def request_supplement(session: Session, actor: Actor, dossier: Dossier,
         raise InvalidInput("Cần nêu nội dung cần bổ sung", "Say what must be supplemented",
                            code="reason_required")
     summary = note.strip() or "; ".join(f"{by_id[c].name}: {t}" for c, t in cleaned.items())
-    apply(session, dossier, Kind.SUPPLEMENT_REQUESTED, actor, reason=summary,
+    when = at or utcnow()
+    apply(session, dossier, Kind.SUPPLEMENT_REQUESTED, actor, reason=summary, at=when,
           payload={"components": {str(c): t for c, t in cleaned.items()}, "note": note.strip()})
     if printer is not None:
-        issue_document(session, actor, printer, dossier, FormKind.SUPPLEMENT,
+        issue_document(session, actor, printer, dossier, FormKind.SUPPLEMENT, at=when,
                        requests=[{"name": by_id[c].name, "reason": t}
                                  for c, t in cleaned.items()], note=note.strip())
     return dossier

@@ -142,7 +142,8 @@ def _checkout(payment: Payment, dossier: Dossier, return_url: str, client_ip: st
                     expires_at=payment.expires_at)
 
 
-def request_payment(session: Session, actor: Actor, dossier: Dossier) -> Dossier:
+def request_payment(session: Session, actor: Actor, dossier: Dossier,
+                    at: datetime | None = None) -> Dossier:
     """The agency asks the applicant to pay (national status 6, NĐ 45 Art. 13)."""
     due = amount_due(session, dossier)
     if due.total_vnd <= 0:
@@ -151,7 +152,7 @@ def request_payment(session: Session, actor: Actor, dossier: Dossier) -> Dossier
     if _paid_for(session, dossier, Purpose.REQUESTED) is not None:
         raise Conflict("Hồ sơ đã được thanh toán", "The dossier is already paid",
                        code="already_paid")
-    apply(session, dossier, Kind.PAYMENT_REQUESTED, actor,
+    apply(session, dossier, Kind.PAYMENT_REQUESTED, actor, at=at,
           payload={"amount_vnd": due.total_vnd})
     return dossier
 
@@ -188,18 +189,20 @@ def record_desk_payment(session: Session, actor: Actor, dossier: Dossier, method
                       lines=[line.as_dict() for line in due.lines])
     session.add(payment)
     session.flush()
-    on_paid(session, payment, actor if dossier.status == Status.AWAITING_PAYMENT else SYSTEM)
+    on_paid(session, payment, actor if dossier.status == Status.AWAITING_PAYMENT else SYSTEM,
+            at=when)
     return payment
 
 
-def on_paid(session: Session, payment: Payment, actor: Actor = SYSTEM) -> None:
+def on_paid(session: Session, payment: Payment, actor: Actor = SYSTEM,
+            at: datetime | None = None) -> None:
     """Move the dossier on and queue the receipt. Called once, under the payment's lock."""
     dossier = payment.dossier
     # Queued first, so submitting below (receipts.queue_on_submission) finds it waiting.
     enqueue(session, "payments.receipt", {"payment_id": payment.id},
             key=f"receipt:payment:{payment.id}")
     if dossier.status == Status.AWAITING_PAYMENT:
-        apply(session, dossier, Kind.PAID, actor,
+        apply(session, dossier, Kind.PAID, actor, at=at,
               payload={"payment_id": payment.id, "amount_vnd": payment.amount_vnd})
     elif dossier.status == Status.DRAFT and payment.purpose == Purpose.SUBMISSION:
         # The applicant filed by paying: submit in their name. Should the draft no longer be

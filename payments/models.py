@@ -115,7 +115,7 @@ class Refund(Base):
     reference: Mapped[str] = mapped_column(String(100))  # bank transfer / gateway refund no.
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    by_name: Mapped[str] = mapped_column(String(200))
+    by_name: Mapped[str] = mapped_column(Text)
 
     payment: Mapped[Payment] = relationship()
 
@@ -132,7 +132,7 @@ class FeeExemption(Base):
     reason: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    by_name: Mapped[str] = mapped_column(String(200))
+    by_name: Mapped[str] = mapped_column(Text)
 
 
 class SecurityEvent(Base):

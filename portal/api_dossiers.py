@@ -20,7 +20,7 @@ from dossiers.intake import (
     submit_dossier,
     withdraw_dossier,
 )
-from dossiers.lifecycle import Status
+from dossiers.lifecycle import Audience, Status
 from dossiers.records import Channel, ComponentState, Dossier, get_own_dossier
 from motcua.api import require_user
 from motcua.database import get_session
@@ -77,7 +77,7 @@ def _flag(value: str | None) -> bool:
 
 
 def _detail(session: Any, dossier: Dossier) -> dict[str, Any]:
-    return dossier_detail(dossier, events.history(session, dossier))
+    return dossier_detail(dossier, events.history(session, dossier), Audience.APPLICANT)
 
 
 @bp.route("")
@@ -90,7 +90,7 @@ class Dossiers(MethodView):
         rows = session.scalars(select(Dossier).where(
             Dossier.applicant_user_id == actor.user_id, Dossier.status != Status.DISCARDED)
             .order_by(Dossier.id.desc())).all()
-        return [dossier_detail(d, []) for d in rows]
+        return [dossier_detail(d, [], Audience.APPLICANT) for d in rows]
 
     @bp.arguments(NewDossierSchema)
     @bp.response(201)

@@ -39,7 +39,7 @@ from dossiers.intake import (
     submit_dossier,
     withdraw_dossier,
 )
-from dossiers.lifecycle import Kind, Status, allowed_kinds
+from dossiers.lifecycle import Audience, Kind, Status, allowed_kinds
 from dossiers.procedures import AgencyPart, version_in_force
 from dossiers.records import Channel, ComponentState, Dossier, get_own_dossier
 from motcua.auth import current_actor
@@ -76,7 +76,7 @@ def dossiers() -> str:
                                             Dossier.status != Status.DISCARDED)
                       .order_by(Dossier.id.desc())).all()
     return render_template("portal/my_dossiers.html",
-                           items=[dossier_detail(d, []) for d in rows],
+                           items=[dossier_detail(d, [], Audience.APPLICANT) for d in rows],
                            unconfirmed=current_user.user.confirmed_at is None)
 
 
@@ -200,7 +200,8 @@ def review(dossier_id: int) -> str | BaseResponse:
     if dossier.status not in EDITABLE:
         return redirect(url_for("my.detail", dossier_id=dossier.id))
     return render_template("portal/dossier_review.html",
-                           d=dossier_detail(dossier, events.history(db, dossier)),
+                           d=dossier_detail(dossier, events.history(db, dossier),
+                                            Audience.APPLICANT),
                            missing=missing_components(dossier), status=dossier.status)
 
 
@@ -222,7 +223,8 @@ def submit(dossier_id: int) -> BaseResponse:
 def detail(dossier_id: int) -> str:
     db, _, dossier = _own(dossier_id)
     log = events.history(db, dossier)
-    return render_template("portal/dossier.html", d=dossier_detail(dossier, log),
+    return render_template("portal/dossier.html",
+                           d=dossier_detail(dossier, log, Audience.APPLICANT),
                            reasons=supplement_reasons(dossier, log),
                            can_amend=dossier.status in (Status.INCOMPLETE,
                                                         Status.AWAITING_SUPPLEMENT),

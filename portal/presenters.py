@@ -3,7 +3,7 @@
 from typing import Any
 
 from dossiers.calendar import VN_TZ
-from dossiers.lifecycle import STATUS_LABELS, Status
+from dossiers.lifecycle import STATUS_LABELS, Audience, Status, reason_shown_to, shown_to
 from dossiers.procedures import AgencyPart, OnlineLevel, ProcedureVersion, time_limit_text
 from dossiers.records import Dossier
 
@@ -59,7 +59,28 @@ def local(dt: Any) -> str | None:
     return dt.astimezone(VN_TZ).isoformat(timespec="seconds") if dt else None
 
 
-def dossier_detail(dossier: Dossier, events: list[Any]) -> dict[str, Any]:
+def timeline(events: list[Any], audience: Audience) -> list[dict[str, Any]]:
+    """The events ``audience`` may see (lifecycle.AUDIENCES), each reason only where it may
+    read it: assignments, hand-offs and working notes never reach the applicant."""
+    shown: list[dict[str, Any]] = []
+    for e in events:
+        if not shown_to(e.kind, audience):
+            continue
+        item: dict[str, Any] = {"seq": e.seq, "kind": e.kind, "label": e.label,
+                                "at": local(e.at)}
+        if audience != Audience.PUBLIC:
+            why = reason_shown_to(e.kind, audience)
+            payload = e.payload or {}
+            item |= {"actor": e.actor_name, "from_status": e.from_status,
+                     "to_status": e.to_status, "reason": e.reason if why else None,
+                     "components": (payload.get("components") or {}) if why else {}}
+            if audience == Audience.STAFF and payload.get("note") not in (None, "", e.reason):
+                item["note"] = payload["note"]  # working notes, exchanges' cover notes
+        shown.append(item)
+    return shown
+
+
+def dossier_detail(dossier: Dossier, events: list[Any], audience: Audience) -> dict[str, Any]:
     return {
         "id": dossier.id, "code": dossier.code, "status": dossier.status,
         "status_label": STATUS_LABELS[Status(dossier.status)][0],
@@ -90,8 +111,5 @@ def dossier_detail(dossier: Dossier, events: list[Any]) -> dict[str, Any]:
                       for f in dossier.files if f.kind in ("form", "result")
                       and f.replaced_at is None],
         "result_cancelled": dossier.status == Status.RESULT_CANCELLED,
-        "events": [{"seq": e.seq, "kind": e.kind, "label": e.label, "at": local(e.at),
-                    "actor": e.actor_name, "from_status": e.from_status,
-                    "to_status": e.to_status, "reason": e.reason,
-                    "components": (e.payload or {}).get("components") or {}} for e in events],
+        "events": timeline(events, audience),
     }

@@ -6,39 +6,51 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from dossiers.accounts import AccountKind, User, create_user
+from dossiers.accounts import (
+    AccountKind,
+    CodePurpose,
+    User,
+    confirm_account,
+    create_user,
+    draw_code,
+    issue_code,
+)
 from dossiers.actors import Actor
 from dossiers.agencies import Agency, AgencyKind, upsert_agency
 from dossiers.catalogue import import_catalogue
-from dossiers.db import utcnow
-from dossiers.intake import Applicant, create_draft
+from dossiers.intake import Applicant, create_draft, mark_component
 
 __all__ = ["Applicant"]
 from dossiers.lifecycle import Role
 from dossiers.procedures import ProcedureVersion, version_in_force
-from dossiers.records import Channel, Dossier
+from dossiers.records import Channel, ComponentState, Dossier
 
 _seq = itertools.count(1)
 PASSWORD = "correct horse battery"
 
 
 def agency(session: Session, code: str | None = None, name: str = "Sở Thử nghiệm",
-           kind: AgencyKind = AgencyKind.DEPARTMENT, parent: str | None = None) -> Agency:
+           kind: AgencyKind = AgencyKind.DEPARTMENT, parent: str | None = None,
+           numbered: bool = True) -> Agency:
+    """An agency; its name gets a number unless ``numbered`` is false (a name a test reads)."""
     n = next(_seq)
     return upsert_agency(session, code=code or f"000.{n % 100:02d}.{n // 100:02d}.H99",
-                         name=f"{name} {n}", kind=kind, valid_from=date(2025, 7, 1),
-                         parent_code=parent)
+                         name=f"{name} {n}" if numbered else name, kind=kind,
+                         valid_from=date(2025, 7, 1), parent_code=parent)
 
 
 def user(session: Session, role: Role = Role.CITIZEN, agency_: Agency | None = None,
-         login: str | None = None, confirmed: bool = True, **details: Any) -> User:
+         login: str | None = None, confirmed: bool = True, full_name: str | None = None,
+         **details: Any) -> User:
     n = next(_seq)
     kind = AccountKind.PERSON if role == Role.CITIZEN else AccountKind.STAFF
     created = create_user(session, login=login or f"{role.value}{n}",
-                          full_name=f"Nguyễn Văn {n}", password=PASSWORD, kind=kind,
+                          full_name=full_name or f"Nguyễn Văn {n}", password=PASSWORD, kind=kind,
                           grants=[(role, agency_.id if agency_ else None)], **details)
-    if confirmed:
-        created.confirmed_at = utcnow()
+    if confirmed:  # as the applicant does with the code the delivery job sends them
+        drawn = draw_code(session, issue_code(session, created, CodePurpose.CONFIRM).id)
+        assert drawn is not None
+        confirm_account(session, created, drawn[2])
     return created
 
 
@@ -75,6 +87,13 @@ def procedure(session: Session, receiving: Agency, competent: Agency | None = No
     import_catalogue(session, Actor.system("test"),
                      {"procedures": [procedure_entry(code, receiving, competent, **changes)]})
     return version_in_force(session, code, date.today())
+
+
+def on_paper(session: Session, owner: User, dossier: Dossier) -> Dossier:
+    """The applicant says every component comes on paper (the desk sees the originals)."""
+    for component in dossier.components:
+        mark_component(session, owner.actor(), dossier, component.id, ComponentState.PAPER)
+    return dossier
 
 
 def draft(session: Session, owner: User, version: ProcedureVersion, **applicant: Any) -> Dossier:

@@ -85,7 +85,10 @@ def test_accepting_an_online_dossier_issues_the_receipt(app: Any, client: Any,
     assert citizen["status"] == "received"
     assert [d["filename"] for d in citizen["documents"]] == [
         f"giay-tiep-nhan-{dossier['code']}.pdf"]
-    assert citizen["events"][-1]["kind"] == "document_added"
+    # The receipt reaches the applicant as a document; recording its issue is the desk's.
+    assert citizen["events"][-1]["kind"] == "accepted"
+    staff = clerk.get(f"/backoffice/desk/dossiers/{dossier['id']}").get_data(as_text=True)
+    assert "Thêm tài liệu" in staff
 
 
 def test_a_supplement_request_lists_reasons_by_component(app: Any, client: Any,

@@ -242,3 +242,70 @@ def test_an_officer_sends_a_dossier_to_another_installation(app: Any, client: An
         out = db.scalars(select(ExchangeMessage).where(
             ExchangeMessage.direction == Direction.OUT)).all()
         assert [m.dossier_id for m in out] == [did]  # queued; the peer is down, it waits
+
+
+def test_staff_notes_stay_off_the_citizen_s_page_api_and_the_public_lookup(
+        app: Any, client: Any, world: dict[str, Any]) -> None:
+    """Phân công, chuyển bước and working notes are the administration's; the applicant sees
+    what concerns them (the supplement request with its reason); the lookup shows milestones."""
+    did, tokens = world["id"], world["tokens"]
+    clerk, officer = bearer(tokens["clerk"]), bearer(tokens["officer"])
+
+    def act(headers: dict[str, str], action: str, **data: Any) -> dict[str, Any]:
+        revision = client.get(f"/api/v1/work/{did}", headers=headers).get_json()["revision"]
+        answer = client.post(f"/api/v1/work/{did}/{action}", headers=headers,
+                             json={"revision": revision, **data})
+        assert answer.status_code == 200, answer.get_json()
+        return answer.get_json()
+
+    act(clerk, "forward", user_id=world["ids"]["officer"], note="Đề nghị thẩm định gấp")
+    act(officer, "note", note="Đã gọi chủ đầu tư, hẹn thứ Hai")
+    act(officer, "supplement", reasons={}, note="Bổ sung bản vẽ mặt bằng tầng 1")
+    internal = ("Đề nghị thẩm định gấp", "Đã gọi chủ đầu tư")
+
+    mine = client.get(f"/api/v1/dossiers/{did}",
+                      headers=bearer(world["citizen_token"])).get_json()
+    kinds = [e["kind"] for e in mine["events"]]
+    assert "forwarded" not in kinds
+    assert "note_added" not in kinds
+    asked = next(e for e in mine["events"] if e["kind"] == "supplement_requested")
+    assert asked["reason"] == "Bổ sung bản vẽ mặt bằng tầng 1"
+    assert not any(text in str(mine) for text in internal)
+
+    login(client, "citizen")
+    page = client.get(f"/my/dossiers/{did}").get_data(as_text=True)
+    assert "Bổ sung bản vẽ mặt bằng tầng 1" in page
+    assert "Phân công xử lý" not in page
+    assert "Chuyển bước xử lý" not in page
+    assert not any(text in page for text in internal)
+    client.post("/logout", data={"csrf_token": csrf_token(page)})
+
+    lookup = client.get(f"/lookup?code={world['code']}&secret=6789").get_data(as_text=True)
+    assert "Yêu cầu bổ sung, hoàn thiện hồ sơ" in lookup
+    assert "Bổ sung bản vẽ mặt bằng" not in lookup
+    assert not any(text in lookup for text in internal)
+
+    login(client, "officer")
+    staff_page = client.get(f"/backoffice/work/{did}").get_data(as_text=True)
+    assert all(text in staff_page for text in internal)
+    assert "Bổ sung bản vẽ mặt bằng tầng 1" in staff_page
+    overview = client.get(f"/backoffice/dossiers/{did}").get_data(as_text=True)
+    assert all(text in overview for text in internal)
+    staff_api = client.get(f"/api/v1/work/{did}", headers=officer).get_json()
+    assert all(text in str(staff_api["history"]) for text in internal)
+
+
+def test_a_reason_is_printed_once_in_the_staff_timeline(client: Any,
+                                                        world: dict[str, Any]) -> None:
+    did, tokens = world["id"], world["tokens"]
+    clerk, officer = bearer(tokens["clerk"]), bearer(tokens["officer"])
+    for headers, action, data in (
+            (clerk, "forward", {"user_id": world["ids"]["officer"]}),
+            (officer, "supplement", {"reasons": {}, "note": "Bổ sung bản vẽ mặt bằng"})):
+        revision = client.get(f"/api/v1/work/{did}", headers=headers).get_json()["revision"]
+        assert client.post(f"/api/v1/work/{did}/{action}", headers=headers,
+                           json={"revision": revision, **data}).status_code == 200
+    login(client, "officer")
+    page = client.get(f"/backoffice/work/{did}").get_data(as_text=True)
+    history = page.split('id="history"', 1)[1].split("</ol>", 1)[0]
+    assert history.count("Bổ sung bản vẽ mặt bằng") == 1

@@ -236,9 +236,9 @@ def test_password_reset_code_expires_after_ten_minutes(session: Session) -> None
     code = _sent_code(session, CodePurpose.RESET)
     row = session.scalars(select(OneTimeCode).where(OneTimeCode.purpose == CodePurpose.RESET)).one()
     assert row.expires_at - row.created_at == timedelta(minutes=10)
-    row.expires_at = row.created_at  # ten minutes later
-    with pytest.raises(InvalidInput) as error:
-        reset_password(session, GOOD_ID, code, "mật khẩu mới rất dài")
+    with pytest.raises(InvalidInput) as error:  # ten minutes later
+        reset_password(session, GOOD_ID, code, "mật khẩu mới rất dài",
+                       at=row.created_at + timedelta(minutes=10))
     assert error.value.code == "invalid_code"
     assert authenticate(session, GOOD_ID, "một câu mật khẩu dài") is user
 
@@ -301,9 +301,7 @@ def test_reset_answers_alike_for_unknown_and_known_accounts(session: Session) ->
 def test_an_unconfirmed_account_cannot_submit(session: Session) -> None:
     centre = f.agency(session)
     citizen = f.user(session, confirmed=False)
-    dossier = f.draft(session, citizen, f.procedure(session, centre))
-    for component in dossier.components:
-        component.state = ComponentState.PAPER
+    dossier = f.on_paper(session, citizen, f.draft(session, citizen, f.procedure(session, centre)))
     with pytest.raises(InvalidInput) as error:
         submit_dossier(session, citizen.actor(), dossier)
     assert error.value.code == "unconfirmed"

@@ -15,7 +15,6 @@ from dossiers.agencies import (
 )
 from dossiers.errors import InvalidInput
 from dossiers.intake import submit_dossier
-from dossiers.records import ComponentState
 from tests import factories as f
 
 
@@ -51,9 +50,8 @@ def test_a_dossier_keeps_its_agencies_as_they_were_at_receipt(session: Session) 
     centre = f.agency(session, name="Trung tâm Phục vụ hành chính công")
     department = f.agency(session, name="Sở Xây dựng")
     citizen = f.user(session)
-    dossier = f.draft(session, citizen, f.procedure(session, centre, department))
-    for component in dossier.components:
-        component.state = ComponentState.PAPER
+    dossier = f.on_paper(session, citizen,
+                         f.draft(session, citizen, f.procedure(session, centre, department)))
     submit_dossier(session, citizen.actor(), dossier)
     successor = f.agency(session, name="Sở Xây dựng (mới)")
     close_agency(session, department, date(2026, 1, 1), successor)

@@ -11,7 +11,7 @@ from dossiers.agencies import close_agency
 from dossiers.calendar import VN_TZ
 from dossiers.catalogue import import_catalogue
 from dossiers.errors import IllegalTransition, InvalidInput, NotFound
-from dossiers.events import apply, can_view, history
+from dossiers.events import can_view, history
 from dossiers.files import FileStore
 from dossiers.intake import (
     attach_file,
@@ -23,6 +23,7 @@ from dossiers.intake import (
     withdraw_dossier,
 )
 from dossiers.lifecycle import Kind, Role, Status
+from dossiers.processing import forward
 from dossiers.records import ComponentState, DossierFile
 from dossiers.review import accept_dossier, refuse_dossier, request_supplement
 from tests import factories as f
@@ -77,7 +78,7 @@ def test_a_supplement_during_processing_resumes_processing(session: Session,
     officer = f.user(session, Role.OFFICER, world["centre"]).actor()
     submit_dossier(session, citizen, dossier)
     accept_dossier(session, clerk, dossier)
-    apply(session, dossier, Kind.ASSIGNED, clerk, to_agency_id=world["centre"].id)
+    forward(session, clerk, dossier, to_user_id=officer.user_id)
     request_supplement(session, officer, dossier, {}, note="Bổ sung bản đồ vị trí")
     assert dossier.status == Status.AWAITING_SUPPLEMENT
     submit_dossier(session, citizen, dossier)

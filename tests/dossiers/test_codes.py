@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dossiers.codes import allocate_code, format_code, parse_code
 from dossiers.errors import DomainError
 from dossiers.intake import submit_dossier
-from dossiers.records import ComponentState, Dossier
+from dossiers.records import Dossier
 from tests import factories as f
 
 THREADS, EACH = 8, 50
@@ -60,9 +60,7 @@ def test_concurrent_submissions_get_gap_free_unique_codes(
         for citizen in citizens:
             ids = []
             for _ in range(EACH):
-                dossier = f.draft(db, citizen, version)
-                for component in dossier.components:
-                    component.state = ComponentState.PAPER
+                dossier = f.on_paper(db, citizen, f.draft(db, citizen, version))
                 ids.append(dossier.id)
             drafts.append(ids)
         actors = [c.actor() for c in citizens]

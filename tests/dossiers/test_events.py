@@ -10,7 +10,7 @@ from dossiers.events import Event, apply, history
 from dossiers.intake import submit_dossier
 from dossiers.lifecycle import Kind, Role, Status, replay
 from dossiers.outbox import OutboxMessage
-from dossiers.records import ComponentState, Dossier
+from dossiers.records import Dossier
 from tests import factories as f
 
 
@@ -20,9 +20,7 @@ def world(session: Session) -> dict:
     other = f.agency(session, name="UBND xã khác")
     version = f.procedure(session, centre)
     citizen = f.user(session)
-    dossier = f.draft(session, citizen, version)
-    for component in dossier.components:
-        component.state = ComponentState.PAPER
+    dossier = f.on_paper(session, citizen, f.draft(session, citizen, version))
     return {"centre": centre, "other": other, "version": version, "citizen": citizen,
             "dossier": dossier, "clerk": f.user(session, Role.RECEPTION, centre),
             "stranger_clerk": f.user(session, Role.RECEPTION, other)}
@@ -112,9 +110,7 @@ def test_two_clerks_accepting_at_once_one_wins(committing: sessionmaker[Session]
         centre = f.agency(db)
         version = f.procedure(db, centre)
         citizen, clerks = f.user(db), [f.user(db, Role.RECEPTION, centre) for _ in range(2)]
-        dossier = f.draft(db, citizen, version)
-        for component in dossier.components:
-            component.state = ComponentState.PAPER
+        dossier = f.on_paper(db, citizen, f.draft(db, citizen, version))
         submit_dossier(db, citizen.actor(), dossier)
         db.commit()
         dossier_id, actors = dossier.id, [c.actor() for c in clerks]

@@ -5,8 +5,10 @@ Friday 13/02/2026 at 09:00 with 5 working days is due Friday 27/02/2026 at 17:00
 46.5 working hours later (6.5 on the 13th, then 23–27/02). The steps take 10/60/20/10 % of that.
 """
 
+import re
 import subprocess
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,15 +20,34 @@ from dossiers.actors import Actor
 from dossiers.calendar import VN_TZ
 from dossiers.documents import Printer
 from dossiers.errors import Forbidden, IllegalTransition, InvalidInput
-from dossiers.events import Event, agencies_that_held, apply, can_view
+from dossiers.events import Event, agencies_that_held, can_view, history
 from dossiers.files import FileStore
-from dossiers.intake import submit_dossier
+from dossiers.intake import (
+    Applicant,
+    create_draft,
+    receive_at_counter,
+    resubmit_dossier,
+    submit_dossier,
+)
 from dossiers.lifecycle import Kind, Role, Status
 from dossiers.outbox import OutboxMessage
-from dossiers.plans import steps_of
-from dossiers.records import Dossier, FileKind
+from dossiers.plans import StepTemplate, set_process, steps_of
+from dossiers.queues import Queue, Urgency, WorkItem, work_items
+from dossiers.records import Channel, Dossier, FileKind
 from dossiers.reports import control_sheet_pdf, control_sheet_rows, register_rows, register_xlsx
+from dossiers.results import (
+    Signing,
+    issue_result,
+    result_candidate,
+    upload_seal_image,
+    upload_signature_image,
+)
 from dossiers.review import accept_dossier, request_supplement
+from dossiers.signing import samples as sign_samples
+from dossiers.signing.keys import Keyring
+from dossiers.signing.pki import DemoPKI, agency_subject, person_subject
+from payments.ledger import record_desk_payment, request_payment
+from payments.models import Method
 from tests import factories as f
 from tests.samples import pdf as pdf_bytes
 
@@ -89,9 +110,16 @@ def test_the_plan_divides_the_limit_over_tet(session: Session, world: dict[str, 
     assert dossier.current_step == 1
 
 
-def test_a_day_of_hand_offs_and_the_control_sheet(session: Session,
-                                                   world: dict[str, Any]) -> None:
-    w, d = world, world["dossier"]
+def test_a_day_of_hand_offs_and_the_control_sheet(session: Session, world: dict[str, Any],
+                                                   tmp_path: Path) -> None:
+    # Brought to the counter, so its result waits at the desk (an online one is returned
+    # by issuing it into the applicant's account).
+    w = world
+    d = create_draft(session, a(w, "clerk"), w["dossier"].procedure_version.code,
+                     Applicant(name="Trần Thị Bình", id_number="079123456789"),
+                     channel=Channel.COUNTER)
+    f.on_paper(session, w["clerk"], d)
+    receive_at_counter(session, a(w, "clerk"), d, at=vn(13, 2, 9))
     assert d.national_status == 2  # received
     processing.forward(session, a(w, "clerk"), d, at=vn(13, 2, 14))
     assert (d.status, d.holder_agency_id, d.current_step) == (Status.IN_PROGRESS,
@@ -115,8 +143,9 @@ def test_a_day_of_hand_offs_and_the_control_sheet(session: Session,
     assert (d.status, d.holder_agency_id, d.current_step) == (Status.APPROVED,
                                                               w["centre"].id, 4)
     assert d.national_status == 4
-    system = Actor.system("test")
-    apply(session, d, Kind.RESULT_ISSUED, system, at=vn(27, 2, 14))
+    signing = _signing(session, w, tmp_path / "pki")
+    seen = result_candidate(session, signing, d, a(w, "leader"), at=vn(27, 2, 14)).sha256
+    issue_result(session, signing, d, a(w, "leader"), seen_sha256=seen, at=vn(27, 2, 14))
     assert d.national_status == 9  # done, not yet returned
     assert processing.available_actions(session, a(w, "clerk"), d) >= {"return_result"}
     processing.return_result(session, a(w, "clerk"), d, at=vn(27, 2, 15))
@@ -132,7 +161,7 @@ def test_a_day_of_hand_offs_and_the_control_sheet(session: Session,
                         (Kind.SENT_BACK, "Trước hạn"), (Kind.RESULT_PROPOSED, "Quá hạn"),
                         (Kind.APPROVED, "Đúng hạn"), (Kind.RESULT_RETURNED, "Đúng hạn")]
     first = rows[0]
-    assert (first.kind, first.giver, first.receiver) == (Kind.ACCEPTED, d.applicant_name,
+    assert (first.kind, first.giver, first.receiver) == (Kind.RECEIVED, d.applicant_name,
                                                          w["clerk"].full_name)
     assign_row = next(r for r in rows if r.kind == Kind.ASSIGNED)
     assert (assign_row.giver, assign_row.receiver) == (w["leader"].full_name,
@@ -147,6 +176,51 @@ def test_a_day_of_hand_offs_and_the_control_sheet(session: Session,
     assert text.count("Trước hạn") == 2
     assert "Bổ sung căn cứ pháp lý" in text
     assert d.code in text
+
+
+def _signing(session: Session, w: dict[str, Any], folder: Path) -> Signing:
+    """The leader's and the unit's keys, signature and seal, loaded as an agency loads them."""
+    pki = DemoPKI(folder, "test-passphrase")
+    pki.ensure(agency_subject(w["dept"].code, w["dept"].name))
+    pki.ensure(person_subject(w["leader"].login, w["leader"].full_name, w["dept"].name,
+                              "Giám đốc"))
+    upload_signature_image(session, w["store"], a(w, "leader"), sign_samples.signature_png())
+    upload_seal_image(session, w["store"], a(w, "leader"), w["dept"], sign_samples.seal_png())
+    return Signing(w["store"], Keyring(folder, "test-passphrase"), "https://dvc.example.vn")
+
+
+def test_the_control_sheet_hands_the_applicant_only_the_result(
+        session: Session, world: dict[str, Any], tmp_path: Path) -> None:
+    """Mẫu 05: the applicant gives the dossier (and the supplement) and receives the result;
+    a supplement request goes back through the desk, and nobody else hands them anything."""
+    w, d = world, world["dossier"]
+    processing.forward(session, a(w, "clerk"), d, to_user_id=w["officer"].id,
+                       at=vn(13, 2, 14))
+    request_supplement(session, a(w, "officer"), d, {d.components[0].id: "Thiếu chữ ký"},
+                       printer=w["printer"], at=vn(24, 2, 10))
+    resubmit_dossier(session, a(w, "citizen"), d, at=vn(25, 2, 9))
+    processing.propose_result(session, a(w, "officer"), w["store"], d, at=vn(25, 2, 10))
+    processing.approve(session, a(w, "leader"), d, at=vn(25, 2, 11))
+    signing = _signing(session, w, tmp_path / "pki")
+    seen = result_candidate(session, signing, d, a(w, "leader"), at=vn(25, 2, 14)).sha256
+    issue_result(session, signing, d, a(w, "leader"), seen_sha256=seen, at=vn(25, 2, 14))
+    assert d.status == Status.RETURNED  # online: the signed file in the account is the return
+
+    rows = {r.kind: r for r in control_sheet_rows(session, d)}
+    applicant = d.applicant_name
+    assert [k for k, r in rows.items() if r.receiver == applicant] == [Kind.RESULT_RETURNED]
+    assert (rows[Kind.SUPPLEMENT_REQUESTED].giver,
+            rows[Kind.SUPPLEMENT_REQUESTED].receiver) == (w["officer"].full_name,
+                                                          "Bộ phận tiếp nhận và trả kết quả")
+    assert (rows[Kind.SUPPLEMENTED].giver,
+            rows[Kind.SUPPLEMENTED].receiver) == (applicant, w["officer"].full_name)
+
+    pdf = control_sheet_pdf(session, a(w, "leader"), w["printer"], d)
+    text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                                   check=True).stdout.decode().split())
+    received_by_applicant = re.findall(r"Nhận: ([^–]+?) – Tổ chức, cá nhân", text)
+    assert received_by_applicant == [applicant]
+    assert len(re.findall(r"Giao: ([^–]+?) – Tổ chức, cá nhân", text)) == 2  # filed, supplemented
 
 
 def test_only_the_step_s_people_act(session: Session, world: dict[str, Any]) -> None:
@@ -165,34 +239,80 @@ def test_only_the_step_s_people_act(session: Session, world: dict[str, Any]) -> 
         processing.approve(session, a(w, "leader"), d)  # nothing proposed yet
 
 
-def test_supplement_pauses_the_clock_and_moves_every_due(session: Session,
-                                                        world: dict[str, Any]) -> None:
+def _waiting_items(session: Session, w: dict[str, Any], now: datetime) -> list[WorkItem]:
+    return work_items(session, a(w, "officer"), Queue.MINE, now=now)
+
+
+def _assert_moved_by_the_wait(session: Session, d: Dossier, answer: Event) -> None:
+    # Paused 24/02 10:00 → 26/02 10:00 = 5.5 + 8 + 2.5 = 16 working hours.
+    assert answer.payload["paused_hours"] == 16
+    assert d.due_at == vn(3, 3, 17)
+    dues = [s.due_at.astimezone(VN_TZ) for s in steps_of(session, d)]
+    # The desk's finished step stays; the others move by 16 h: 26/02 09:33 + 5h57 + 8 (27/02)
+    # + 2h03 → 02/03 09:33; 27/02 10:51 + 4h39 + 8 (02/03) + 3h21 → 03/03 10:51; 03/03 17:00.
+    assert dues == [vn(13, 2, 15, 9), vn(2, 3, 9, 33), vn(3, 3, 10, 51), vn(3, 3, 17)]
+    assert d.paused_at is None
+
+
+def test_a_supplement_wait_moves_the_promise_by_the_time_waited(
+        session: Session, world: dict[str, Any]) -> None:
+    """The officer asks for more the way the page does (the Phiếu yêu cầu bổ sung is issued,
+    a document event in the waiting status), notes something during the wait, and the
+    applicant answers: only that answer resumes the clock."""
     w, d = world, world["dossier"]
     processing.forward(session, a(w, "clerk"), d, to_user_id=w["officer"].id,
                        at=vn(13, 2, 14))
     comp = d.components[0]
     request_supplement(session, a(w, "officer"), d, {comp.id: "Thiếu chữ ký"},
-                       printer=w["printer"])
-    # request_supplement records "now"; re-date the pause to the hand-computed instant.
-    d.paused_at = vn(24, 2, 10)
-    assert d.status == Status.AWAITING_SUPPLEMENT
-    event = apply(session, d, Kind.SUPPLEMENTED, a(w, "citizen"), at=vn(26, 2, 10))
-    # Paused 24/02 10:00 → 26/02 10:00 = 5.5 + 8 + 2.5 = 16 working hours.
-    assert event.payload["paused_hours"] == 16
-    assert d.due_at == vn(3, 3, 17)
-    step = steps_of(session, d)[1]
-    assert step.due_at.astimezone(VN_TZ) == vn(2, 3, 9, 33)  # 5h57 + 8 (27/02) + 2h03
-    assert d.paused_at is None
+                       printer=w["printer"], at=vn(24, 2, 10))
+    assert any(f.details.get("form") == "supplement" for f in d.files)
+    assert (d.status, d.paused_at) == (Status.AWAITING_SUPPLEMENT, vn(24, 2, 10))
+    processing.add_note(session, a(w, "officer"), d, "Đã gọi điện cho người nộp",
+                        at=vn(25, 2, 9))
+    assert d.paused_at == vn(24, 2, 10)
+    [item] = _waiting_items(session, w, vn(25, 2, 10))
+    assert item.urgency == Urgency.PAUSED
+    [waiting] = work_items(session, a(w, "leader"), Queue.SUPPLEMENT, now=vn(25, 2, 10))
+    assert waiting.urgency == Urgency.PAUSED
+    resubmit_dossier(session, a(w, "citizen"), d, at=vn(26, 2, 10))
+    answer = history(session, d)[-1]
+    assert (answer.kind, d.status) == (Kind.SUPPLEMENTED, Status.IN_PROGRESS)
+    _assert_moved_by_the_wait(session, d, answer)
+    [item] = _waiting_items(session, w, vn(26, 2, 11))
+    assert item.urgency != Urgency.PAUSED
+
+
+def test_a_payment_wait_moves_the_promise_by_the_time_waited(
+        session: Session, world: dict[str, Any]) -> None:
+    w, d = world, world["dossier"]
+    processing.forward(session, a(w, "clerk"), d, to_user_id=w["officer"].id,
+                       at=vn(13, 2, 14))
+    request_payment(session, a(w, "officer"), d, at=vn(24, 2, 10))
+    assert (d.status, d.paused_at) == (Status.AWAITING_PAYMENT, vn(24, 2, 10))
+    processing.add_note(session, a(w, "officer"), d, "Người nộp hẹn nộp tiền tại quầy",
+                        at=vn(25, 2, 9))
+    assert d.paused_at == vn(24, 2, 10)
+    [item] = _waiting_items(session, w, vn(25, 2, 10))
+    assert item.urgency == Urgency.PAUSED
+    record_desk_payment(session, a(w, "clerk"), d, Method.CASH, "BL-0001", now=vn(26, 2, 10))
+    paid = history(session, d)[-1]
+    assert (paid.kind, d.status) == (Kind.PAID, Status.IN_PROGRESS)
+    _assert_moved_by_the_wait(session, d, paid)
+    [item] = _waiting_items(session, w, vn(26, 2, 11))
+    assert item.urgency != Urgency.PAUSED
 
 
 def test_clock_keeps_running_when_the_procedure_says_so(session: Session,
                                                        world: dict[str, Any]) -> None:
     w, d = world, world["dossier"]
-    d.procedure_version.clock_pauses = False
+    version = d.procedure_version
+    set_process(session, Actor.system("test"), version,
+                [StepTemplate(s.name, Role(s.role), s.agency_id, s.share_percent)
+                 for s in version.steps], clock_pauses=False)
     processing.forward(session, a(w, "clerk"), d, to_user_id=w["officer"].id)
     request_supplement(session, a(w, "officer"), d, {d.components[0].id: "Thiếu"})
     assert d.paused_at is None
-    apply(session, d, Kind.SUPPLEMENTED, a(w, "citizen"))
+    resubmit_dossier(session, a(w, "citizen"), d)
     assert d.due_at == vn(27, 2, 17)
 
 
@@ -269,8 +389,8 @@ def test_overdue_dossier_gets_an_apology_for_the_leader(session: Session,
                       new_due_at=vn(4, 3, 17), printer=w["printer"], at=vn(27, 2, 9, 30))
     assert d.due_at == vn(4, 3, 17)
     assert letter.state == "approved"
-    told = [m.payload["body"] for m in session.scalars(select(OutboxMessage)).all()
-            if m.payload.get("user_id") == w["citizen"].id]
+    told = [m.payload["body"] for m in session.scalars(select(OutboxMessage).where(
+        OutboxMessage.job == "notify")).all() if m.payload.get("user_id") == w["citizen"].id]
     assert any("04/03/2026" in body for body in told)
     form = next(f for f in d.files if f.details.get("form") == "apology")
     _keep(w["store"].read(form.sha256), "apology")

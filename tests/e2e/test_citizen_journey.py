@@ -6,6 +6,7 @@ desk asks for a supplement (through the API a back office would use), the citize
 resubmits; the result is issued and downloaded.
 """
 
+import hashlib
 import json
 import re
 import subprocess
@@ -146,76 +147,47 @@ def test_a_citizen_files_and_amends_a_dossier(live_server: str, browser: Browser
     dossier_id = int(other.url.split("/dossiers/")[1].split("?")[0])
 
     # The desk asks for a supplement on the first component.
-    _desk(live_server, tmp_path, f"""
+    issued = _desk(live_server, tmp_path, f"""
 from motcua import create_app
 from motcua.database import get_db
 from dossiers.accounts import get_user
-from dossiers.records import get_dossier
-from dossiers.review import request_supplement
-app = create_app()
-with get_db(app).factory() as db:
-    d = get_dossier(db, {dossier_id})
-    clerk = get_user(db, "tiepnhan.mytho").actor()
-    target = next(c for c in d.components if c.current_files)
-    request_supplement(db, clerk, d, {{target.id: "Giấy tờ chưa có chữ ký người đi khai"}})
-    db.commit()
-""")
-    other.reload()
-    request_box = other.get_by_role("region", name="Cơ quan yêu cầu bổ sung hồ sơ")
-    expect(request_box.get_by_text("Giấy tờ chưa có chữ ký người đi khai")).to_be_visible()
-    assert_accessible(other)
-    screenshot(other, "supplement")
-    request_box.get_by_role("link").click()
-    expect(other.get_by_role("alert").filter(has_text="Giấy tờ chưa có chữ ký")).to_be_visible()
-    other.get_by_label("Chọn tệp PDF, JPEG hoặc PNG", exact=False).set_input_files(
-        _file(tmp_path, "to-khai-da-ky.pdf", samples.pdf(marker="signed")))
-    other.get_by_role("button", name="Tải lên").click()
-    expect(other.get_by_role("link", name="to-khai-da-ky.pdf")).to_be_visible()
-    other.goto(live_server + f"/my/dossiers/{dossier_id}/review")
-    other.get_by_role("button", name="Nộp lại hồ sơ đã bổ sung").click()
-    expect(other.get_by_text("Nộp lại hồ sơ đã bổ sung")).to_be_visible()
-    expect(other.get_by_text("Tệp trước đây")).to_be_visible()  # both versions kept
-
-    # The desk accepts; the agency issues a result; the citizen downloads it.
-    _desk(live_server, tmp_path, f"""
-from motcua import create_app
-from motcua.database import get_db
-from dossiers.accounts import get_user
-from dossiers.events import apply
 from dossiers.files import FileStore
-from dossiers.files import store_bytes
-from dossiers.lifecycle import Kind
-from dossiers.records import DossierFile, FileKind, get_dossier
+from dossiers.processing import approve, forward, propose_result
+from dossiers.records import get_dossier
+from dossiers.results import Signing, issue_result, result_candidate
 from dossiers.review import accept_dossier
-from tests import samples
+from dossiers.signing.keys import keyring_from_config
 app = create_app()
+store = FileStore(app.config["MOTCUA_STORAGE"])
 with get_db(app).factory() as db:
     d = get_dossier(db, {dossier_id})
     clerk = get_user(db, "tiepnhan.mytho").actor()
-    officer = get_user(db, "congchuc.mytho").actor()
+    officer = get_user(db, "congchuc.mytho")
     leader = get_user(db, "chutich.mytho").actor()
     accept_dossier(db, clerk, d)
-    apply(db, d, Kind.ASSIGNED, clerk, to_agency_id=d.receiving_agency_id)
-    apply(db, d, Kind.RESULT_PROPOSED, officer)
-    apply(db, d, Kind.APPROVED, leader)
-    blob = store_bytes(db, FileStore(app.config["MOTCUA_STORAGE"]), samples.pdf(marker="result"))
-    db.add(DossierFile(dossier=d, sha256=blob.sha256, size=blob.size, kind=FileKind.RESULT,
-                       filename="giay-khai-sinh.pdf", content_type="application/pdf"))
-    apply(db, d, Kind.RESULT_ISSUED, leader)
+    forward(db, clerk, d, to_user_id=officer.id)
+    propose_result(db, officer.actor(), store, d)
+    approve(db, leader, d)
+    signing = Signing(store, keyring_from_config(app.config), app.config["MOTCUA_BASE_URL"])
+    seen = result_candidate(db, signing, d, leader).sha256  # the leader's preview
+    record = issue_result(db, signing, d, leader, seen_sha256=seen)
     db.commit()
-""")
+    print(record.filename, record.sha256)
+""").split()
     other.reload()
-    expect(other.get_by_text("Đã có kết quả")).to_be_visible()
+    expect(other.get_by_text("Đã trả kết quả")).to_be_visible()  # online: issued = returned
     with other.expect_download() as download:
-        other.get_by_role("link", name="giay-khai-sinh.pdf").click()
-    assert Path(download.value.path()).read_bytes() == samples.pdf(marker="result")
+        other.get_by_role("link", name=issued[-2]).click()
+    downloaded = Path(download.value.path()).read_bytes()
+    assert hashlib.sha256(downloaded).hexdigest() == issued[-1]
+    assert downloaded.startswith(b"%PDF")
     assert_accessible(other)
     screenshot(other, "result")
 
-    # The public lookup shows status only.
+    # The public lookup shows the status and milestones, nothing personal.
     lookup = browser.new_page()
     lookup.goto(live_server + f"/lookup?code={dossier_code}&secret=4567")
-    expect(lookup.get_by_text("Đã có kết quả")).to_be_visible()
+    expect(lookup.get_by_text("Đã trả kết quả").first).to_be_visible()
     assert "Phạm Thị Hoa" not in lookup.content()
     assert_accessible(lookup)
     lookup.close()

@@ -17,10 +17,9 @@ import os, sys
 from sqlalchemy import select
 from dossiers import models  # noqa: F401  (every mapper)
 from dossiers.accounts import User
-from dossiers.agencies import get_by_code
 from dossiers.db import make_engine, make_sessionmaker
-from dossiers.events import apply
-from dossiers.lifecycle import Kind
+from dossiers.files import FileStore
+from dossiers.processing import approve, forward, propose_result
 from dossiers.records import Dossier
 from dossiers.review import accept_dossier
 
@@ -29,10 +28,9 @@ actor = lambda login: db.scalar(select(User).where(User.login == login)).actor()
 officer = db.scalar(select(User).where(User.login == "congchuc.mytho"))
 dossier = db.scalar(select(Dossier).where(Dossier.code == sys.argv[1]))
 accept_dossier(db, actor("tiepnhan.mytho"), dossier)
-apply(db, dossier, Kind.ASSIGNED, actor("chutich.mytho"),
-      to_agency_id=get_by_code(db, "000.00.51.H20").id, to_user_id=officer.id)
-apply(db, dossier, Kind.RESULT_PROPOSED, actor("congchuc.mytho"))
-apply(db, dossier, Kind.APPROVED, actor("chutich.mytho"))  # issue 6 builds the real approval
+forward(db, actor("tiepnhan.mytho"), dossier, to_user_id=officer.id)
+propose_result(db, officer.actor(), FileStore(os.environ["MOTCUA_STORAGE"]), dossier)
+approve(db, actor("chutich.mytho"), dossier)
 db.commit()
 print(dossier.id)
 """

@@ -20,6 +20,7 @@ from dossiers.files import FileStore
 from dossiers.intake import attach_file, create_draft, mark_component, receive_at_counter
 from dossiers.lifecycle import Kind, Role, Status
 from dossiers.outbox import OutboxMessage
+from dossiers.processing import forward
 from dossiers.records import Channel, ComponentState, Dossier, FileKind
 from motcua.demo import sample_pdf
 from tests import factories as f
@@ -180,8 +181,7 @@ def test_the_sender_sees_accepted_then_completed_with_the_result_file(
     for component in draft.components[1:2]:
         mark_component(session, world.clerk, draft, component.id, ComponentState.PAPER)
     receive_at_counter(session, world.clerk, draft)
-    events.apply(session, draft, Kind.ASSIGNED, Actor.system("test"),
-                 to_user_id=world.officer.user_id)
+    forward(session, world.clerk, draft, to_user_id=world.officer.user_id)
     sent = exchange.send_dossier(session, draft, world.officer, world.peer, REMOTE, "Phối hợp")
     assert draft.status == Status.AT_OTHER_AGENCY
     assert sent.state == MessageState.QUEUED

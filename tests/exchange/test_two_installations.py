@@ -18,7 +18,6 @@ from sqlalchemy import func, select
 
 from dossiers import events
 from dossiers.accounts import issue_token
-from dossiers.actors import Actor
 from dossiers.exchange import keys
 from dossiers.exchange.envelope import from_xml, parse_receipt, to_xml
 from dossiers.exchange.models import Direction, ExchangeMessage, MessageState
@@ -26,6 +25,7 @@ from dossiers.exchange.send import multipart
 from dossiers.files import FileStore
 from dossiers.intake import Applicant, attach_file, create_draft, mark_component, receive_at_counter
 from dossiers.lifecycle import Kind, Role, Status
+from dossiers.processing import forward
 from dossiers.records import Channel, ComponentState, Dossier, DossierFile, FileKind
 from motcua.demo import sample_pdf
 from tests import factories as f
@@ -52,7 +52,7 @@ def _world_a(a: Installation) -> dict[str, Any]:
                     content_type="application/pdf", data=sample_pdf())
         mark_component(db, clerk.actor(), dossier, second.id, ComponentState.PAPER)
         receive_at_counter(db, clerk.actor(), dossier)
-        events.apply(db, dossier, Kind.ASSIGNED, Actor.system("test"), to_user_id=officer.id)
+        forward(db, clerk.actor(), dossier, to_user_id=officer.id)
         token = issue_token(db, officer, "officer")
         db.commit()
         return {"dossier": dossier.id, "code": dossier.code, "officer": token}

@@ -7,9 +7,14 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+from sqlalchemy import func, select
 
+from dossiers.db import make_engine
+from dossiers.models import Base
 from motcua.cli import cli
-from tests.conftest import fresh_database
+from tests.conftest import BACKENDS, fresh_database
+
+DEMO_CATALOGUE = Path(__file__).resolve().parents[2] / "motcua" / "demo" / "catalogue.yaml"
 
 
 @pytest.fixture
@@ -141,3 +146,72 @@ def test_tokens_are_listed_without_secrets_and_revoked(run: Any) -> None:
     assert run("tokens", "revoke", "--user", "congdan").exit_code == 0
     assert "active" not in run("tokens", "list", "--user", "congdan").output
     assert run("tokens", "revoke", "999999").exit_code == 1
+
+
+# --- on both databases ----------------------------------------------------------------------
+# SQLite does not enforce VARCHAR lengths; PostgreSQL does, so real data must load there too.
+
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return fresh_database(request.param, "cli", tmp_path)
+
+
+def _runner(database: str, tmp_path: Path) -> Any:
+    env = {"DATABASE_URL": database, "MOTCUA_STORAGE": str(tmp_path / "files"),
+           "MOTCUA_PKI_DIR": str(tmp_path / "pki"), "SECRET_KEY": "test", "REDIS_URL": ""}
+
+    def invoke(*args: str) -> Any:
+        return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+    return invoke
+
+
+def _row_counts(database: str) -> dict[str, int]:
+    engine = make_engine(database)
+    try:
+        with engine.connect() as conn:
+            return {table.name: conn.scalar(select(func.count()).select_from(table)) or 0
+                    for table in Base.metadata.sorted_tables}
+    finally:
+        engine.dispose()
+
+
+def test_demo_loads_on_both_databases_and_twice_changes_nothing(database: str,
+                                                                 tmp_path: Path) -> None:
+    run = _runner(database, tmp_path)
+    first = run("demo", "--json")
+    assert first.exit_code == 0, first.output
+    counts = _row_counts(database)
+    assert counts["procedure_versions"] == json.loads(first.output)["procedures"] == 15
+    assert counts["dossiers"] > 0
+    again = run("demo", "--json")
+    assert again.exit_code == 0, again.output
+    assert _row_counts(database) == counts
+    longest = max(yaml.safe_load(DEMO_CATALOGUE.read_text())["procedures"],
+                  key=lambda p: len(p["name"]))
+    assert (longest["code"], len(longest["name"])) == ("1.013831", 569)
+    assert longest["name"] in run("procedures", "list").output
+
+
+def test_a_catalogue_with_long_free_text_imports_on_both_databases(database: str,
+                                                                  tmp_path: Path) -> None:
+    """1.013831's published name has 569 characters; fields, fees, steps and decisions in
+    real catalogues are as long."""
+    run = _runner(database, tmp_path)
+    real = next(p for p in yaml.safe_load(DEMO_CATALOGUE.read_text())["procedures"]
+                if p["code"] == "1.013831")
+    long_text = "Thủ tục hành chính lĩnh vực đất đai, tài nguyên và môi trường; " * 12
+    entry = {"code": "1.013831", "name": real["name"], "field": long_text, "level": "province",
+             "online_level": "mot_phan", "valid_from": "2025-07-01",
+             "time_limit": {"value": 10, "unit": "working_days"},
+             "publishing_decision": long_text,
+             "fees": [{"kind": long_text, "amount_vnd": 25000, "per": long_text}],
+             "components": [{"name": long_text, "requirement": "required", "originals": 1}]}
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(yaml.safe_dump({"procedures": [entry]}, allow_unicode=True))
+    result = run("procedures", "import", str(path))
+    assert result.exit_code == 0, result.output
+    assert "Mới: 1;" in result.output
+    assert real["name"] in run("procedures", "list").output
+    again = run("procedures", "import", str(path))
+    assert "không đổi: 1" in again.output

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from dossiers.agencies import Agency
 from dossiers.db import utcnow
@@ -81,8 +81,10 @@ def test_later_rounds_wait_longer_up_to_ten_minutes(session: Session) -> None:
     assert ask_again(session, 1, 3, now).id == ask_again(session, 1, 3, now).id
 
 
-def test_a_paid_draft_submitted_later_gets_its_receipt_then(session: Session,
-                                                             store: FileStore) -> None:
+def test_a_paid_draft_submitted_later_gets_its_receipt_then(
+        committing: sessionmaker[Session], store: FileStore) -> None:
+    """The receipt jobs run as a worker runs them (run_message), on committed rows."""
+    session = committing()
     w = world(session)
     agency = session.get(Agency, w.agency_id)
     assert agency is not None
@@ -98,15 +100,16 @@ def test_a_paid_draft_submitted_later_gets_its_receipt_then(session: Session,
     assert success_ipn(session, payment.txn_ref, "5000000", "14000002") == "00"
     assert (payment.state, dossier.status, dossier.code) == (PaymentState.PAID, Status.DRAFT,
                                                              None)
+    first = session.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.key == f"receipt:payment:{payment.id}"))
+    assert first is not None
+    session.commit()  # SQLite: a worker writes only when no transaction is open here
 
     # The receipt job finishes without a receipt and without failing: there is no code yet.
     ctx = JobContext(settings={"MOTCUA_BASE_URL": "https://motcua.invalid"}, store=store)
-    first = session.scalar(select(OutboxMessage).where(
-        OutboxMessage.key == f"receipt:payment:{payment.id}"))
-    assert first is not None
-    receipt_job(session, first.payload, ctx)
+    assert run_message(committing, first, ctx)
+    session.expire_all()  # read what the worker committed
     assert payment.receipt_file_id is None
-    first.state = "done"  # as run_message records a handler that returned
 
     # Completed and submitted (the fee is paid, so it goes through): the receipt is queued.
     attach_file(session, w.citizen, store, dossier, component.id, filename="b.pdf",
@@ -117,10 +120,17 @@ def test_a_paid_draft_submitted_later_gets_its_receipt_then(session: Session,
         OutboxMessage.key == f"receipt:payment:{payment.id}:submitted"))
     assert queued is not None
     assert queued.payload == {"payment_id": payment.id}
-    receipt_job(session, queued.payload, ctx)
-    receipt_job(session, queued.payload, ctx)
+    queued_id, payload = queued.id, dict(queued.payload)
+    session.commit()
+    assert run_message(committing, queued_id, ctx)
+    # A worker that died before recording "done" runs the handler again: still one receipt.
+    with committing() as again:
+        receipt_job(again, payload, ctx)
+        again.commit()
+    session.expire_all()
     assert payment.receipt_file_id is not None
     assert receipt_count(session, dossier.id) == 1
+    session.close()
 
 
 def test_paying_a_complete_draft_queues_one_receipt(session: Session) -> None:

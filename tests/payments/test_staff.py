@@ -1,7 +1,14 @@
 """The staff side of payments on SQLite and PostgreSQL: asking for payment (national status 6),
 exemptions, cash and card at the desk, refunds, and the finance view with its XLSX export."""
 
+import http.client
 import io
+import json
+import threading
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -10,19 +17,22 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
 
 from dossiers.actors import Actor
 from dossiers.calendar import VN_TZ, today_in_vietnam
 from dossiers.db import utcnow
 from dossiers.errors import Conflict, Forbidden, InvalidInput, NotFound
-from dossiers.events import Event, apply
+from dossiers.events import Event
 from dossiers.files import FileStore
-from dossiers.intake import submit_dossier
+from dossiers.intake import submit_dossier, withdraw_dossier
 from dossiers.lifecycle import Kind, NationalStatus, Role, Status
 from dossiers.outbox import OutboxMessage
 from dossiers.procedures import ProcedureVersion
+from dossiers.processing import stop
 from dossiers.records import Dossier
 from dossiers.review import accept_dossier, refuse_dossier
+from motcua.sandbox_gateway import create_sandbox
 from payments.callbacks import handle_ipn
 from payments.fees import amount_due, exempt_fee
 from payments.finance import HEADERS, export_xlsx, summary
@@ -35,9 +45,54 @@ from payments.ledger import (
 )
 from payments.models import Method, Payment, PaymentState, Refund
 from payments.receipts import issue_receipt
+from payments.reconcile import daily_report
 from payments.refunds import record_refund
 from tests import factories as f
 from tests.payments.conftest import receipt_count
+
+
+@contextmanager
+def sandbox_gateway() -> Iterator[VnpayGateway]:
+    """The protocol-speaking sandbox on a loopback port, its IPNs dropped (a lost callback)."""
+    sandbox = create_sandbox("MOTCUA01", "test-secret", "http://127.0.0.1:9/ipn")
+    server = make_server("127.0.0.1", 0, sandbox, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        _post_form(base + "/_control/mode", json.dumps({"ipn": "drop"}).encode(),
+                   "application/json")
+        yield VnpayGateway(VnpayConfig("MOTCUA01", "test-secret",
+                                       base + "/paymentv2/vpcpay.html",
+                                       base + "/merchant_webapi/api/transaction"))
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+def _post_form(url: str, body: bytes, content_type: str) -> int:
+    """POST without following a redirect (the payer's return URL is not ours to visit)."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.netloc, timeout=10)
+    try:
+        connection.request("POST", parts.path, body=body, headers={"Content-Type": content_type})
+        status = connection.getresponse().status
+    finally:
+        connection.close()
+    assert status in (200, 302), status
+    return status
+
+
+def pay_without_ipn(pay_url: str) -> None:
+    """The payer opens the gateway's page and presses "pay"."""
+    with urllib.request.urlopen(pay_url, timeout=10) as page:  # noqa: S310 - loopback
+        assert "Thanh toán" in page.read().decode()
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(pay_url).query)
+    base = pay_url.split("/paymentv2/")[0]
+    _post_form(base + "/paymentv2/decide", urllib.parse.urlencode(
+        {"vnp_TxnRef": query["vnp_TxnRef"][0], "outcome": "pay"}).encode(),
+        "application/x-www-form-urlencoded")
+
 
 GATEWAY = VnpayGateway(VnpayConfig("MOTCUA01", "test-secret", "https://pay.invalid/pay",
                                    "https://pay.invalid/api"))
@@ -283,9 +338,9 @@ def test_stopped_and_withdrawn_dossiers_are_refundable(session: Session, end: st
     with pytest.raises(InvalidInput):
         record_refund(session, w.clerk, payment.id, "Đang xử lý", "X")
     if end == "stopped":
-        apply(session, dossier, Kind.STOPPED, w.leader, reason="Người nộp không đủ điều kiện")
+        stop(session, w.leader, dossier, "Người nộp không đủ điều kiện")
     else:
-        apply(session, dossier, Kind.WITHDRAWN, w.clerk, reason="Công dân xin rút")
+        withdraw_dossier(session, w.clerk, dossier, "Công dân xin rút")
     record_refund(session, w.clerk, payment.id, "Dừng xử lý", "UNC-9")
     assert payment.state == PaymentState.REFUNDED
 
@@ -316,15 +371,18 @@ def test_finance_per_agency_and_day_and_its_xlsx(session: Session) -> None:
     second = received(session, w)
     request_payment(session, w.officer, second)
     refunded = record_desk_payment(session, w.clerk, second, Method.CARD, "F-2")
-    apply(session, second, Kind.STOPPED, w.leader, reason="Dừng")
+    stop(session, w.leader, second, "Dừng")
     record_refund(session, w.clerk, refunded.id, "Dừng xử lý", "UNC-7")
     third = received(session, w)
     request_payment(session, w.officer, third)
-    pending = start(session, w, third).payment
-    # What the daily reconciliation records when the gateway says it was paid.
-    pending.checked_at, pending.gateway_state, pending.gateway_amount_vnd = (
-        utcnow(), PaymentState.PAID, 100000)
-    session.flush()
+    with sandbox_gateway() as gateway:
+        # Paid at the gateway, whose IPN never arrives: the daily reconciliation finds it.
+        started = start_online_payment(session, w.citizen, third, gateway,
+                                       return_url="https://motcua.invalid/return",
+                                       client_ip="127.0.0.1")
+        pay_without_ipn(started.url)
+        assert [d.txn_ref for d in daily_report(session, gateway, today)] == [
+            started.payment.txn_ref]
 
     rows = summary(session, w.supervisor, today - timedelta(days=1), today)
     mine = [r for r in rows if r.agency_id == w.agency_id]

@@ -9,9 +9,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from dossiers.accounts import User, issue_token
-from dossiers.events import apply
 from dossiers.intake import submit_dossier
-from dossiers.lifecycle import Kind, NationalStatus, Role, Status
+from dossiers.lifecycle import NationalStatus, Role, Status
+from dossiers.processing import stop
 from dossiers.records import Dossier
 from dossiers.review import accept_dossier
 from motcua.database import get_db
@@ -103,7 +103,7 @@ def test_the_desk_asks_exempts_takes_cash_and_refunds_through_the_pages(app: Any
         assert dossier is not None
         leader = db.get(User, world["leader"])
         assert leader is not None
-        apply(db, dossier, Kind.STOPPED, leader.actor(), reason="Không đủ điều kiện")
+        stop(db, leader.actor(), dossier, "Không đủ điều kiện")
         payment_id = db.scalar(select(Payment.id).where(Payment.txn_ref == "BL-0077"))
         db.commit()
     _post(client, f"{base}/{payment_id}/refund", base, reason="Dừng xử lý", reference="")

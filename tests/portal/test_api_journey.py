@@ -9,16 +9,47 @@ import pytest
 from sqlalchemy import func, select
 
 from dossiers.accounts import get_user
-from dossiers.events import apply
-from dossiers.files import FileStore, store_bytes
-from dossiers.lifecycle import Kind
-from dossiers.records import DossierFile, FileKind, get_dossier
+from dossiers.files import FileStore
+from dossiers.lifecycle import Role
+from dossiers.outbox import OutboxMessage
+from dossiers.processing import approve, forward, propose_result
+from dossiers.records import DossierFile, get_dossier
+from dossiers.results import (
+    Signing,
+    issue_result,
+    result_candidate,
+    upload_seal_image,
+    upload_signature_image,
+)
 from dossiers.review import accept_dossier, request_supplement
+from dossiers.signing import samples as sign_samples
+from dossiers.signing.keys import Keyring
+from dossiers.signing.pki import DemoPKI, agency_subject, person_subject
 from motcua.database import get_db
+from tests import factories as f
 from tests import samples
 from tests.web import bearer, build_world
 
 PASSWORD = "một câu mật khẩu dài"
+
+
+def _process_and_issue(db: Any, record: Any, clerk: Any, store: FileStore,
+                       tmp_path: Path) -> Any:
+    """The unit's officer proposes, its leader approves and signs (keys made for the test)."""
+    unit = record.competent_agency
+    officer = f.user(db, Role.OFFICER, unit)
+    leader = f.user(db, Role.LEADER, unit, title="Giám đốc")
+    pki = DemoPKI(tmp_path / "pki", "test-passphrase")
+    pki.ensure(agency_subject(unit.code, unit.name))
+    pki.ensure(person_subject(leader.login, leader.full_name, unit.name, "Giám đốc"))
+    forward(db, clerk, record, to_user_id=officer.id)
+    propose_result(db, officer.actor(), store, record)
+    approve(db, leader.actor(), record)
+    upload_signature_image(db, store, leader.actor(), sign_samples.signature_png())
+    upload_seal_image(db, store, leader.actor(), unit, sign_samples.seal_png())
+    signing = Signing(store, Keyring(tmp_path / "pki", "test-passphrase"), "https://dvc.example")
+    seen = result_candidate(db, signing, record, leader.actor()).sha256  # the leader's preview
+    return issue_result(db, signing, record, leader.actor(), seen_sha256=seen)
 
 
 def _last_code(client: Any, auth: dict[str, str]) -> str:
@@ -27,8 +58,8 @@ def _last_code(client: Any, auth: dict[str, str]) -> str:
     return re.findall(r"Mã của bạn là (\d{6})", inbox[0]["body"])[0]
 
 
-def test_register_confirm_file_amend_and_download_through_the_api(app: Any,
-                                                                  client: Any) -> None:
+def test_register_confirm_file_amend_and_download_through_the_api(app: Any, client: Any,
+                                                                  tmp_path: Path) -> None:
     world = build_world(app)
     created = client.post("/api/v1/accounts", json={
         "full_name": "Võ Thị Hạnh", "id_number": "082196007777", "phone": "0987000222",
@@ -73,27 +104,23 @@ def test_register_confirm_file_amend_and_download_through_the_api(app: Any,
     assert [f["filename"] for f in component["files"]] == ["don-ky.pdf"]
     assert [f["filename"] for f in component["replaced"]] == ["don.pdf"]
 
-    with get_db(app).factory() as db:  # accepted, processed, result issued
+    with get_db(app).factory() as db:  # accepted, processed, signed and issued
         record = get_dossier(db, dossier["id"])
-        clerk = get_user(db, world["clerk"]).actor()
-        accept_dossier(db, clerk, record)
-        for kind in (Kind.ASSIGNED, Kind.RESULT_PROPOSED, Kind.APPROVED):
-            apply(db, record, kind, world["system"])
-        blob = store_bytes(db, FileStore(app.config["MOTCUA_STORAGE"]), samples.pdf(marker="kq"))
-        db.add(DossierFile(dossier=record, sha256=blob.sha256, size=blob.size,
-                           kind=FileKind.RESULT, filename="ket-qua.pdf",
-                           content_type="application/pdf"))
-        apply(db, record, Kind.RESULT_ISSUED, world["system"])
+        accept_dossier(db, get_user(db, world["clerk"]).actor(), record)
+        issued = _process_and_issue(db, record, get_user(db, world["clerk"]).actor(),
+                                    FileStore(app.config["MOTCUA_STORAGE"]), tmp_path)
+        issued_bytes = FileStore(app.config["MOTCUA_STORAGE"]).read(issued.sha256)
         db.commit()
     final = client.get(url, headers=auth).get_json()
-    assert final["national_status"] == 9
-    result = final["documents"][0]
+    assert final["national_status"] == 10  # online: issued into the account is returned
+    result = next(d for d in final["documents"] if d["kind"] == "result")
     download = client.get(f"{url}/files/{result['id']}", headers=auth)
-    assert download.data == samples.pdf(marker="kq")
-    assert download.headers["X-Content-SHA256"] == result["sha256"]
+    assert download.data == issued_bytes
+    assert download.data.startswith(b"%PDF")
+    assert download.headers["X-Content-SHA256"] == result["sha256"] == issued.sha256
     lookup = client.get("/api/v1/lookup", query_string={"code": final["code"],
                                                         "secret": final["lookup_code"]})
-    assert lookup.get_json()["status"] == "Đã có kết quả"
+    assert lookup.get_json()["status"] == "Đã trả kết quả"
     assert "Võ Thị Hạnh" not in lookup.get_data(as_text=True)
 
 

@@ -208,8 +208,7 @@ def test_desk_scan_becomes_a_signed_sao_y_copy(session: Session, store: FileStor
     from tests.dossiers.test_scan_check import scan
     from tests.signing.conftest import AGENCY
 
-    centre = f.agency(session, code=AGENCY[0])
-    centre.name = AGENCY[1]
+    centre = f.agency(session, code=AGENCY[0], name=AGENCY[1], numbered=False)
     version = f.procedure(session, centre)
     clerk = f.user(session, Role.RECEPTION, centre).actor()
     dossier = create_draft(session, clerk, version.code,
