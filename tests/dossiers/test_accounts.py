@@ -31,7 +31,6 @@ from dossiers.errors import InvalidInput
 from dossiers.inbox import Message
 from dossiers.intake import submit_dossier
 from dossiers.outbox import HANDLERS, JobContext, OutboxMessage
-from dossiers.records import ComponentState
 from tests import factories as f
 
 GOOD_ID = "079095001234"

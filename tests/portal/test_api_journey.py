@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from dossiers.accounts import get_user
 from dossiers.files import FileStore
 from dossiers.lifecycle import Role
-from dossiers.outbox import OutboxMessage
 from dossiers.processing import approve, forward, propose_result
 from dossiers.records import DossierFile, get_dossier
 from dossiers.results import (
