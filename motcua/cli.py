@@ -124,6 +124,24 @@ def demo(as_json: bool) -> None:
                        f"{user['agency'] or '':<16} {user['full_name']}")
 
 
+# --- doctor ---------------------------------------------------------------------------------
+
+@cli.command(app=False)  # reads the configuration itself: it must work when the app cannot start
+def doctor() -> None:
+    """Check what the app needs at run time (fonts, poppler, keys, database, Redis, file store).
+
+    Exit 0 when everything is in place; 1 otherwise, with what to do for each problem.
+    """
+    from motcua import doctor as checks
+
+    findings = checks.run_checks(checks.environment())
+    for finding in findings:
+        click.echo(f"{'OK ' if finding.ok else 'LỖI'} {finding.name}: {finding.detail}")
+        if not finding.ok:
+            click.echo(f"    → {finding.fix}")
+    sys.exit(0 if all(f.ok for f in findings) else 1)
+
+
 # --- jobs -----------------------------------------------------------------------------------
 
 @cli.command()
