@@ -45,7 +45,8 @@ def fonts(font_dir: Path = FONT_DIR) -> Finding:
         if path is None:
             problems.append(f"{family}: không có / missing")
             continue
-        cmap = TTFont(str(path), lazy=True).getBestCmap()
+        with TTFont(str(path), lazy=True) as font:
+            cmap = font.getBestCmap()
         missing = [ch for ch in VIETNAMESE if ord(ch) not in cmap]
         if missing:
             problems.append(f"{path.name}: thiếu / lacks {''.join(missing[:8])}")
