@@ -5,6 +5,9 @@
   content stream once, so the difference is what our process start costs. Goal: ratio <= 4.
 - ``motcua --help`` against ``python -c pass`` (the interpreter's own start). Goal: <= 0.3 s.
 
+Also printed, for scale: ``python -c "import pikepdf"``, the least any Python process that
+reads PDFs pays, against the same pdfimages run.
+
 The venv's ``motcua`` script is run, as a user or a script runs it. Printed: the best of
 several runs in ms and the ratios. Absolute times on these shared machines mean little.
 """
@@ -52,9 +55,12 @@ def main() -> None:
         poppler = best_ms([pdfimages, "-list", str(scan)], env)
         check = best_ms([str(MOTCUA), "scan-check", str(scan)], env)
         bare = best_ms([sys.executable, "-c", "pass"], env)
+        floor = best_ms([sys.executable, "-c", "import pikepdf"], env)
         helped = best_ms([str(MOTCUA), "--help"], env)
     print(f"motcua scan-check (1 page): {check:7.1f} ms vs pdfimages -list {poppler:5.1f} ms: "
           f"ratio {check / poppler:.1f}x (goal <= 4x)")
+    print(f"python -c 'import pikepdf':  {floor:7.1f} ms: ratio {floor / poppler:.1f}x "
+          "(the floor for a Python process reading PDFs)")
     print(f"motcua --help:              {helped:7.1f} ms (goal <= 300 ms) vs python -c pass "
           f"{bare:5.1f} ms: ratio {helped / bare:.1f}x  (best of {RUNS})")
 
