@@ -108,9 +108,6 @@ def invoke(database: str, tmp_path: Path) -> Any:
     return run
 
 
-# Dozens of apps made and dropped in one process: a pooled PostgreSQL connection of an earlier
-# one may be collected during a later command. A real `motcua` process exits instead.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_answers_an_unmigrated_database_in_one_line(invoke: Any,
                                                                   command: str) -> None:
