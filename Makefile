@@ -8,10 +8,28 @@ TEST_STAMP := $(VENV)/.installed-test
 export DATABASE_URL ?=
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/motcua_test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
-SYSTEM_PACKAGES := chromium poppler-utils zbar-tools fonts-liberation2 libharfbuzz-subset0 \
-  postgresql redis-server softhsm2 libnss3-tools
+# What the app runs at run time (`motcua doctor` checks them): poppler's pdftotext places a
+# result's signature; Liberation's fonts print the forms with Vietnamese in a Times metric.
+RUNTIME_PACKAGES := poppler-utils fonts-liberation2
+# What only the tests need besides.
+TEST_PACKAGES := chromium zbar-tools libharfbuzz-subset0 postgresql redis-server softhsm2 \
+  libnss3-tools
+SYSTEM_PACKAGES := $(RUNTIME_PACKAGES) $(TEST_PACKAGES)
 
-.PHONY: help install run test lint typecheck bench services system-packages screenshots clean
+# $(call apt_install,PACKAGES,WHEN-NOT-ROOT): install the missing Debian packages as root.
+define apt_install
+@missing=""; for p in $(1); do \
+  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+if [ -n "$$missing" ]; then \
+  if [ "$$(id -u)" = 0 ]; then \
+    echo "Installing:$$missing"; apt-get update -qq && \
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+  else echo "Missing Debian packages:$$missing (run as root or install them)"; $(2); fi; \
+fi
+endef
+
+.PHONY: help install run test lint typecheck bench services system-packages runtime-packages \
+  screenshots clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -26,24 +44,21 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## Create .venv with Motcua installed (editable) and translations compiled
 
 run: export MOTCUA_DEMO = 1
-run: install ## Migrate SQLite under instance/, load the demo once, serve on 127.0.0.1:5000
+run: install runtime-packages ## Migrate SQLite under instance/, load the demo once, serve on 127.0.0.1:5000
 	$(BIN)/motcua db upgrade
 	$(BIN)/motcua demo
+	@$(BIN)/motcua doctor || echo "(the demo runs; what is marked LỖI above will not work)"
 	$(BIN)/motcua run --host 127.0.0.1 --port 5000
 
 $(TEST_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-system-packages: ## Install the Debian packages the tests need (when missing and root)
-	@missing=""; for p in $(SYSTEM_PACKAGES); do \
-	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing:$$missing"; apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	  else echo "Missing Debian packages:$$missing (run as root or install them)"; exit 1; fi; \
-	fi
+runtime-packages: ## Install the Debian packages the app needs at run time (when missing and root)
+	$(call apt_install,$(RUNTIME_PACKAGES),true)
+
+system-packages: ## Install the Debian packages the app and the tests need (when missing and root)
+	$(call apt_install,$(SYSTEM_PACKAGES),exit 1)
 
 services: system-packages ## Start PostgreSQL and Redis when they are not running
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { \

@@ -21,9 +21,11 @@ def run() -> None:
     if not url:
         raise SystemExit("DATABASE_URL is not set")
     engine = make_engine(url)
-    with engine.connect() as conn:
-        _migrate(conn)
-    engine.dispose()
+    try:
+        with engine.connect() as conn:
+            _migrate(conn)
+    finally:  # `db check` ends by raising: its connection must close all the same
+        engine.dispose()
 
 
 def _migrate(connection: object) -> None:

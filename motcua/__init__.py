@@ -1,22 +1,39 @@
-"""The shell around the domain core: the Flask app factory, configuration and extensions."""
+"""The shell around the domain core: the Flask app factory, configuration and extensions.
 
-import logging
-from typing import Any
+Importing ``motcua`` imports no Flask: the ``motcua`` command starts light and imports the
+app only for the commands that need it (motcua/cli_base.py).
+"""
 
-from flask import Flask
-from flask_wtf.csrf import CSRFProtect
+from typing import TYPE_CHECKING, Any
 
-from motcua.config import ROOT, from_env
+if TYPE_CHECKING:
+    from flask import Flask
+    from flask_wtf.csrf import CSRFProtect
 
-csrf = CSRFProtect()
+    csrf: CSRFProtect
 
 
-def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+def __getattr__(name: str) -> Any:
+    if name == "csrf":  # made on first use, with Flask (motcua.extensions)
+        from motcua.extensions import csrf
+
+        return csrf
+    raise AttributeError(name)
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> "Flask":
+    import logging
+
+    from flask import Flask
+
     from motcua import api, auth, database, filters, i18n, jobs, payments_app, security
+    from motcua.config import ROOT, from_env
+    from motcua.extensions import csrf
 
+    config = from_env(overrides)
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
-                static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"))
-    app.config.update(from_env(overrides))
+                static_folder=str(ROOT / "static"), instance_path=config["MOTCUA_INSTANCE"])
+    app.config.update(config)
     logging.basicConfig(level=logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name in ("motcua", "dossiers", "payments", "portal", "backoffice"):

@@ -1,4 +1,8 @@
-"""The ``motcua`` command: a Flask CLI group over the same domain functions as the web."""
+"""The ``motcua`` command: a click group over the same domain functions as the web.
+
+It starts light (motcua/cli_base.py): a command imports the domain, Flask and heavy libraries
+inside its body, never at the top of a CLI module, and runs in the application's context.
+"""
 
 import json
 import sys
@@ -7,21 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
-from flask import current_app
-from flask.cli import FlaskGroup
 
-from dossiers.accounts import create_user
 from dossiers.actors import Actor
-from dossiers.agencies import get_by_code
-from dossiers.calendar import VN_TZ, TimeUnit
-from dossiers.calendar_store import load_calendar, remove_override, set_override
-from dossiers.catalogue import import_catalogue, search
 from dossiers.errors import DomainError
 from dossiers.lifecycle import Role
-from motcua import create_app
+from motcua.cli_base import Motcua, current_app, ensure_migrated, get_session, script_info
 from motcua.cli_exchange import exchange_group
-from motcua.database import get_session
 
 ADMIN = Actor.system("cli")
 
@@ -31,23 +26,34 @@ def _fail(error: DomainError) -> None:
     sys.exit(1)
 
 
-def _create_app() -> Any:
-    """The app, or a one-line answer and exit 2 when its configuration must not start."""
-    from motcua.config import ConfigError
-
-    try:
-        return create_app()
-    except ConfigError as error:
-        click.echo(f"Lỗi cấu hình / configuration error: {error}", err=True)
-        sys.exit(2)
-
-
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+@click.group(cls=Motcua)
 def cli() -> None:
     """Motcua — một cửa điện tử. Commands for operators and scripts."""
 
 
 cli.add_command(exchange_group, "exchange")
+
+
+# --- Flask's own commands, imported when they run -------------------------------------------
+
+def _flask_command(name: str, summary: str) -> None:
+    @cli.command(name, app=False, add_help_option=False, help=summary,
+                 context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+    @click.pass_context
+    def forward(ctx: click.Context) -> None:
+        from flask import cli as flask_cli
+
+        command = getattr(flask_cli, f"{name}_command")
+        if name == "run":
+            ensure_migrated(ctx)  # pages over an unmigrated database would all be errors
+        # FLASK_RUN_PORT and the like, as under the `flask` command.
+        command.main(ctx.args, prog_name=ctx.command_path, obj=script_info(ctx),
+                     auto_envvar_prefix=f"FLASK_{name.upper()}")
+
+
+_flask_command("run", "Serve the app with Flask's development server (`motcua run --help`).")
+_flask_command("shell", "A Python shell in the app's context.")
+_flask_command("routes", "List the app's routes.")
 
 
 # --- database -------------------------------------------------------------------------------
@@ -122,6 +128,24 @@ def demo(as_json: bool) -> None:
                        "thử nghiệm) / serve the demo with MOTCUA_DEMO=1.")
 
 
+# --- doctor ---------------------------------------------------------------------------------
+
+@cli.command(app=False)  # reads the configuration itself: it must work when the app cannot start
+def doctor() -> None:
+    """Check what the app needs at run time (fonts, poppler, keys, database, Redis, file store).
+
+    Exit 0 when everything is in place; 1 otherwise, with what to do for each problem.
+    """
+    from motcua import doctor as checks
+
+    findings = checks.run_checks(checks.environment())
+    for finding in findings:
+        click.echo(f"{'OK ' if finding.ok else 'LỖI'} {finding.name}: {finding.detail}")
+        if not finding.ok:
+            click.echo(f"    → {finding.fix}")
+    sys.exit(0 if all(f.ok for f in findings) else 1)
+
+
 # --- jobs -----------------------------------------------------------------------------------
 
 @cli.command()
@@ -131,7 +155,7 @@ def worker(burst: bool, sweep_every: float) -> None:
     """Run background jobs: an RQ worker when REDIS_URL is set, and the outbox sweeper."""
     from motcua import jobs
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()
     url = app.config.get("REDIS_URL")
     if not url:
         swept = jobs.sweep(app)
@@ -160,7 +184,7 @@ def outbox_sweep() -> None:
     """Dispatch pending jobs left behind."""
     from motcua import jobs
 
-    click.echo(jobs.sweep(current_app._get_current_object()))  # type: ignore[attr-defined]
+    click.echo(jobs.sweep(current_app._get_current_object()))
 
 
 @cli.group()
@@ -173,10 +197,10 @@ def files_gc() -> None:
     """Delete stored files that no committed row names (older than an hour)."""
     from motcua import jobs
 
-    click.echo(jobs.collect_files(current_app._get_current_object()))  # type: ignore[attr-defined]
+    click.echo(jobs.collect_files(current_app._get_current_object()))
 
 
-@cli.command("scan-check")
+@cli.command("scan-check", app=False)  # no app, no Flask: scripts run it per file
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object a file.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def scan_check_command(as_json: bool, files: tuple[str, ...]) -> None:
@@ -218,6 +242,9 @@ def _parse_dt(value: str) -> datetime:
 def calendar_due(start: str, days: int | None, hours: int | None, calendar_days: int | None,
                  cut_off: datetime | None) -> None:
     """Print when a time limit ends, ISO 8601 in Vietnam's time zone."""
+    from dossiers.calendar import VN_TZ, TimeUnit
+    from dossiers.calendar_store import load_calendar
+
     given = [(v, u) for v, u in ((days, TimeUnit.WORKING_DAYS), (hours, TimeUnit.WORKING_HOURS),
                                  (calendar_days, TimeUnit.CALENDAR_DAYS)) if v is not None]
     if len(given) != 1:
@@ -233,6 +260,8 @@ def calendar_due(start: str, days: int | None, hours: int | None, calendar_days:
 @click.option("--json", "as_json", is_flag=True)
 def calendar_holidays(year: int, as_json: bool) -> None:
     """List a year's weekday days off and weekend working days."""
+    from dossiers.calendar_store import load_calendar
+
     days = load_calendar(get_session()).year(year)
     if as_json:
         click.echo(json.dumps([{"day": d.day.isoformat(), "working": d.working,
@@ -250,6 +279,8 @@ def calendar_holidays(year: int, as_json: bool) -> None:
 @click.option("--reason", required=True, help="The deciding document.")
 def calendar_set(day: datetime, working: bool, reason: str) -> None:
     """Record an administrator override."""
+    from dossiers.calendar_store import set_override
+
     session = get_session()
     try:
         set_override(session, ADMIN, day.date(), working, reason)
@@ -261,6 +292,8 @@ def calendar_set(day: datetime, working: bool, reason: str) -> None:
 @calendar.command("unset")
 @click.argument("day", type=click.DateTime(["%Y-%m-%d"]))
 def calendar_unset(day: datetime) -> None:
+    from dossiers.calendar_store import remove_override
+
     session = get_session()
     try:
         remove_override(session, ADMIN, day.date())
@@ -280,6 +313,10 @@ def procedures() -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def procedures_import(path: Path) -> None:
     """Load a catalogue file (YAML or JSON); re-importing changes only what changed."""
+    import yaml
+
+    from dossiers.catalogue import import_catalogue
+
     try:
         data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as error:
@@ -299,6 +336,8 @@ def procedures_import(path: Path) -> None:
 @procedures.command("list")
 @click.option("-q", "--query", default="")
 def procedures_list(query: str) -> None:
+    from dossiers.catalogue import search
+
     for version in search(get_session(), query, limit=500):
         click.echo(f"{version.code:<28} v{version.number} {version.name}")
 
@@ -319,6 +358,9 @@ def users() -> None:
 @click.option("--agency", help="Agency identifier for staff roles.")
 def users_create(login: str, full_name: str, password: str, role: str,
                  agency: str | None) -> None:
+    from dossiers.accounts import create_user
+    from dossiers.agencies import get_by_code
+
     session = get_session()
     try:
         agency_id = get_by_code(session, agency).id if agency else None
@@ -337,14 +379,17 @@ from motcua.cli_tokens import register as _register_tokens  # noqa: E402
 _register_tokens(cli)
 from motcua import cli_signing  # noqa: E402,F401  (sign, copy, sign-attachment, verify)
 
-if __name__ == "__main__":  # python -m motcua.cli (used by tests and process managers)
-    cli()
-
-
 # --- processing (issue 6) -------------------------------------------------------------------
-
 from motcua.cli_processing import control_sheet_command, deadlines, register_command  # noqa: E402
 
 cli.add_command(deadlines)
 cli.add_command(register_command)
 cli.add_command(control_sheet_command)
+
+
+if __name__ == "__main__":
+    # `python -m motcua.cli` (tests, process managers) runs this file as __main__, a module
+    # beside motcua.cli: the command modules register on motcua.cli's group, so run that one.
+    from motcua.cli import cli as registered
+
+    registered()

@@ -5,20 +5,10 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
-from flask import current_app
-from flask.cli import AppGroup
-from sqlalchemy import select
 
-from dossiers import exchange
 from dossiers.actors import Actor
 from dossiers.errors import DomainError
-from dossiers.exchange import keys
-from dossiers.exchange.models import Direction, ExchangeMessage, MessageState
-from dossiers.exchange.operations import messages, new_inbound_token
-from dossiers.exchange.send import exchange_dir, passphrase, retry, signer_from
-from dossiers.records import Dossier
-from motcua.database import get_session
-from motcua.files import store
+from motcua.cli_base import AppGroup, current_app, get_session
 
 ADMIN = Actor.system("cli")
 
@@ -26,6 +16,15 @@ ADMIN = Actor.system("cli")
 def _fail(error: DomainError) -> NoReturn:
     click.echo(f"Lỗi: {error.message}\nError: {error.message_en}", err=True)
     sys.exit(1)
+
+
+def _pem(path: Path) -> str:
+    try:
+        return path.read_text(encoding="ascii")
+    except (UnicodeDecodeError, OSError):
+        click.echo(f"Lỗi: {path} không phải chứng thư PEM / Error: {path} is not a PEM "
+                   "certificate", err=True)
+        sys.exit(2)
 
 
 @click.group(cls=AppGroup)
@@ -39,6 +38,9 @@ def exchange_group() -> None:
 @click.option("--overwrite", is_flag=True, help="Replace an existing key.")
 def keygen(name: str | None, organisation: str, overwrite: bool) -> None:
     """Create this installation's exchange key and certificate."""
+    from dossiers.exchange import keys
+    from dossiers.exchange.send import exchange_dir, passphrase
+
     config = current_app.config
     try:
         signer = keys.generate(exchange_dir(config), passphrase(config),
@@ -52,6 +54,8 @@ def keygen(name: str | None, organisation: str, overwrite: bool) -> None:
 @exchange_group.command("certificate")
 def certificate() -> None:
     """Print this installation's certificate (PEM) for a peer's administrator."""
+    from dossiers.exchange.send import signer_from
+
     try:
         click.echo(signer_from(current_app.config).certificate_pem, nl=False)
     except DomainError as error:
@@ -74,11 +78,13 @@ def peers() -> None:
 def peers_add(name: str, url: str, agencies: tuple[str, ...], cert: Path,
               token: str | None) -> None:
     """Register a peer; prints the token IT must use to call us (shown once)."""
+    from dossiers import exchange
+
     session = get_session()
     try:
         _, inbound = exchange.add_peer(session, ADMIN, name=name, base_url=url,
                                        agency_codes=list(agencies),
-                                       certificates=cert.read_text(), outbound_token=token)
+                                       certificates=_pem(cert), outbound_token=token)
     except DomainError as error:
         _fail(error)
     session.commit()
@@ -95,11 +101,13 @@ def peers_add(name: str, url: str, agencies: tuple[str, ...], cert: Path,
 def peers_set(name: str, url: str | None, agencies: tuple[str, ...], cert: Path | None,
               token: str | None, active: bool | None) -> None:
     """Change a peer."""
+    from dossiers import exchange
+
     session = get_session()
     try:
         exchange.update_peer(session, ADMIN, exchange.get_peer(session, name), base_url=url,
                              agency_codes=list(agencies) or None,
-                             certificates=cert.read_text() if cert else None,
+                             certificates=_pem(cert) if cert else None,
                              outbound_token=token, is_active=active)
     except DomainError as error:
         _fail(error)
@@ -110,6 +118,9 @@ def peers_set(name: str, url: str | None, agencies: tuple[str, ...], cert: Path 
 @click.argument("name")
 def peers_new_token(name: str) -> None:
     """Issue a new token for the peer to call us with (the old one stops working)."""
+    from dossiers import exchange
+    from dossiers.exchange.operations import new_inbound_token
+
     session = get_session()
     try:
         token = new_inbound_token(session, ADMIN, exchange.get_peer(session, name))
@@ -121,6 +132,8 @@ def peers_new_token(name: str) -> None:
 
 @peers.command("list")
 def peers_list() -> None:
+    from dossiers import exchange
+
     for peer in exchange.list_peers(get_session()):
         state = "active" if peer.is_active else "inactive"
         click.echo(f"{peer.name:<24} {state:<9} {peer.base_url:<40} {' '.join(peer.agency_codes)}")
@@ -130,6 +143,8 @@ def peers_list() -> None:
 @click.option("--limit", default=50, show_default=True)
 def log(limit: int) -> None:
     """Every message in and out, newest first."""
+    from dossiers.exchange.operations import messages
+
     for m in messages(get_session(), limit=limit):
         peer = m.peer.name if m.peer else "-"
         click.echo(f"{m.created_at:%Y-%m-%d %H:%M} {m.direction:<3} {m.kind:<7} {m.state:<12} "
@@ -141,6 +156,11 @@ def log(limit: int) -> None:
 @click.option("--all", "all_", is_flag=True, help="Every queued or failed outgoing message.")
 def retry_command(message_id: str | None, all_: bool) -> None:
     """Resend now, without waiting for the backoff."""
+    from sqlalchemy import select
+
+    from dossiers.exchange.models import Direction, ExchangeMessage, MessageState
+    from dossiers.exchange.send import retry
+
     session = get_session()
     query = select(ExchangeMessage).where(
         ExchangeMessage.direction == Direction.OUT,
@@ -160,6 +180,12 @@ def retry_command(message_id: str | None, all_: bool) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
 def export_edxml(dossier_code: str, output: Path | None) -> None:
     """Write the documents a dossier carries as one edXML document."""
+    from sqlalchemy import select
+
+    from dossiers import exchange
+    from dossiers.records import Dossier
+    from motcua.files import store
+
     session = get_session()
     dossier = session.scalar(select(Dossier).where(Dossier.code == dossier_code.strip()))
     if dossier is None:

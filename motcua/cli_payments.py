@@ -5,12 +5,10 @@ import sys
 from datetime import datetime, timedelta
 
 import click
-from flask import current_app
-from flask.cli import AppGroup
 
 from dossiers.actors import Actor
-from dossiers.calendar import today_in_vietnam
 from dossiers.errors import DomainError
+from motcua.cli_base import AppGroup, current_app
 
 
 def register(cli: click.Group) -> None:
@@ -37,6 +35,7 @@ def payments_reconcile(day: datetime | None, older_than: int | None, as_json: bo
     """
     from sqlalchemy.exc import SQLAlchemyError
 
+    from dossiers.calendar import today_in_vietnam
     from motcua.database import get_db
     from motcua.payments_app import gateway
     from payments.reconcile import daily_report, reconcile_pending

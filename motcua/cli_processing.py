@@ -5,20 +5,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 import click
-from flask import current_app
-from flask.cli import with_appcontext
-from sqlalchemy import select
 
 from dossiers.actors import Actor
-from dossiers.agencies import get_by_code
-from dossiers.apologies import sweep
-from dossiers.calendar import VN_TZ
-from dossiers.documents import Printer
 from dossiers.errors import DomainError
-from dossiers.files import FileStore
-from dossiers.records import Dossier
-from dossiers.reports import control_sheet_pdf, register_pdf, register_xlsx
-from motcua.database import get_session
+from motcua.cli_base import current_app, get_session, with_appcontext
 
 
 def _fail(error: DomainError) -> None:
@@ -36,6 +26,9 @@ def deadlines() -> None:
 @click.option("--at", "at", help="Pretend it is this instant (ISO 8601 with offset).")
 def deadlines_check(at: str | None) -> None:
     """Prepare an apology letter for every dossier with less than a working day left."""
+    from dossiers.apologies import sweep
+    from dossiers.calendar import VN_TZ
+
     when = None
     if at:
         try:
@@ -63,6 +56,9 @@ def deadlines_check(at: str | None) -> None:
               help="Output file; .xlsx writes a spreadsheet, anything else a PDF.")
 def register_command(agency: str, start: datetime, end: datetime, out: Path) -> None:
     """Write the dossier register (Sổ theo dõi hồ sơ) of an agency for a period."""
+    from dossiers.agencies import get_by_code
+    from dossiers.reports import register_pdf, register_xlsx
+
     session = get_session()
     try:
         found = get_by_code(session, agency)
@@ -84,6 +80,13 @@ def register_command(agency: str, start: datetime, end: datetime, out: Path) -> 
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def control_sheet_command(code: str, out: Path) -> None:
     """Write a dossier's process control sheet (Phiếu kiểm soát) as PDF."""
+    from sqlalchemy import select
+
+    from dossiers.documents import Printer
+    from dossiers.files import FileStore
+    from dossiers.records import Dossier
+    from dossiers.reports import control_sheet_pdf
+
     session = get_session()
     dossier = session.scalar(select(Dossier).where(Dossier.code == code.strip().upper()))
     if dossier is None:

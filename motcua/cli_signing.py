@@ -5,22 +5,24 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from dossiers.accounts import RoleGrant, User, get_user
-from dossiers.agencies import Agency, get_by_code
 from dossiers.errors import DomainError, InvalidFile
 from dossiers.lifecycle import Role
-from dossiers.register import DocumentKind
-from dossiers.results import leader_and_seal, register_standalone
-from dossiers.signing import attachment, copy, result
-from dossiers.verification import Report, verify
 from motcua.cli import ADMIN, cli
-from motcua.database import get_session
-from motcua.keyring import keyring, signing
+from motcua.cli_base import get_session
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from dossiers.accounts import User
+    from dossiers.agencies import Agency
+    from dossiers.signing import result
+    from dossiers.verification import Report
+
+COPY_FORMS = ("SAO Y", "SAO LỤC", "TRÍCH SAO")  # dossiers.signing.copy checks the same
 
 
 def _fail(error: DomainError, code: int = 1) -> None:
@@ -28,12 +30,14 @@ def _fail(error: DomainError, code: int = 1) -> None:
     sys.exit(code)
 
 
-def _issue(session: Session, out: str, make: Callable[[], bytes]) -> None:
+def _issue(session: "Session", out: str, make: Callable[[], bytes]) -> None:
     """Run ``make`` (sign and register) in one transaction, then write the signed file.
 
     Exit 2 for a file that cannot be signed (unreadable, or no place for the signature), 1 for
     any other domain error.
     """
+    from dossiers.signing import result
+
     try:
         signed = make()
         session.commit()
@@ -45,8 +49,10 @@ def _issue(session: Session, out: str, make: Callable[[], bytes]) -> None:
     click.echo(f"Đã ký: {out} ({len(signed)} byte)")
 
 
-def _placement(data: bytes, name: str, page: int | None, box: str | None) -> result.Placement:
+def _placement(data: bytes, name: str, page: int | None, box: str | None) -> "result.Placement":
     """``--page`` and ``--box`` when given (an unusual layout), else found by the leader's name."""
+    from dossiers.signing import result
+
     if not (page or box):
         return result.find_placement(data, name)
     if not (page and box):
@@ -58,7 +64,12 @@ def _placement(data: bytes, name: str, page: int | None, box: str | None) -> res
     return result.Placement(page - 1, (x1, y1, x2, y2))
 
 
-def _leader_agency(session: Session, user: User) -> Agency:
+def _leader_agency(session: "Session", user: "User") -> "Agency":
+    from sqlalchemy import select
+
+    from dossiers.accounts import RoleGrant
+    from dossiers.agencies import Agency
+
     grant = session.scalar(select(RoleGrant).where(RoleGrant.user_id == user.id,
                                                    RoleGrant.role == Role.LEADER))
     agency = session.get(Agency, grant.agency_id) if grant and grant.agency_id else None
@@ -79,6 +90,12 @@ def sign_command(file: str, login: str, out: str, page: int | None, box: str | N
 
     Exit 2 when the signature cannot be placed (the name is not found, no room).
     """
+    from dossiers.accounts import get_user
+    from dossiers.register import DocumentKind
+    from dossiers.results import leader_and_seal, register_standalone
+    from dossiers.signing import copy
+    from motcua.keyring import signing
+
     session = get_session()
 
     def make() -> bytes:
@@ -98,11 +115,17 @@ def sign_command(file: str, login: str, out: str, page: int | None, box: str | N
 @cli.command("copy")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--form", default="SAO Y", show_default=True,
-              type=click.Choice(copy.COPY_FORMS, case_sensitive=False))
+              type=click.Choice(COPY_FORMS, case_sensitive=False))
 @click.option("--agency", "code", required=True, help="The copying agency's code.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False))
 def copy_command(file: str, form: str, code: str, out: str) -> None:
     """An electronic copy SAO Y / SAO LỤC / TRÍCH SAO (Phụ lục I.3), rewritten then signed."""
+    from dossiers.agencies import get_by_code
+    from dossiers.register import DocumentKind
+    from dossiers.results import register_standalone
+    from dossiers.signing import copy
+    from motcua.keyring import signing
+
     session = get_session()
 
     def make() -> bytes:
@@ -125,6 +148,12 @@ def copy_command(file: str, form: str, code: str, out: str) -> None:
 @click.option("--out", required=True, type=click.Path(dir_okay=False))
 def sign_attachment_command(file: str, code: str, number: str, out: str) -> None:
     """An attachment in a separate file (Phụ lục II.3): number and time, top right."""
+    from dossiers.agencies import get_by_code
+    from dossiers.register import DocumentKind
+    from dossiers.results import register_standalone
+    from dossiers.signing import attachment
+    from motcua.keyring import signing
+
     session = get_session()
 
     def make() -> bytes:
@@ -146,6 +175,9 @@ def sign_attachment_command(file: str, code: str, number: str, out: str) -> None
 def verify_command(as_json: bool, file: str) -> None:
     """Check a signed PDF. Exit 0: every signature intact and trusted, nothing disallowed
     changed, not cancelled; 1 otherwise; 2: not a readable PDF."""
+    from dossiers.verification import verify
+    from motcua.keyring import keyring
+
     try:
         data = Path(file).read_bytes()
         report = verify(get_session(), data, keyring().trust_roots(), filename=file)
@@ -164,7 +196,7 @@ def verify_command(as_json: bool, file: str) -> None:
     sys.exit(0 if report.valid else 1)
 
 
-def _print(report: Report) -> None:
+def _print(report: "Report") -> None:
     yes = {True: "có", False: "không"}
     click.echo(f"{report.file}: {'HỢP LỆ' if report.valid else 'KHÔNG HỢP LỆ'}")
     for n, s in enumerate(report.signatures, 1):

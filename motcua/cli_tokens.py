@@ -5,10 +5,9 @@ import sys
 from datetime import timedelta
 
 import click
-from flask import current_app
-from flask.cli import AppGroup
 
 from dossiers.actors import Actor
+from motcua.cli_base import AppGroup, current_app, get_session
 
 OPERATOR = Actor.system("cli")
 
@@ -36,7 +35,6 @@ def tokens_create(login: str, name: str, days: int | None) -> None:
     """Print a new bearer token for LOGIN (shown once)."""
     from dossiers.accounts import get_user, issue_token
     from dossiers.errors import DomainError
-    from motcua.database import get_session
 
     lifetime = timedelta(days=days or int(current_app.config.get("MOTCUA_TOKEN_DAYS") or 90))
     session = get_session()
@@ -55,7 +53,6 @@ def tokens_list(login: str | None, as_json: bool) -> None:
     """List tokens: id, account, name, state, created, expires, last used (no secrets)."""
     from dossiers.accounts import list_tokens
     from dossiers.errors import DomainError
-    from motcua.database import get_session
 
     try:
         rows = list_tokens(get_session(), OPERATOR, login)
@@ -80,7 +77,6 @@ def tokens_revoke(token_ids: tuple[int, ...], login: str | None) -> None:
     """Revoke tokens by id, or all of one account's (--user LOGIN)."""
     from dossiers.accounts import get_user, revoke_all_tokens, revoke_token
     from dossiers.errors import DomainError
-    from motcua.database import get_session
 
     if not token_ids and not login:
         raise click.UsageError("give token ids or --user LOGIN")

@@ -6,20 +6,24 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-INSTANCE = ROOT / "instance"
 
 
 class ConfigError(RuntimeError):
     """A setting the app must not start with; the message is one line saying what to set."""
 
 
-def _secret_key() -> str:
+def instance_dir() -> Path:
+    """The local data folder: the default SQLite database, file store, keys and secret key."""
+    return Path(os.environ.get("MOTCUA_INSTANCE") or ROOT / "instance")
+
+
+def _secret_key(instance: Path) -> str:
     """SECRET_KEY, or one generated once and kept in instance/ so sessions survive restarts."""
     if key := os.environ.get("SECRET_KEY"):
         return key
-    path = INSTANCE / "secret_key"
+    path = instance / "secret_key"
     if not path.exists():
-        INSTANCE.mkdir(parents=True, exist_ok=True)
+        instance.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
@@ -27,11 +31,14 @@ def _secret_key() -> str:
 
 def from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     env = os.environ.get
+    instance = instance_dir()
+    default_database = f"sqlite:///{instance / 'motcua.sqlite'}"
     config: dict[str, Any] = {
         "SECRET_KEY": None,
-        "DATABASE_URL": env("DATABASE_URL") or f"sqlite:///{INSTANCE / 'motcua.sqlite'}",
+        "MOTCUA_INSTANCE": str(instance),
+        "DATABASE_URL": env("DATABASE_URL") or default_database,
         "REDIS_URL": env("REDIS_URL") or None,
-        "MOTCUA_STORAGE": env("MOTCUA_STORAGE") or str(INSTANCE / "files"),
+        "MOTCUA_STORAGE": env("MOTCUA_STORAGE") or str(instance / "files"),
         # Exchange between installations: the key folder (default: instance/exchange beside
         # the file store) and the key's passphrase (default: SECRET_KEY).
         "MOTCUA_EXCHANGE_DIR": env("MOTCUA_EXCHANGE_DIR") or None,
@@ -62,7 +69,7 @@ def from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # (os.pathsep-separated), MOTCUA_TSA_URL turns on PAdES B-T with LTV data.
         # Beside the file store by default (instance/pki), so a throw-away store has its own.
         "MOTCUA_PKI_DIR": env("MOTCUA_PKI_DIR") or str(
-            Path(env("MOTCUA_STORAGE") or INSTANCE / "files").parent / "pki"),
+            Path(env("MOTCUA_STORAGE") or instance / "files").parent / "pki"),
         "MOTCUA_KEY_PASSPHRASE": env("MOTCUA_KEY_PASSPHRASE") or "motcua-demo-pki",
         "MOTCUA_SIGNERS": env("MOTCUA_SIGNERS") or None,
         "MOTCUA_TRUST_ROOTS": env("MOTCUA_TRUST_ROOTS") or "",
@@ -70,5 +77,9 @@ def from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     }
     config.update(overrides or {})
     if not config["SECRET_KEY"]:
-        config["SECRET_KEY"] = _secret_key()
+        config["SECRET_KEY"] = _secret_key(instance)
+    # The SQLite file under instance/ that `make run` uses: the CLI migrates it by itself.
+    config["MOTCUA_DEFAULT_DATABASE"] = config["DATABASE_URL"] == default_database
+    if config["MOTCUA_DEFAULT_DATABASE"]:
+        instance.mkdir(parents=True, exist_ok=True)  # SQLite makes the file, not its folder
     return config

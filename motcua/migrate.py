@@ -31,3 +31,27 @@ def check(url: str) -> None:
 
 def revision(url: str, message: str) -> None:
     command.revision(alembic_config(url), message=message, autogenerate=True)
+
+
+def is_current(url: str) -> bool:
+    """Whether the database is at the newest revision (False for an empty one)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from dossiers.db import make_engine
+
+    heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return set(MigrationContext.configure(connection).get_current_heads()) == heads
+    finally:
+        engine.dispose()
+
+
+def upgrade_if_behind(url: str) -> bool:
+    """Migrate to the newest revision when needed; whether it did."""
+    if is_current(url):
+        return False
+    upgrade(url)
+    return True

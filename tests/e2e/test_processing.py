@@ -112,3 +112,17 @@ def test_leader_approves_an_overdue_dossier_s_apology(live_server: str,
         pdf = leader.request.get(base + letter.get_attribute("href"))
         assert pdf.body().startswith(b"%PDF-")
         expect(leader.locator("#history")).to_contain_text("Xin lỗi và hẹn lại ngày trả")
+
+
+def test_the_work_page_passes_axe_on_a_phone(live_server: str, browser: Browser) -> None:
+    """At 390 px the plan's table scrolls sideways: a keyboard user must reach it."""
+    context = browser.new_context(locale="vi-VN", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        _login(page, live_server, "chuyenvien.tc")
+        page.goto(live_server + "/backoffice/work/?q=mine")
+        page.get_by_role("link", name=re.compile(r"-\d{6}-\d{4}$")).first.click()
+        expect(page.locator("dl.facts code").first).to_be_visible()
+        assert_accessible(page)
+    finally:
+        context.close()

@@ -49,3 +49,24 @@ def test_an_unknown_page_is_a_vietnamese_404(client: Any) -> None:
     page = client.get("/khong-co")
     assert page.status_code == 404
     assert "Không tìm thấy" in page.get_data(as_text=True)
+
+
+def test_fee_channels_are_named_in_the_page_language(app: Any, client: Any) -> None:
+    from motcua.database import get_db
+    from tests import factories as f
+
+    with get_db(app).factory() as db:
+        agency = f.agency(db, code="000.00.03.H99", name="UBND xã Phí")
+        f.procedure(db, agency, code="1.000777", fees=[
+            {"kind": "Lệ phí", "amount_vnd": 150000, "channel": "online"},
+            {"kind": "Lệ phí", "amount_vnd": 150000, "channel": "post"},
+            {"kind": "Lệ phí", "amount_vnd": 50000, "channel": "counter"}])
+        db.commit()
+    vi = client.get("/procedures/1.000777").get_data(as_text=True)
+    for label in ("(trực tuyến)", "(trực tiếp)", "(bưu chính)"):
+        assert label in vi
+    for label in ("(online)", "(counter)", "(post)"):
+        assert label not in vi
+    en = client.get("/procedures/1.000777?lang=en").get_data(as_text=True)
+    for label in ("(online)", "(at the counter)", "(by post)"):
+        assert label in en
