@@ -351,6 +351,9 @@ def tokens_create(login: str, name: str) -> None:
 from motcua.cli_payments import register as _register_payments  # noqa: E402
 
 _register_payments(cli)
+from motcua.cli_clients import register as _register_clients  # noqa: E402
+
+_register_clients(cli)
 from motcua import cli_signing  # noqa: E402,F401  (sign, copy, sign-attachment, verify)
 
 if __name__ == "__main__":  # python -m motcua.cli (used by tests and process managers)
