@@ -7,7 +7,6 @@ from click.testing import CliRunner
 from openapi_spec_validator import validate
 
 from motcua.cli import cli
-
 from tests.integrations import basic, client_world, grant, register_client, token
 from tests.web import bearer, csrf_token, login
 
@@ -19,7 +18,8 @@ def test_a_client_gets_short_lived_tokens_by_basic_or_post_and_may_narrow_them(
     http = backend_app.test_client()
     world = client_world(backend_app)
     creds = register_client(http, world, SUBMIT, READ, HOOKS, agency=world["centre"])
-    assert creds["client_id"].startswith("mcc_") and creds["client_secret"].startswith("mcs_")
+    assert creds["client_id"].startswith("mcc_")
+    assert creds["client_secret"].startswith("mcs_")
     assert creds["scopes"] == sorted([SUBMIT, READ, HOOKS])
     assert creds["created_at"].endswith("+07:00")
 
@@ -62,7 +62,8 @@ def test_token_errors_follow_rfc_6749_and_carry_our_error_fields(backend_app: An
         body = answer.get_json()
         assert (answer.status_code, body["error"]) == (status, error), body
         assert body["code"] == error
-        assert body["message"] and body["message_en"]
+        assert body["message"]
+        assert body["message_en"]
     assert "Basic" in cases[0][0].headers["WWW-Authenticate"]  # RFC 6749 §5.2
 
 
@@ -85,7 +86,8 @@ def test_disabling_or_rotating_stops_tokens_at_once_and_is_audited(backend_app: 
 
     disabled = http.patch(f"/api/v1/clients/{creds['client_id']}", headers=admin,
                           json={"is_active": False})
-    assert disabled.status_code == 200 and disabled.get_json()["is_active"] is False
+    assert disabled.status_code == 200
+    assert disabled.get_json()["is_active"] is False
     assert http.get("/api/v1/integrations/dossiers", headers=second).status_code == 401
     assert grant(http, {**creds, "client_secret": new_secret}).get_json()["error"] == \
         "invalid_client"
@@ -126,7 +128,8 @@ def test_every_new_operation_is_documented_with_an_id_typed_answers_and_security
             assert operation.get("operationId"), where
             assert "security" in operation, where
             ok = [s for s in operation["responses"] if s.startswith("2")]
-            assert ok and all("schema" in str(operation["responses"][s]) for s in ok), where
+            assert ok, where
+            assert all("schema" in str(operation["responses"][s]) for s in ok), where
             for status, answer in operation["responses"].items():
                 if status.startswith(("4", "5")):
                     assert "Error" in str(answer), where
@@ -156,9 +159,11 @@ def test_the_cli_registers_lists_rotates_and_disables_clients(app: Any) -> None:
     assert grant(http, {"client_id": client_id, "client_secret": secret}).status_code == 401
     assert runner.invoke(args=["clients", "disable", client_id]).exit_code == 0
     listed = runner.invoke(args=["clients", "list"]).output
-    assert client_id in listed and "disabled" in listed
+    assert client_id in listed
+    assert "disabled" in listed
     unknown = runner.invoke(args=["clients", "disable", "mcc_nope"])
-    assert unknown.exit_code == 1 and "not found" in unknown.output
+    assert unknown.exit_code == 1
+    assert "not found" in unknown.output
 
 
 def test_an_administrator_registers_a_client_on_the_page(app: Any) -> None:
@@ -169,7 +174,9 @@ def test_an_administrator_registers_a_client_on_the_page(app: Any) -> None:
     created = admin.post("/backoffice/admin/clients/", data={
         "csrf_token": csrf_token(page), "name": "Bưu điện tỉnh", "scopes": [SUBMIT, HOOKS]})
     html = created.get_data(as_text=True)
-    assert created.status_code == 200 and "mcs_" in html and "Bưu điện tỉnh" in html
+    assert created.status_code == 200
+    assert "mcs_" in html
+    assert "Bưu điện tỉnh" in html
     client_id = html.split('id="client-id">')[1].split("<")[0]
     detail = admin.get(f"/backoffice/admin/clients/{client_id}").get_data(as_text=True)
     assert "registered" in detail

@@ -13,7 +13,6 @@ from dossiers.records import Dossier
 from motcua.database import get_db
 from tests import factories as f
 from tests.integrations import (
-    APPLICANT_CCCD,
     client_world,
     on_behalf_body,
     register_client,
@@ -39,7 +38,8 @@ def test_a_dossier_submitted_for_an_account_holder_reaches_the_desk_and_their_ac
     answer = http.post(URL, headers=auth, json=on_behalf_body(world))
     body = answer.get_json()
     assert answer.status_code == 201, body
-    assert body["status"] == "submitted" and body["national_status"] == 1
+    assert body["status"] == "submitted"
+    assert body["national_status"] == 1
     assert body["code"].startswith(world["centre"] + "-")
     assert (body["channel"], body["intake_channel"]) == ("national_portal", "online")
     assert body["submitted_at"].endswith("+07:00")
