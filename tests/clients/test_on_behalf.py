@@ -170,3 +170,27 @@ def test_a_client_reads_only_what_it_submitted_unless_its_scope_covers_its_agenc
     assert http.post(URL, headers=bearer(world["alice"]),  # a person's token is not a client's
                      json=on_behalf_body(world)).status_code == 403
     assert _count(backend_app, Dossier) == 3
+
+
+def test_simultaneous_retries_with_one_key_create_one_dossier(backend_app: Any) -> None:
+    import threading
+
+    http = backend_app.test_client()
+    world = client_world(backend_app)
+    auth = {**token(http, register_client(http, world, SUBMIT)), "Idempotency-Key": "same"}
+    body = on_behalf_body(world)
+    start, answers = threading.Barrier(4), []
+
+    def send() -> None:
+        start.wait()
+        answer = backend_app.test_client().post(URL, headers=auth, json=copy.deepcopy(body))
+        answers.append((answer.status_code, (answer.get_json() or {}).get("id")))
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert {status for status, _ in answers} <= {201, 409}, answers
+    assert len({i for status, i in answers if status == 201}) == 1, answers
+    assert _count(backend_app, Dossier) == 1
