@@ -72,6 +72,10 @@ def from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MOTCUA_WEBHOOK_TIMEOUT": float(env("MOTCUA_WEBHOOK_TIMEOUT") or 10),
         "MOTCUA_WEBHOOK_RETRY_SECONDS": float(env("MOTCUA_WEBHOOK_RETRY_SECONDS") or 30),
         "MOTCUA_WEBHOOK_MAX_ATTEMPTS": int(env("MOTCUA_WEBHOOK_MAX_ATTEMPTS") or 10),
+        # Webhooks never go to loopback or link-local addresses (this server, cloud metadata)
+        # unless this is set (tests, a receiver on the same machine).
+        "MOTCUA_WEBHOOK_ALLOW_LOOPBACK": (env("MOTCUA_WEBHOOK_ALLOW_LOOPBACK") or "").lower()
+        in ("1", "true", "yes"),
     }
     config.update(overrides or {})
     if not config["SECRET_KEY"]:

@@ -21,7 +21,7 @@ APPLICANT_CCCD = "079123456789"
 def backend_app(request: pytest.FixtureRequest, app_factory: Any, tmp_path: Path) -> Any:
     """The app on a fresh migrated database of each backend."""
     url = fresh_database(request.param, "clients", tmp_path)
-    app = app_factory(DATABASE_URL=url)
+    app = app_factory(DATABASE_URL=url, MOTCUA_WEBHOOK_ALLOW_LOOPBACK=True)
     yield app
     get_db(app).engine.dispose()
 

@@ -14,11 +14,14 @@ sweeper picks it up), so the log of every attempt commits with it.
 
 import hashlib
 import hmac
+import ipaddress
+import socket
 import time
 import urllib.error
 import urllib.request
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -66,8 +69,29 @@ def _head(session: Session, delivery: WebhookDelivery) -> WebhookDelivery | None
     return session.scalar(query)
 
 
-def _post(url: str, body: str, headers: dict[str, str], timeout: float) -> tuple[int | None, str]:
+def _refused_address(url: str, allow_loopback: bool) -> str:
+    """Why we will not POST there: a client must not make us call ourselves or the cloud
+    metadata service (loopback, link-local, unspecified). Private networks stay allowed:
+    agencies' receivers often live on them (LGSP)."""
+    host = urlsplit(url).hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError) as error:
+        return f"cannot resolve {host}: {error}"[:500]
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if address.is_link_local or address.is_unspecified or address.is_multicast or (
+                address.is_loopback and not allow_loopback):
+            return f"address not allowed: {address}"
+    return ""
+
+
+def _post(url: str, body: str, headers: dict[str, str], timeout: float,
+          allow_loopback: bool = False) -> tuple[int | None, str]:
     """POST once; returns (status code or None, error text or "")."""
+    refused = _refused_address(url, allow_loopback)
+    if refused:
+        return None, refused
     request = urllib.request.Request(  # noqa: S310 - the URL was checked to be http(s)
         url, data=body.encode(), method="POST", headers=headers)
     opener = urllib.request.build_opener(_NoRedirect)
@@ -94,7 +118,8 @@ def _attempt(session: Session, subscription: WebhookSubscription, delivery: Webh
                SIGNATURE_HEADER: signature_header(subscription.secret, delivery.body),
                "Motcua-Delivery": str(delivery.id), "Motcua-Event": delivery.kind}
     timeout = float(settings.get("MOTCUA_WEBHOOK_TIMEOUT") or 10)
-    status, error = _post(subscription.url, delivery.body, headers, timeout)
+    status, error = _post(subscription.url, delivery.body, headers, timeout,
+                          bool(settings.get("MOTCUA_WEBHOOK_ALLOW_LOOPBACK")))
     ok = status is not None and 200 <= status < 300
     now = utcnow()
     delivery.attempts += 1

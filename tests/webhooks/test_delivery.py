@@ -17,7 +17,7 @@ from dossiers.webhooks.models import WebhookDelivery
 from motcua.database import get_db
 from motcua.jobs import sweep
 from tests.integrations import client_world, on_behalf_body, register_client, token
-from tests.web import csrf_token, login
+from tests.web import bearer, csrf_token, login
 from tests.webhooks.receiver import Receiver, receiver
 
 KINDS = ["created", "submitted", "accepted"]
@@ -40,7 +40,7 @@ def _accept_at_the_desk(app: Any, world: dict[str, Any], dossier_id: int) -> Non
                       data={"csrf_token": csrf_token(page)}).status_code == 302
 
 
-def _journey(app: Any, hook: Receiver, run_jobs: Any) -> tuple[dict[str, Any], int, Any]:
+def _journey(app: Any, hook: Receiver, run_jobs: Any) -> tuple[dict[str, Any], int, Any, Any]:
     """Token grant → subscribe → on-behalf submission → the desk accepts, with the receiver
     failing then timing out in between; returns the dossier, the subscription, the client."""
     http = app.test_client()
@@ -59,7 +59,7 @@ def _journey(app: Any, hook: Receiver, run_jobs: Any) -> tuple[dict[str, Any], i
     run_jobs(app, None)
     run_jobs(app, utcnow() + 2 * LATER)  # the next retry goes through, then what waited
     run_jobs(app, utcnow() + 3 * LATER)
-    return dossier, subscription, (http, auth)
+    return dossier, subscription, (http, auth), world
 
 
 def _inline(app: Any, now: Any) -> None:
@@ -89,7 +89,7 @@ def test_every_event_reaches_the_client_once_in_order_despite_failures(
         backend_app: Any) -> None:
     backend_app.config["MOTCUA_WEBHOOK_TIMEOUT"] = 0.5
     with receiver(["fail", "slow"]) as hook:
-        dossier, subscription, (http, auth) = _journey(backend_app, hook, _inline)
+        dossier, subscription, (http, auth), world = _journey(backend_app, hook, _inline)
         _check(hook, dossier)
 
         log = http.get(f"/api/v1/integrations/webhooks/{subscription}/deliveries",
@@ -109,6 +109,20 @@ def test_every_event_reaches_the_client_once_in_order_despite_failures(
         assert [r["body"]["event"]["kind"] for r in hook.accepted] == [*KINDS, "created"]
         assert hook.accepted[-1]["delivery"] == str(first["id"])
 
+        # Staff read the same log on the client's page and send one again from there.
+        admin = backend_app.test_client()
+        login(admin, world["admin"])
+        clients = http.get("/api/v1/clients", headers=bearer(world["admin_token"])).get_json()
+        page = admin.get(f"/backoffice/admin/clients/{clients[0]['client_id']}")
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200
+        assert "500" in html
+        assert "timed out" in html
+        assert admin.post(f"/backoffice/admin/clients/deliveries/{log[0]['id']}/resend",
+                          data={"csrf_token": csrf_token(html)}).status_code == 302
+        assert hook.accepted[-1]["delivery"] == str(log[0]["id"])
+        assert len(hook.accepted) == 5
+
 
 def test_with_rq_workers_every_event_reaches_the_client_once_in_order(
         app_factory: Any) -> None:
@@ -119,10 +133,10 @@ def test_with_rq_workers_every_event_reaches_the_client_once_in_order(
     except Exception as error:  # noqa: BLE001
         pytest.fail(f"Redis is required for the tests ({redis_url}): {error}")
     redis.flushdb()
-    app = app_factory(REDIS_URL=redis_url)
+    app = app_factory(REDIS_URL=redis_url, MOTCUA_WEBHOOK_ALLOW_LOOPBACK=True)
     env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": redis_url,
            "MOTCUA_STORAGE": app.config["MOTCUA_STORAGE"], "SECRET_KEY": "test-secret",
-           "MOTCUA_WEBHOOK_TIMEOUT": "0.5"}
+           "MOTCUA_WEBHOOK_TIMEOUT": "0.5", "MOTCUA_WEBHOOK_ALLOW_LOOPBACK": "1"}
 
     def workers(app_: Any, now: Any) -> None:
         if now is not None:
@@ -133,7 +147,7 @@ def test_with_rq_workers_every_event_reaches_the_client_once_in_order(
 
     try:
         with receiver(["fail", "slow"]) as hook:
-            dossier, _, _ = _journey(app, hook, workers)
+            dossier, _, _, _ = _journey(app, hook, workers)
             _check(hook, dossier)
     finally:
         redis.flushdb()
@@ -170,3 +184,19 @@ def test_an_event_that_rolls_back_is_never_announced(backend_app: Any) -> None:
         assert hook.seen == []
     with get_db(backend_app).factory() as db:
         assert db.scalars(select(WebhookDelivery)).all() == []
+
+
+def test_webhooks_never_call_loopback_unless_allowed(app_factory: Any) -> None:
+    app = app_factory()  # MOTCUA_WEBHOOK_ALLOW_LOOPBACK unset
+    http = app.test_client()
+    world = client_world(app)
+    auth = token(http, register_client(http, world, "dossiers:submit-on-behalf", "webhooks"))
+    with receiver([]) as hook:
+        subscription = _subscribe(http, auth, hook, ["submitted"])
+        assert http.post("/api/v1/integrations/dossiers", headers=auth,
+                         json=on_behalf_body(world)).status_code == 201
+        assert hook.seen == []
+    log = http.get(f"/api/v1/integrations/webhooks/{subscription}/deliveries",
+                   headers=auth).get_json()
+    assert [(d["state"], d["attempts"]) for d in log] == [("pending", 1)]
+    assert log[0]["log"][0]["error"] == "address not allowed: 127.0.0.1"
