@@ -62,7 +62,9 @@ _IDEMPOTENCY = {"in": "header", "name": "Idempotency-Key", "required": False,
 @bp.route("/dossiers")
 class OnBehalfDossiers(MethodView):
     @bp.arguments(OnBehalfSchema)
-    @bp.response(201, ClientDossierSchema)
+    @bp.response(201, ClientDossierSchema, headers={"Idempotent-Replayed": {
+        "description": "present (true) when the answer repeats an earlier request's",
+        "schema": {"type": "string", "enum": ["true"]}}})
     @errors(bp, 400, 401, 403, 404, 409, 413, 422)
     @bp.doc(operationId="submitDossierOnBehalf", security=_security(SUBMIT_ON_BEHALF),
             parameters=[_IDEMPOTENCY])

@@ -12,7 +12,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from dossiers.actors import Actor
@@ -54,7 +54,7 @@ def _scopes(scopes: list[str]) -> list[str]:
     return cleaned
 
 
-def _audit(session: Session, actor: Actor, client: IntegrationClient, action: str,
+def audit(session: Session, actor: Actor, client: IntegrationClient, action: str,
            **details: object) -> None:
     session.add(ClientAuditEvent(client_pk=client.id, action=action, at=utcnow(),
                                  actor_user_id=actor.user_id,
@@ -84,7 +84,7 @@ def register_client(session: Session, actor: Actor, *, name: str, agency_code: s
                                created_at=utcnow())
     session.add(client)
     session.flush()
-    _audit(session, actor, client, "registered", name=name, scopes=cleaned,
+    audit(session, actor, client, "registered", name=name, scopes=cleaned,
            agency=agency.code if agency else None)
     return client, secret
 
@@ -121,7 +121,7 @@ def set_active(session: Session, actor: Actor, client: IntegrationClient,
     if not active:
         _revoke_tokens(session, client, now)
     session.flush()
-    _audit(session, actor, client, "enabled" if active else "disabled")
+    audit(session, actor, client, "enabled" if active else "disabled")
     return client
 
 
@@ -133,7 +133,7 @@ def rotate_secret(session: Session, actor: Actor, client: IntegrationClient) -> 
     client.secret_hash, client.secret_rotated_at = _digest(secret), now
     _revoke_tokens(session, client, now)
     session.flush()
-    _audit(session, actor, client, "secret_rotated")
+    audit(session, actor, client, "secret_rotated")
     return secret
 
 
@@ -171,6 +171,10 @@ def new_token() -> str:
 def save_token(session: Session, client: IntegrationClient, token: str, scopes: list[str],
                expires_in: int) -> ClientToken:
     now = utcnow()
+    # Tokens long expired are of no use, not even to the audit (which records admin actions):
+    # a client that asks for a token per request must not grow the table without end.
+    session.execute(delete(ClientToken).where(ClientToken.client_pk == client.id,
+                                              ClientToken.expires_at < now - timedelta(days=1)))
     row = ClientToken(client_pk=client.id, token_hash=_digest(token), scopes=scopes,
                       issued_at=now, expires_at=now + timedelta(seconds=expires_in))
     session.add(row)

@@ -19,7 +19,7 @@ from dossiers.actors import Actor
 from dossiers.calendar import VN_TZ
 from dossiers.clients.models import IntegrationClient
 from dossiers.clients.on_behalf import may_see
-from dossiers.clients.operations import WEBHOOKS, acting_client
+from dossiers.clients.operations import WEBHOOKS, acting_client, audit
 from dossiers.errors import InvalidInput, NotFound
 from dossiers.events import Event
 from dossiers.lifecycle import APPLICANT_NOTIFIED, Kind, Role
@@ -92,7 +92,17 @@ def unsubscribe(session: Session, actor: Actor, subscription_id: int) -> Webhook
     subscription = get_subscription(session, actor, subscription_id)
     subscription.is_active = False
     session.flush()
+    _audit_staff(session, actor, subscription, "webhook_unsubscribed", url=subscription.url)
     return subscription
+
+
+def _audit_staff(session: Session, actor: Actor, subscription: WebhookSubscription,
+                 action: str, **details: object) -> None:
+    """What an administrator does to a client's webhooks goes in the client's audit log."""
+    if actor.client_id is None:
+        client = session.get(IntegrationClient, subscription.client_pk)
+        if client is not None:
+            audit(session, actor, client, action, subscription=subscription.id, **details)
 
 
 def deliveries(session: Session, actor: Actor, subscription_id: int,
@@ -122,6 +132,9 @@ def resend(session: Session, actor: Actor, delivery_id: int) -> WebhookDelivery:
     delivery = get_delivery(session, actor, delivery_id)
     delivery.state, delivery.next_attempt_at = "pending", None
     session.flush()
+    subscription = session.get(WebhookSubscription, delivery.subscription_id)
+    if subscription is not None:
+        _audit_staff(session, actor, subscription, "webhook_resent", delivery=delivery.id)
     enqueue(session, JOB, {"delivery_id": delivery.id},
             key=f"webhook:{delivery.id}:resend:{delivery.attempts}:{secrets.token_hex(4)}")
     return delivery

@@ -122,6 +122,10 @@ def test_every_event_reaches_the_client_once_in_order_despite_failures(
                           data={"csrf_token": csrf_token(html)}).status_code == 302
         assert hook.accepted[-1]["delivery"] == str(log[0]["id"])
         assert len(hook.accepted) == 5
+        audit = http.get(f"/api/v1/clients/{clients[0]['client_id']}/audit",
+                         headers=bearer(world["admin_token"])).get_json()
+        assert [(e["action"], e["details"].get("delivery")) for e in audit] == [
+            ("registered", None), ("webhook_resent", log[0]["id"])]
 
 
 def test_with_rq_workers_every_event_reaches_the_client_once_in_order(
