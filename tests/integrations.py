@@ -2,10 +2,12 @@
 token, clients registered and tokens obtained through the HTTP API, as an integrator would."""
 
 import base64
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from openapi_schema_validator import OAS30Validator
 
 from dossiers.accounts import get_user, issue_token
 from motcua.database import get_db
@@ -70,3 +72,62 @@ def on_behalf_body(world: dict[str, Any], *, cccd: str = APPLICANT_CCCD,
                           "phone": "0903123456"},
             "components": [{"position": 1, "files": [{"filename": "don.pdf", "content": pdf}]},
                            {"position": 2, "state": "paper"}]}
+
+
+OURS = ("/api/v1/clients", "/api/v1/integrations", "/api/v1/oauth")
+
+
+def _resolve(node: Any, spec: dict[str, Any]) -> Any:
+    """The schema with its local $refs inlined (ours have no cycles)."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            target: Any = spec
+            for part in node["$ref"].lstrip("#/").split("/"):
+                target = target[part]
+            return _resolve(target, spec)
+        return {k: _resolve(v, spec) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_resolve(v, spec) for v in node]
+    return node
+
+
+class Checked:
+    """A test client whose answers from the integration API are validated against the
+    operation's declared response in /api/v1/openapi.json: the document cannot drift."""
+
+    def __init__(self, app: Any) -> None:
+        self.http = app.test_client()
+        self.spec = self.http.get("/api/v1/openapi.json").get_json()
+        self.routes = [(re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"), item)
+                       for path, item in self.spec["paths"].items() if path.startswith(OURS)]
+        self.checked = 0
+
+    def open(self, method: str, url: str, **kwargs: Any) -> Any:
+        response = getattr(self.http, method)(url, **kwargs)
+        path = url.split("?")[0]
+        for pattern, item in self.routes:
+            if pattern.match(path) and method in item:
+                self._validate(item[method], response, f"{method.upper()} {path}")
+        return response
+
+    def _validate(self, operation: dict[str, Any], response: Any, where: str) -> None:
+        declared = operation["responses"].get(str(response.status_code))
+        assert declared is not None, f"{where}: undeclared status {response.status_code}"
+        declared = _resolve(declared, self.spec)
+        content = declared.get("content", {}).get("application/json")
+        if content is not None:
+            OAS30Validator(content["schema"], format_checker=OAS30Validator.FORMAT_CHECKER
+                           ).validate(response.get_json())
+            self.checked += 1
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        return self.open("get", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> Any:
+        return self.open("post", url, **kwargs)
+
+    def patch(self, url: str, **kwargs: Any) -> Any:
+        return self.open("patch", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> Any:
+        return self.open("delete", url, **kwargs)

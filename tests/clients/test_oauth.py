@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from openapi_spec_validator import validate
 
 from motcua.cli import cli
-from tests.integrations import basic, client_world, grant, register_client, token
+from tests.integrations import Checked, basic, client_world, grant, register_client, token
 from tests.web import bearer, csrf_token, login
 
 SUBMIT, READ, HOOKS = "dossiers:submit-on-behalf", "dossiers:read", "webhooks"
@@ -15,7 +15,7 @@ SUBMIT, READ, HOOKS = "dossiers:submit-on-behalf", "dossiers:read", "webhooks"
 
 def test_a_client_gets_short_lived_tokens_by_basic_or_post_and_may_narrow_them(
         backend_app: Any) -> None:
-    http = backend_app.test_client()
+    http = Checked(backend_app)
     world = client_world(backend_app)
     creds = register_client(http, world, SUBMIT, READ, HOOKS, agency=world["centre"])
     assert creds["client_id"].startswith("mcc_")
@@ -45,7 +45,7 @@ def test_a_client_gets_short_lived_tokens_by_basic_or_post_and_may_narrow_them(
 
 
 def test_token_errors_follow_rfc_6749_and_carry_our_error_fields(backend_app: Any) -> None:
-    http = backend_app.test_client()
+    http = Checked(backend_app)
     world = client_world(backend_app)
     creds = register_client(http, world, READ)
     cases = [
@@ -68,7 +68,7 @@ def test_token_errors_follow_rfc_6749_and_carry_our_error_fields(backend_app: An
 
 
 def test_disabling_or_rotating_stops_tokens_at_once_and_is_audited(backend_app: Any) -> None:
-    http = backend_app.test_client()
+    http = Checked(backend_app)
     world = client_world(backend_app)
     admin = bearer(world["admin_token"])
     creds = register_client(http, world, READ)
@@ -101,7 +101,7 @@ def test_disabling_or_rotating_stops_tokens_at_once_and_is_audited(backend_app: 
 
 
 def test_only_administrators_manage_clients(backend_app: Any) -> None:
-    http = backend_app.test_client()
+    http = Checked(backend_app)
     world = client_world(backend_app)
     citizen = bearer(world["alice"])
     assert http.get("/api/v1/clients", headers=citizen).status_code == 403
@@ -152,7 +152,7 @@ def test_the_cli_registers_lists_rotates_and_disables_clients(app: Any) -> None:
     assert created.exit_code == 0, created.output
     client_id = created.output.split("client_id: ")[1].split()[0]
     secret = created.output.split("client_secret: ")[1].split()[0]
-    http = app.test_client()
+    http = Checked(app)
     assert grant(http, {"client_id": client_id, "client_secret": secret}).status_code == 200
     rotated = runner.invoke(args=["clients", "rotate-secret", client_id])
     assert rotated.exit_code == 0

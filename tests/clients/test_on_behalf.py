@@ -13,6 +13,7 @@ from dossiers.records import Dossier
 from motcua.database import get_db
 from tests import factories as f
 from tests.integrations import (
+    Checked,
     client_world,
     on_behalf_body,
     register_client,
@@ -31,7 +32,7 @@ def _count(app: Any, model: Any) -> int:
 
 def test_a_dossier_submitted_for_an_account_holder_reaches_the_desk_and_their_account(
         backend_app: Any) -> None:
-    http = backend_app.test_client()
+    http = Checked(backend_app)
     world = client_world(backend_app)
     creds = register_client(http, world, SUBMIT, READ)
     auth = token(http, creds)
@@ -70,7 +71,7 @@ def test_a_dossier_submitted_for_an_account_holder_reaches_the_desk_and_their_ac
 
 def test_an_applicant_without_an_account_gets_a_record_nobody_can_log_in_with(
         backend_app: Any) -> None:
-    http = backend_app.test_client()
+    http = Checked(backend_app)
     world = client_world(backend_app)
     auth = token(http, register_client(http, world, SUBMIT))
     first = http.post(URL, headers=auth, json=on_behalf_body(
@@ -97,7 +98,7 @@ def test_an_applicant_without_an_account_gets_a_record_nobody_can_log_in_with(
 
 
 def test_an_idempotency_key_makes_a_retry_return_the_first_dossier(backend_app: Any) -> None:
-    http = backend_app.test_client()
+    http = Checked(backend_app)
     world = client_world(backend_app)
     auth = token(http, register_client(http, world, SUBMIT))
     body = on_behalf_body(world)
@@ -117,7 +118,7 @@ def test_an_idempotency_key_makes_a_retry_return_the_first_dossier(backend_app: 
 
 
 def test_bad_identifiers_and_missing_components_create_nothing(backend_app: Any) -> None:
-    http = backend_app.test_client()
+    http = Checked(backend_app)
     world = client_world(backend_app)
     auth = token(http, register_client(http, world, SUBMIT))
     bad = http.post(URL, headers=auth, json=on_behalf_body(world, cccd="12345"))
@@ -143,7 +144,7 @@ def test_bad_identifiers_and_missing_components_create_nothing(backend_app: Any)
 
 def test_a_client_reads_only_what_it_submitted_unless_its_scope_covers_its_agency(
         backend_app: Any) -> None:
-    http = backend_app.test_client()
+    http = Checked(backend_app)
     world = client_world(backend_app)
     portal = register_client(http, world, SUBMIT, READ)
     kiosk = register_client(http, world, SUBMIT, READ, name="Ki-ốt")
@@ -175,7 +176,7 @@ def test_a_client_reads_only_what_it_submitted_unless_its_scope_covers_its_agenc
 def test_simultaneous_retries_with_one_key_create_one_dossier(backend_app: Any) -> None:
     import threading
 
-    http = backend_app.test_client()
+    http = Checked(backend_app)
     world = client_world(backend_app)
     auth = {**token(http, register_client(http, world, SUBMIT)), "Idempotency-Key": "same"}
     body = on_behalf_body(world)

@@ -16,7 +16,7 @@ from dossiers.db import utcnow
 from dossiers.webhooks.models import WebhookDelivery
 from motcua.database import get_db
 from motcua.jobs import sweep
-from tests.integrations import client_world, on_behalf_body, register_client, token
+from tests.integrations import Checked, client_world, on_behalf_body, register_client, token
 from tests.web import bearer, csrf_token, login
 from tests.webhooks.receiver import Receiver, receiver
 
@@ -43,7 +43,7 @@ def _accept_at_the_desk(app: Any, world: dict[str, Any], dossier_id: int) -> Non
 def _journey(app: Any, hook: Receiver, run_jobs: Any) -> tuple[dict[str, Any], int, Any, Any]:
     """Token grant → subscribe → on-behalf submission → the desk accepts, with the receiver
     failing then timing out in between; returns the dossier, the subscription, the client."""
-    http = app.test_client()
+    http = Checked(app)
     world = client_world(app)
     creds = register_client(http, world, "dossiers:submit-on-behalf", "dossiers:read",
                             "webhooks", agency=world["centre"])
@@ -103,6 +103,7 @@ def test_every_event_reaches_the_client_once_in_order_despite_failures(
         assert "timed out" in first["log"][1]["error"]
         assert [d["attempts"] for d in log if d["kind"] != "created"] == [1, 1]
 
+        assert http.checked == 5  # answers validated against the OpenAPI document
         resent = http.post(f"/api/v1/integrations/webhooks/deliveries/{first['id']}/resend",
                            headers=auth)
         assert resent.status_code == 202
@@ -158,7 +159,7 @@ def test_with_rq_workers_every_event_reaches_the_client_once_in_order(
 
 
 def test_a_client_gets_no_event_of_a_dossier_it_may_not_see(backend_app: Any) -> None:
-    http = backend_app.test_client()
+    http = Checked(backend_app)
     world = client_world(backend_app)
     submitter = register_client(http, world, "dossiers:submit-on-behalf")
     other = register_client(http, world, "webhooks", name="Ứng dụng khác")
@@ -174,7 +175,7 @@ def test_a_client_gets_no_event_of_a_dossier_it_may_not_see(backend_app: Any) ->
 
 
 def test_an_event_that_rolls_back_is_never_announced(backend_app: Any) -> None:
-    http = backend_app.test_client()
+    http = Checked(backend_app)
     world = client_world(backend_app)
     creds = register_client(http, world, "dossiers:submit-on-behalf", "webhooks")
     auth = token(http, creds)
@@ -192,7 +193,7 @@ def test_an_event_that_rolls_back_is_never_announced(backend_app: Any) -> None:
 
 def test_webhooks_never_call_loopback_unless_allowed(app_factory: Any) -> None:
     app = app_factory()  # MOTCUA_WEBHOOK_ALLOW_LOOPBACK unset
-    http = app.test_client()
+    http = Checked(app)
     world = client_world(app)
     auth = token(http, register_client(http, world, "dossiers:submit-on-behalf", "webhooks"))
     with receiver([]) as hook:
