@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from dossiers.errors import Forbidden
+from dossiers.errors import Forbidden, Unauthenticated
 from dossiers.lifecycle import Role
 
 
@@ -13,6 +13,9 @@ class Actor:
     full_name: str = ""
     # (role, agency id); agency id None for roles that are not tied to an agency (citizen).
     grants: frozenset[tuple[Role, int | None]] = field(default_factory=frozenset)
+    # An integration client acting (dossiers/clients): its id and the scopes of its token.
+    client_id: int | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
     def system(cls, name: str = "system") -> "Actor":
@@ -40,6 +43,17 @@ class Actor:
         if agency_id is None:
             return role in self.roles
         return (role, agency_id) in self.grants
+
+    def require_scope(self, scope: str) -> None:
+        """A client may do only what its token's scopes allow (``desk:*`` covers ``desk:…``)."""
+        family = scope.split(":", 1)[0] + ":*"
+        if self.client_id is None and self.user_id is None and not self.is_system:
+            raise Unauthenticated("Cần token của ứng dụng tích hợp",
+                                  "An integration client's token is required")
+        if self.client_id is None or not ({scope, family} & self.scopes):
+            raise Forbidden(f"Ứng dụng tích hợp cần phạm vi «{scope}»",
+                            f"The integration client needs the '{scope}' scope",
+                            code="insufficient_scope")
 
     def require(self, role: Role, agency_id: int | None = None) -> None:
         if not (self.has(role, agency_id) or self.is_system):

@@ -5,6 +5,7 @@ which agency, when, the status before and after, and where the dossier went. Eve
 updated or deleted; the status page, the process control sheet and the statistics read them.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +35,11 @@ from dossiers.lifecycle import (
 )
 from dossiers.outbox import enqueue
 from dossiers.records import Dossier
+
+# Called with every event right after it is appended, in the same flush, so what they write
+# (webhook deliveries, dossiers/webhooks) commits or rolls back with the event. Installed by
+# the shell's create_app.
+EVENT_HOOKS: list[Callable[[Session, Dossier, "Event"], None]] = []
 
 _FINISHING = frozenset({Status.RETURNED, Status.REFUSED, Status.WITHDRAWN, Status.STOPPED,
                         Status.DISCARDED})
@@ -114,8 +120,12 @@ def apply(
                   actor_user_id=actor.user_id, actor_name=actor.full_name or actor.login,
                   actor_agency_id=acting_agency, to_agency_id=to_agency_id,
                   to_user_id=to_user_id, reason=reason, payload={**(payload or {}), **clock})
+    if actor.client_id is not None:  # an integration client acted (itself or for someone)
+        event.payload = {**event.payload, "client_id": actor.client_id}
     session.add(event)
     session.flush()
+    for hook in EVENT_HOOKS:
+        hook(session, dossier, event)
     if kind in APPLICANT_NOTIFIED and dossier.applicant_user_id is not None:
         _notify_applicant(session, dossier, event)
     return event

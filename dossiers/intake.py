@@ -319,7 +319,10 @@ def submit_dossier(session: Session, actor: Actor, dossier: Dossier,
     if dossier.status == Status.DRAFT:
         _editable(actor, dossier)
         user = session.get(User, actor.user_id) if actor.user_id else None
-        if user is not None and user.kind != AccountKind.STAFF and user.confirmed_at is None:
+        # An integration client submitting for the applicant identified them itself
+        # (dossiers/clients/on_behalf.py); the e-mail confirmation is for self-service.
+        if (user is not None and user.kind != AccountKind.STAFF and user.confirmed_at is None
+                and actor.client_id is None):
             raise InvalidInput("Hãy xác nhận tài khoản (mã gửi qua thư điện tử) trước khi nộp",
                                "Confirm your account (code sent by e-mail) before submitting",
                                code="unconfirmed")

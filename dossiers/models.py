@@ -4,6 +4,12 @@ from dossiers.accounts import ApiToken, OneTimeCode, RoleGrant, User
 from dossiers.agencies import Agency, AgencyParent
 from dossiers.apologies import Apology
 from dossiers.calendar_store import CalendarOverride
+from dossiers.clients.models import (
+    ClientAuditEvent,
+    ClientSubmission,
+    ClientToken,
+    IntegrationClient,
+)
 from dossiers.codes import DossierCounter
 from dossiers.db import Base
 from dossiers.events import Event
@@ -23,6 +29,7 @@ from dossiers.procedures import (
 from dossiers.records import Dossier, DossierComponent, DossierFile
 from dossiers.register import IssuedDocument, SigningImage
 from dossiers.throttle import Throttle
+from dossiers.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "Agency", "AgencyParent", "ApiToken", "Apology", "Base", "Blob", "CalendarOverride", "Dossier",
@@ -31,4 +38,6 @@ __all__ = [
     "Procedure", "ProcedureAgency", "ProcedureComponent", "ProcedureFee", "ProcedureVersion",
     "ProcessStep", "RoleGrant", "Throttle", "User",
     "IssuedDocument", "SigningImage",
+    "ClientAuditEvent", "ClientSubmission", "ClientToken", "IntegrationClient",
+    "WebhookAttempt", "WebhookDelivery", "WebhookSubscription",
 ]

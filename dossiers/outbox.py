@@ -121,9 +121,9 @@ def _record_failure(factory: sessionmaker[Session], message_id: int, exc: Except
 
 
 def due_ids(session: Session, *, older_than: timedelta = timedelta(seconds=30),
-            limit: int = 100) -> list[int]:
+            limit: int = 100, now: datetime | None = None) -> list[int]:
     """Pending rows the sweeper should (re)dispatch: past their backoff and not brand new."""
-    now = utcnow()
+    now = now or utcnow()
     rows = session.scalars(
         select(OutboxMessage.id)
         .where(OutboxMessage.state == "pending", OutboxMessage.run_after <= now,

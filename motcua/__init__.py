@@ -61,4 +61,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> "Flask":
 
     init_portal(app)
     init_backoffice(app)
+    from motcua import integrations  # clients, OAuth 2 tokens, webhooks (issue 13)
+
+    integrations.init_app(app)
     return app

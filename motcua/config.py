@@ -74,6 +74,17 @@ def from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MOTCUA_SIGNERS": env("MOTCUA_SIGNERS") or None,
         "MOTCUA_TRUST_ROOTS": env("MOTCUA_TRUST_ROOTS") or "",
         "MOTCUA_TSA_URL": env("MOTCUA_TSA_URL") or None,
+        # Integration clients and webhooks (motcua/oauth.py, dossiers/webhooks): access-token
+        # lifetime, a webhook POST's timeout, the first retry's delay (doubling after each
+        # failure, capped at 6 h), attempts before a delivery waits for a manual re-send.
+        "MOTCUA_CLIENT_TOKEN_TTL": int(env("MOTCUA_CLIENT_TOKEN_TTL") or 900),
+        "MOTCUA_WEBHOOK_TIMEOUT": float(env("MOTCUA_WEBHOOK_TIMEOUT") or 10),
+        "MOTCUA_WEBHOOK_RETRY_SECONDS": float(env("MOTCUA_WEBHOOK_RETRY_SECONDS") or 30),
+        "MOTCUA_WEBHOOK_MAX_ATTEMPTS": int(env("MOTCUA_WEBHOOK_MAX_ATTEMPTS") or 10),
+        # Webhooks never go to loopback or link-local addresses (this server, cloud metadata)
+        # unless this is set (tests, a receiver on the same machine).
+        "MOTCUA_WEBHOOK_ALLOW_LOOPBACK": (env("MOTCUA_WEBHOOK_ALLOW_LOOPBACK") or "").lower()
+        in ("1", "true", "yes"),
     }
     config.update(overrides or {})
     if not config["SECRET_KEY"]:

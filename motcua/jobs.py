@@ -3,6 +3,7 @@
 import logging
 import threading
 import time
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
@@ -78,13 +79,14 @@ def run_outbox(message_id: int) -> bool:
     return run_message(get_db(_worker_app).factory, message_id, _context(_worker_app))
 
 
-def sweep(app: Flask, limit: int = 100) -> int:
-    """Dispatch pending rows left behind (Redis was down, a process died). Returns how many."""
+def sweep(app: Flask, limit: int = 100, now: datetime | None = None) -> int:
+    """Dispatch pending rows left behind (Redis was down, a process died) or waiting for a
+    retry (webhooks). Returns how many; ``now`` lets a test step past a backoff."""
     from motcua.database import get_db
 
     db = get_db(app)
     with db.factory() as session:
-        ids = due_ids(session, limit=limit)
+        ids = due_ids(session, limit=limit, now=now)
     if ids:
         app.extensions["motcua.dispatcher"].dispatch(ids)
     return len(ids)

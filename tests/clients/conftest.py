@@ -1,0 +1,1 @@
+from tests.integrations import backend_app  # noqa: F401 - the fixture
