@@ -17,7 +17,7 @@ from backoffice.integration_schemas import (
     errors,
 )
 from dossiers.clients import on_behalf
-from dossiers.clients.operations import READ, SUBMIT_ON_BEHALF, WEBHOOKS
+from dossiers.clients.scopes import READ, SUBMIT_ON_BEHALF, WEBHOOKS
 from dossiers.lifecycle import STATUS_LABELS, Status
 from dossiers.records import Dossier
 from dossiers.webhooks import operations as webhooks

@@ -10,6 +10,7 @@ from dossiers.actors import Actor
 from dossiers.agencies import Agency
 from dossiers.clients import operations as clients
 from dossiers.clients.models import IntegrationClient
+from dossiers.clients.scopes import SCOPES
 from dossiers.errors import DomainError, NotFound
 from dossiers.lifecycle import Role
 from dossiers.webhooks import operations as webhooks
@@ -45,7 +46,7 @@ def index() -> str:
             flash(error.message, "error")
     agencies = {a.id: a for a in db.scalars(select(Agency))}
     return render_template("backoffice/clients.html", clients=clients.list_clients(db, actor),
-                           agencies=agencies, scopes=clients.SCOPES, created=created,
+                           agencies=agencies, scopes=SCOPES, created=created,
                            form=request.form)
 
 
@@ -67,7 +68,7 @@ def client(client_id: str) -> str:
     recent = db.scalars(select(WebhookDelivery).where(WebhookDelivery.subscription_id.in_(
         [s.id for s in subscriptions])).order_by(WebhookDelivery.id.desc()).limit(100)).all()
     return render_template("backoffice/client.html", client=row,
-                           audit=clients.audit_log(db, actor, row), scopes=clients.SCOPES,
+                           audit=clients.audit_log(db, actor, row), scopes=SCOPES,
                            subscriptions=subscriptions, deliveries=recent,
                            attempts={d.id: webhooks.attempts(db, d) for d in recent})
 

@@ -12,7 +12,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from dossiers.calendar import VN_TZ
 from dossiers.clients.on_behalf import CHANNELS
-from dossiers.clients.operations import SCOPES
+from dossiers.clients.scopes import SCOPES
 
 
 class ApiErrorSchema(Schema):

@@ -19,7 +19,6 @@ from marshmallow import Schema, fields
 
 from dossiers.clients.models import IntegrationClient
 from dossiers.clients.operations import (
-    SCOPES,
     TOKEN_PREFIX,
     active_client,
     actor_for_token,
@@ -28,6 +27,7 @@ from dossiers.clients.operations import (
     new_token,
     save_token,
 )
+from dossiers.clients.scopes import SCOPES
 from motcua.database import get_session
 
 TOKEN_PATH = "/api/v1/oauth/token"  # noqa: S105 - a path, not a secret

@@ -21,7 +21,8 @@ from dossiers import identity
 from dossiers.accounts import AccountKind, User
 from dossiers.actors import Actor
 from dossiers.clients.models import ClientSubmission, IntegrationClient
-from dossiers.clients.operations import READ, READ_AGENCY, SUBMIT_ON_BEHALF, acting_client
+from dossiers.clients.operations import acting_client
+from dossiers.clients.scopes import READ, READ_AGENCY, SUBMIT_ON_BEHALF
 from dossiers.db import utcnow
 from dossiers.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from dossiers.files import FileStore

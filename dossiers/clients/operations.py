@@ -18,14 +18,7 @@ from sqlalchemy.orm import Session
 from dossiers.actors import Actor
 from dossiers.agencies import get_by_code
 from dossiers.clients.models import ClientAuditEvent, ClientToken, IntegrationClient
-from dossiers.clients.scopes import (  # noqa: F401  (re-exported: the scopes belong with the clients)
-    DESK,
-    READ,
-    READ_AGENCY,
-    SCOPES,
-    SUBMIT_ON_BEHALF,
-    WEBHOOKS,
-)
+from dossiers.clients.scopes import DESK, READ_AGENCY, SCOPES
 from dossiers.db import utcnow
 from dossiers.errors import InvalidInput, NotFound
 from dossiers.lifecycle import Role

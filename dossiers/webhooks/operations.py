@@ -19,7 +19,8 @@ from dossiers.actors import Actor
 from dossiers.calendar import VN_TZ
 from dossiers.clients.models import IntegrationClient
 from dossiers.clients.on_behalf import may_see
-from dossiers.clients.operations import WEBHOOKS, acting_client, audit
+from dossiers.clients.operations import acting_client, audit
+from dossiers.clients.scopes import WEBHOOKS
 from dossiers.errors import InvalidInput, NotFound
 from dossiers.events import Event
 from dossiers.lifecycle import APPLICANT_NOTIFIED, Kind, Role
