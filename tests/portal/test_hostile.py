@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 
 from dossiers.records import DossierFile
 from motcua.database import get_db
+from tests import bombs, samples
 from tests import factories as f
-from tests import samples
 from tests.conftest import BACKENDS, fresh_database
 from tests.web import bearer, build_world, login
 
@@ -350,6 +350,21 @@ def test_a_broken_file_is_refused_and_not_stored(app: Any, client: Any) -> None:
     assert (_stored_files(app), _file_rows(app)) == (0, 0)
     detail = client.get(f"/api/v1/dossiers/{dossier['id']}", headers=bearer(world["alice"]))
     assert detail.get_json()["components"][0]["state"] == "pending"
+
+
+def test_bombs_are_refused_as_too_large_with_their_reason_and_not_stored(
+        app: Any, client: Any) -> None:
+    world = build_world(app)
+    dossier = _draft(client, world)
+    body = _api_error(_upload(client, world, dossier, bombs.operator_bomb(), "bom.pdf"), 422,
+                      "too_complex")
+    assert body["message"] == ("bom.pdf: Trang 1: hơn 50000 lệnh vẽ trên một trang, tệp quá "
+                               "phức tạp để kiểm tra")
+    assert "more than 50000 drawing operators" in body["message_en"]
+    body = _api_error(_upload(client, world, dossier, bombs.png_bomb(), "anh.png"), 422,
+                      "image_too_large")
+    assert "ảnh quá lớn" in body["message"]
+    assert (_stored_files(app), _file_rows(app)) == (0, 0)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
