@@ -17,6 +17,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"))
     app.config.update(from_env(overrides))
+    security.install_converters(app)  # before any route: ids that fit the database
     logging.basicConfig(level=logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name in ("motcua", "dossiers", "payments", "portal", "backoffice"):

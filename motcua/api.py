@@ -81,10 +81,13 @@ def init_app(app: Flask) -> None:
         API_TITLE="Motcua API", API_VERSION="v1", OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX=API_PREFIX, OPENAPI_JSON_PATH="openapi.json")
     api.init_app(app)
-    from motcua.security import IdConverter
+    from motcua.security import MAX_ID, BoundedIntConverter, IdConverter
 
     api.register_converter(IdConverter, lambda _converter: {
-        "type": "integer", "minimum": 1, "maximum": 2**31 - 1})
+        "type": "integer", "minimum": 1, "maximum": MAX_ID})
+    api.register_converter(BoundedIntConverter, lambda converter: {
+        "type": "integer", "minimum": 0 if converter.min is None else converter.min,
+        "maximum": converter.max})
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer",
                        "description": "Token từ lệnh `motcua tokens create LOGIN`"})

@@ -1,5 +1,6 @@
 """Security headers on every response; hostile input refused before it reaches a view."""
 
+import builtins
 from typing import Any
 
 from flask import Flask, Response, abort, request
@@ -18,6 +19,22 @@ class IdConverter(IntegerConverter):
         if not 0 < number <= MAX_ID:
             abort(404)
         return number
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:…>`` app-wide: never above MAX_ID, so a number the database cannot hold is a 404
+    at routing instead of an overflow in a query (PostgreSQL and SQLite both refuse it)."""
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
+                 max: int | None = None, signed: bool = False) -> None:  # noqa: A002
+        super().__init__(map, fixed_digits, min, MAX_ID if max is None else builtins.min(
+            max, MAX_ID), signed)
+
+
+def install_converters(app: Flask) -> None:
+    """Before any blueprint is registered: a rule takes its converter when it is added."""
+    app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["int"] = BoundedIntConverter
 
 
 def _bad_text(value: Any) -> bool:
@@ -57,7 +74,7 @@ def content_security_policy(*form_targets: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.url_map.converters["id"] = IdConverter
+    install_converters(app)
 
     @app.before_request
     def _refuse_bad_text() -> None:

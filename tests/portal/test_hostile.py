@@ -14,9 +14,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.routing import IntegerConverter
 
+from dossiers.accounts import issue_token
+from dossiers.agencies import Agency
+from dossiers.lifecycle import Role
 from dossiers.records import DossierFile
 from motcua.database import get_db
+from motcua.security import IdConverter
 from tests import bombs, samples
 from tests import factories as f
 from tests.conftest import BACKENDS, fresh_database
@@ -135,6 +140,65 @@ def test_ids_out_of_range_are_404(app: Any, client: Any) -> None:
     for url in ("/inbox/3000000000/read", "/my/dossiers/3000000000/submit"):
         if (status := client.post(url, data={"csrf_token": token}).status_code) != 404:
             wrong.append(f"POST {url} (alice) -> {status}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.fixture
+def unguarded(app_factory: Any, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The app with CSRF off, so a POST with a huge id reaches the view, on both databases."""
+    overrides: dict[str, Any] = {"PROPAGATE_EXCEPTIONS": False, "WTF_CSRF_ENABLED": False}
+    if request.param == "postgresql":
+        overrides["DATABASE_URL"] = fresh_database("postgresql", "hostile_routes", tmp_path)
+    built = app_factory(**overrides)
+    yield built
+    get_db(built).engine.dispose()
+
+
+HUGE_IDS = ("2147483648", "99999999999999999999")
+
+
+@pytest.mark.parametrize("unguarded", BACKENDS, indirect=True)
+def test_a_huge_id_on_every_route_that_takes_one_is_never_a_server_error(unguarded: Any) -> None:
+    """Every rule of the URL map with a number in it, every method, as every kind of user."""
+    app = unguarded
+    world = build_world(app)
+    with get_db(app).factory() as db:
+        staff = {role: f.user(db, role, db.scalar(select(Agency).filter_by(code=world["centre"])),
+                              login=f"u_{role.value}")
+                 for role in (Role.RECEPTION, Role.OFFICER, Role.LEADER, Role.SUPERVISOR)}
+        tokens = {role: issue_token(db, user, "t") for role, user in staff.items()}
+        db.commit()
+    clients: dict[str, tuple[Any, dict[str, str]]] = {
+        "anonymous": (app.test_client(), {}),
+        "citizen token": (app.test_client(), bearer(world["alice"])),
+        **{f"{role.value} token": (app.test_client(), bearer(token))
+           for role, token in tokens.items()},
+    }
+    for who in ("alice", world["admin"], *(user_login for user_login in
+                                             (f"u_{r.value}" for r in staff))):
+        client = app.test_client()
+        signed_in = client.post("/login", data={"login": who, "password": f.PASSWORD})
+        assert signed_in.status_code == 302, who  # the real form; CSRF is off in this app
+        clients[f"{who} session"] = (client, {})
+    numeric = (IdConverter, IntegerConverter)
+    wrong, tried = [], 0
+    for rule in app.url_map.iter_rules():
+        kinds = rule._converters  # noqa: SLF001 - the converters say which arguments are numbers
+        if not any(isinstance(c, numeric) for c in kinds.values()):
+            continue
+        for huge in HUGE_IDS:
+            url = rule.rule
+            for name, converter in kinds.items():
+                value = huge if isinstance(converter, numeric) else "x"
+                url = re.sub(rf"<[^>]*:{name}>|<{name}>", value, url)
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                for who, (client, headers) in clients.items():
+                    tried += 1
+                    status, body = _outcome(lambda c=client, m=method, u=url, h=headers:
+                                            c.open(u, method=m, headers=h, json={}))
+                    if status >= 500:
+                        wrong.append(f"{method} {url} ({who}) -> {status} {body[:80]}")
+    assert tried > 500
     assert not wrong, "\n".join(wrong)
 
 
@@ -266,6 +330,21 @@ def test_calendar_due_out_of_range_is_422(client: Any) -> None:
                   "from=2026-02-13T09:00%2B99:00&value=1", start):
         body = _api_error(client.get(f"/api/v1/calendar/due?{query}"), 422, "invalid_input")
         assert body["errors"]["query"], (query, body)
+
+
+def test_a_cut_off_with_an_offset_is_the_same_instant_in_vietnam(client: Any) -> None:
+    """15:00+07:00, 08:00Z and 15:00 are one cut-off; a dossier in at 15:30 counts from the next
+    working day (Friday 13 → Monday 16 March 2026)."""
+    start = "from=2026-03-13T15:30%2B07:00&value=0"
+    answers = []
+    for cut_off in ("15:00", "15:00%2B07:00", "08:00Z", "08:00%2B00:00", "16:00%2B08:00"):
+        response = client.get(f"/api/v1/calendar/due?{start}&cut_off={cut_off}")
+        assert response.status_code == 200, (cut_off, response.get_data(as_text=True)[:300])
+        answers.append(response.get_json())
+    assert all(answer == answers[0] for answer in answers), answers
+    assert answers[0]["counted_from"].startswith("2026-03-16T")
+    late = client.get(f"/api/v1/calendar/due?{start}&cut_off=09:00Z").get_json()  # 16:00 here
+    assert late["counted_from"] == "2026-03-13T15:30:00+07:00"
 
 
 def test_the_calendar_survives_any_year(app: Any, client: Any) -> None:
