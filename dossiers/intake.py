@@ -21,7 +21,7 @@ from dossiers.copies import queue_scan_copy
 from dossiers.db import utcnow
 from dossiers.documents import Printer, issue_document
 from dossiers.errors import Forbidden, InvalidFile, InvalidInput, NotFound
-from dossiers.events import apply, authorize, check_legal
+from dossiers.events import apply, authorize, check_legal, revision_checked
 from dossiers.files import FileStore, store_bytes
 from dossiers.lifecycle import Kind, Role, Status
 from dossiers.pdf.forms import FormKind
@@ -351,10 +351,11 @@ def receive_at_counter(session: Session, actor: Actor, dossier: Dossier,
         names = "; ".join(c.name for c in missing)
         raise InvalidInput(f"Chưa xử lý thành phần bắt buộc: {names}",
                            f"Required components not handled: {names}", code="incomplete")
-    _allocate(session, dossier, when)
-    dossier.received_at = when
-    dossier.due_at = promised_date(session, dossier.procedure_version, when)
-    apply(session, dossier, Kind.RECEIVED, actor, at=when)
+    with revision_checked():  # another clerk may have received it since we read it: 409
+        _allocate(session, dossier, when)
+        dossier.received_at = when
+        dossier.due_at = promised_date(session, dossier.procedure_version, when)
+        apply(session, dossier, Kind.RECEIVED, actor, at=when)
     if printer is not None:  # the receipt and the bundle label (Đ12.1.c)
         for kind in (FormKind.RECEIPT, FormKind.LABEL, FormKind.LABEL_A4):
             issue_document(session, actor, printer, dossier, kind, at=when)
