@@ -1,6 +1,7 @@
 """Creating dossiers: online drafts and submission, and receipt at the counter (Đ12.1.a–c)."""
 
 import hmac
+import re
 import secrets
 import unicodedata
 from collections.abc import Callable
@@ -238,13 +239,19 @@ def attach_file(session: Session, actor: Actor, store: FileStore, dossier: Dossi
     return record
 
 
+# Trailing ".exe", ".docx", ".jpeg " … in a name; a number such as the "2" of "v1.2" is kept.
+_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,5}\s*$")
+
+
 def clean_filename(name: str, extension: str) -> str:
-    """A file name safe to store and to send back: no path, no control characters, NFC."""
+    """A file name safe to store and to send back: no path, no control, format or direction
+    characters, NFC, and only the extension the content's type allows (``x.exe.pdf`` and
+    ``x.pdf.exe`` of a PDF are both ``x.pdf``)."""
     name = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip(" .")
-    if not name:
-        name = f"tep.{extension}"
-    return name[-200:]
+    while _EXTENSION.search(name):
+        name = _EXTENSION.sub("", name).rstrip(" .")
+    return f"{(name or 'tep')[:195]}.{extension}"
 
 
 def remove_file(session: Session, actor: Actor, dossier: Dossier, file_id: int) -> None:

@@ -65,6 +65,19 @@ def has_bad_text() -> bool:
     return False
 
 
+_PERSONAL_PREFIXES = ("/api/", "/lookup", "/verify", "/my", "/backoffice", "/inbox", "/login",
+                      "/logout", "/register", "/confirm", "/forgot", "/reset", "/payments")
+
+
+def _personal() -> bool:
+    """An API answer, a page for a signed-in person, or one that shows a dossier or account."""
+    from flask_login import current_user
+
+    if request.path.startswith(_PERSONAL_PREFIXES):
+        return True
+    return bool(getattr(current_user, "is_authenticated", False))
+
+
 def content_security_policy(*form_targets: str) -> str:
     """The policy every page gets; ``form_targets`` are other origins a form may go to (CSP
     form-action also governs the redirect after a POST, e.g. to a payment gateway)."""
@@ -91,5 +104,9 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if request.is_secure:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if _personal():
+            # Nothing about a person stays in a shared computer's cache or a proxy's.
+            headers["Cache-Control"] = "no-store"
+            headers.pop("Expires", None)
         return response

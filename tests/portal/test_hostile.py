@@ -11,8 +11,11 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
+import pikepdf
 import pytest
+from flask import Response
 from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter
 
@@ -21,6 +24,7 @@ from dossiers.agencies import Agency
 from dossiers.lifecycle import Role
 from dossiers.records import DossierFile
 from motcua.database import get_db
+from motcua.files import content_disposition
 from motcua.security import IdConverter
 from tests import bombs, samples
 from tests import factories as f
@@ -502,3 +506,105 @@ def test_five_wrong_passwords_lock_the_account_not_the_client(app: Any, client: 
     assert other.status_code == 201, other.get_json()
     assert other.get_json()["login"] == "bob"
     assert client.get("/api/v1/me", headers=bearer(other.get_json()["token"])).status_code == 200
+
+
+# --- names, inline PDFs and caching headers -------------------------------------------------
+
+
+def _javascript_pdf() -> bytes:
+    """A PDF that runs a script when opened, the script inside an object stream."""
+    pdf = pikepdf.open(io.BytesIO(samples.pdf(marker="js")))
+    pdf.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.JavaScript,
+                                             JS=pikepdf.String("app.alert(document.cookie)"))
+    out = io.BytesIO()
+    pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return out.getvalue()
+
+
+def _disposition(response: Any) -> tuple[str, str, str]:
+    """(kind, ASCII filename, decoded filename*) of a header that must hold together."""
+    header = response.headers["Content-Disposition"]
+    assert not set(header) & {"\r", "\n", "\u202e"}, header
+    assert header.isascii(), header
+    found = re.fullmatch(r'(inline|attachment); filename="([^"\\]*)"; '
+                         r"filename\*=UTF-8''([A-Za-z0-9%._~-]*)", header)
+    assert found, header
+    return found.group(1), found.group(2), unquote(found.group(3))
+
+
+def test_upload_names_keep_only_the_types_extension_and_never_break_a_header(
+        app: Any, client: Any) -> None:
+    world = build_world(app)
+    dossier = _draft(client, world)
+    names = {"x.exe.pdf": "x.pdf", "ảnh chụp.pdf.exe": "ảnh chụp.pdf",
+             "Giấy khai sinh\u202egpj.exe.pdf": "Giấy khai sinhgpj.pdf",
+             "báo cáo v1.2.pdf": "báo cáo v1.2.pdf"}
+    for position, (sent, kept) in enumerate(names.items()):
+        uploaded = _upload(client, world, dossier, samples.pdf(marker=str(position)), sent)
+        assert uploaded.status_code == 201, uploaded.get_json()
+        record = uploaded.get_json()
+        assert record["filename"] == kept
+        url = f"/api/v1/dossiers/{dossier['id']}/files/{record['id']}"
+        kind, ascii_name, full = _disposition(client.get(url, headers=bearer(world["alice"])))
+        assert (kind, full) == ("attachment", kept)
+        assert ascii_name.endswith(".pdf")
+        assert '"' not in ascii_name
+    png = _upload(client, world, dossier, samples.png(), "scan.pdf.exe")
+    assert png.status_code == 201, png.get_json()
+    assert png.get_json()["filename"] == "scan.png"
+
+
+def test_a_stored_name_with_quotes_breaks_and_direction_overrides_keeps_the_header_whole() -> None:
+    """Names come from other installations and older rows too, not only from this form."""
+    for name in ('Đơn "gấp".pdf', "a\r\nSet-Cookie: x=1.pdf", "\u202egpj.exe", '";.pdf', ""):
+        header = content_disposition(name)
+        response = Response(b"", headers={"Content-Disposition": header})
+        kind, ascii_name, full = _disposition(response)
+        assert kind == "attachment"
+        assert ascii_name
+        assert not set(full) & {"\r", "\n", "\u202e", "\x00"}
+    assert _disposition(Response(headers={"Content-Disposition": content_disposition(
+        'Đơn "gấp".pdf')}))[1:] == ("Don _gap_.pdf", 'Đơn "gấp".pdf')
+
+
+def test_a_pdf_with_javascript_is_never_shown_inline(app: Any, client: Any) -> None:
+    world = build_world(app)
+    dossier = _draft(client, world)
+    url = f"/api/v1/dossiers/{dossier['id']}"
+    components = dossier["components"]
+    plain = _upload(client, world, dossier, samples.pdf(marker="plain"), "don.pdf").get_json()
+    active = _upload(client, world, dossier, _javascript_pdf(), "script.pdf", 1).get_json()
+    for component in components[2:]:
+        assert client.put(f"{url}/components/{component['id']}", headers=bearer(world["alice"]),
+                          json={"state": "paper"}).status_code == 200
+    submitted = client.post(f"{url}/submit", headers=bearer(world["alice"]))
+    assert submitted.status_code == 200, submitted.get_json()
+
+    clerk = app.test_client()
+    assert login(clerk, world["clerk"]).status_code == 302
+    desk = f"/backoffice/desk/dossiers/{dossier['id']}/files"
+    assert _disposition(clerk.get(f"{desk}/{plain['id']}"))[0] == "inline"
+    assert _disposition(clerk.get(f"{desk}/{active['id']}"))[0] == "attachment"
+    assert _disposition(client.get(f"{url}/files/{active['id']}",
+                                   headers=bearer(world["alice"])))[0] == "attachment"
+    citizen = app.test_client()
+    assert login(citizen, "alice").status_code == 302
+    page = citizen.get(f"/my/dossiers/{dossier['id']}/files/{active['id']}")
+    assert _disposition(page)[0] == "attachment"
+
+
+def test_personal_answers_are_never_cached_and_https_gets_hsts(app: Any, client: Any) -> None:
+    world = build_world(app)
+    for response in (client.get("/api/v1/dossiers", headers=bearer(world["alice"])),
+                     client.get("/api/v1/procedures"), client.get("/api/v1/openapi.json"),
+                     client.get("/api/v1/dossiers/3000000000", headers=bearer(world["alice"])),
+                     client.get("/lookup")):
+        assert response.headers.get("Cache-Control") == "no-store", response.request.path
+    assert login(client, "alice").status_code == 302
+    for path in ("/my/dossiers", "/"):
+        assert client.get(path).headers.get("Cache-Control") == "no-store", path
+    anonymous = app.test_client()
+    assert "no-store" not in anonymous.get("/").headers.get("Cache-Control", "")
+    assert "Strict-Transport-Security" not in anonymous.get("/").headers
+    secure = anonymous.get("/", base_url="https://localhost")
+    assert secure.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
