@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from dossiers.actors import Actor
@@ -33,7 +34,20 @@ _HTTP_MESSAGES = {
 }
 
 
+class ErrorSchema(Schema):
+    """Every error the API answers, documented as it is sent (the DEFAULT_ERROR response of
+    every operation and the 422 of every parsed argument refer to it)."""
+
+    code = fields.String(required=True, metadata={
+        "description": "stable code, e.g. not_found, invalid_input, conflict"})
+    message = fields.String(required=True, metadata={"description": "Vietnamese"})
+    message_en = fields.String(required=True, metadata={"description": "English"})
+    errors = fields.Dict(metadata={"description": "field errors by location and field"})
+
+
 class Api(SmorestApi):  # type: ignore[misc]
+    ERROR_SCHEMA = ErrorSchema
+
     def _register_error_handlers(self) -> None:
         # Our own handlers (below) answer JSON under /api and HTML pages elsewhere.
         pass
