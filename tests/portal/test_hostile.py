@@ -351,6 +351,25 @@ def test_a_cut_off_with_an_offset_is_the_same_instant_in_vietnam(client: Any) ->
     assert late["counted_from"] == "2026-03-13T15:30:00+07:00"
 
 
+def test_reports_over_the_edges_of_the_calendar_are_4xx(app: Any, client: Any) -> None:
+    """Found by the schemathesis run: 9999-12-31 plus a day overflowed into a 500."""
+    world = build_world(app)
+    with get_db(app).factory() as db:
+        centre = db.scalar(select(Agency).filter_by(code=world["centre"]))
+        leader = bearer(issue_token(db, f.user(db, Role.LEADER, centre), "t"))
+        db.commit()
+    wrong = []
+    for period in ("from=9999-12-31&to=9999-12-31", "from=0001-01-01&to=0001-01-02"):
+        for path in ("/api/v1/backoffice/finance", "/api/v1/backoffice/finance.xlsx",
+                     f"/api/v1/work/register?agency={world['centre']}&format=json",
+                     f"/api/v1/work/register?agency={world['centre']}&format=pdf"):
+            url = f"{path}{'&' if '?' in path else '?'}{period}"
+            status, body = _outcome(lambda u=url: client.get(u, headers=leader))
+            if not 400 <= status < 500:
+                wrong.append(f"GET {url} -> {status} {body[:100]}")
+    assert not wrong, "\n".join(wrong)
+
+
 def test_the_calendar_survives_any_year(app: Any, client: Any) -> None:
     world = build_world(app)
     assert login(client, world["admin"]).status_code == 302
