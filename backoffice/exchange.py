@@ -31,7 +31,7 @@ from dossiers.lifecycle import Role
 from dossiers.records import Dossier, get_dossier
 from motcua.auth import current_actor
 from motcua.database import get_session
-from motcua.files import store
+from motcua.files import content_disposition, store
 
 bp = Blueprint("exchange", __name__, url_prefix="/backoffice/exchange")
 
@@ -153,6 +153,7 @@ def edxml(dossier_id: int) -> Response:
 
 def edxml_download(dossier: Dossier, data: bytes) -> Response:
     response = Response(data, mimetype="application/xml")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{dossier.code or dossier.id}.edxml"')
+    # a code received from another installation is not trusted to keep the header whole
+    response.headers["Content-Disposition"] = content_disposition(
+        f"{dossier.code or dossier.id}.edxml")
     return response

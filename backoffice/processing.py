@@ -41,7 +41,7 @@ from dossiers.reports import control_sheet_pdf, register_pdf, register_rows, reg
 from dossiers.review import request_supplement
 from motcua.auth import current_actor
 from motcua.database import get_session
-from motcua.files import printer, send_stored, store
+from motcua.files import content_disposition, printer, send_stored, store
 
 bp = Blueprint("work", __name__, url_prefix="/backoffice/work")
 
@@ -384,8 +384,8 @@ def control_sheet(dossier_id: int) -> Response:
     pdf = control_sheet_pdf(db, actor, printer(), record)
     db.commit()  # each print is sealed and registered as issued (Điều 5.5)
     response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f'inline; filename="phieu-kiem-soat-{record.code}.pdf"')
+    response.headers["Content-Disposition"] = content_disposition(
+        f"phieu-kiem-soat-{record.code}.pdf", inline=True)
     return response
 
 
@@ -420,12 +420,12 @@ def register() -> str | Response:
     stem = f"so-theo-doi-{agency.code}-{start:%Y%m%d}-{end:%Y%m%d}"
     if fmt == "pdf":
         response = Response(register_pdf(db, agency, start, end), mimetype="application/pdf")
-        response.headers["Content-Disposition"] = f'inline; filename="{stem}.pdf"'
+        response.headers["Content-Disposition"] = content_disposition(f"{stem}.pdf", inline=True)
         return response
     if fmt == "xlsx":
         response = Response(register_xlsx(db, agency, start, end), mimetype=(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
-        response.headers["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
+        response.headers["Content-Disposition"] = content_disposition(f"{stem}.xlsx")
         return response
     return render_template("backoffice/register.html", choices=choices, agency=agency,
                            start=start, end=end, rows=register_rows(db, agency.id, start, end))

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import img2pdf  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
-from dossiers.pdf.scan_check import check_pdf  # noqa: E402
+from dossiers.pdf.scan_check import judge_pdf as check_pdf  # noqa: E402 (in process: no cache)
 
 PAGES = int(os.environ.get("BENCH_PAGES", "50"))
 RUNS = int(os.environ.get("BENCH_RUNS", "7"))

@@ -94,6 +94,13 @@ DEMO_OVERRIDES_2026: tuple[Override, ...] = (
 )
 
 
+def _local_time(value: time, day: date) -> time:
+    """A time of day in Vietnam; one given with an offset (15:00+07:00, 08:00Z) is moved there."""
+    if value.tzinfo is None:
+        return value
+    return datetime.combine(day, value).astimezone(VN_TZ).time()
+
+
 def _require_aware(dt: datetime, name: str) -> None:
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware, got naive {dt!r}")
@@ -205,7 +212,7 @@ class WorkCalendar:
         limit = (
             self._windows[1][1]
             if cut_off is None
-            else min(cut_off, self._windows[1][1])
+            else min(_local_time(cut_off, local.date()), self._windows[1][1])
         )
         if self.is_working_day(local.date()) and local.time() <= limit:
             return local

@@ -5,7 +5,8 @@ which agency, when, the status before and after, and where the dossier went. Eve
 updated or deleted; the status page, the process control sheet and the statistics read them.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -97,7 +98,8 @@ def apply(
                            f"A reason is required to '{KIND_LABELS[kind][1]}'",
                            code="reason_required")
     when = at or utcnow()
-    clock = on_status_change(session, dossier, current, after, when)
+    with revision_checked():  # its queries flush what the caller already changed
+        clock = on_status_change(session, dossier, current, after, when)
     dossier.last_seq += 1
     dossier.status = after
     dossier.national_status = national_after(after, dossier.national_status)
@@ -108,13 +110,10 @@ def apply(
         dossier.assignee_id = to_user_id
     if after in _FINISHING and dossier.finished_at is None:
         dossier.finished_at = when
-    try:
+    with revision_checked():
         # The dossier's UPDATE … WHERE revision = <read> goes first: a writer who read an
         # older revision matches no row and is told so before anything is appended.
         session.flush()
-    except StaleDataError:
-        raise Conflict("Hồ sơ vừa được người khác cập nhật; vui lòng tải lại và thử lại",
-                       "Someone else changed this dossier first; reload and try again") from None
     event = Event(dossier_id=dossier.id, seq=dossier.last_seq, kind=kind,
                   from_status=current, to_status=after, at=when,
                   actor_user_id=actor.user_id, actor_name=actor.full_name or actor.login,
@@ -129,6 +128,17 @@ def apply(
     if kind in APPLICANT_NOTIFIED and dossier.applicant_user_id is not None:
         _notify_applicant(session, dossier, event)
     return event
+
+
+@contextmanager
+def revision_checked() -> Iterator[None]:
+    """A flush of a dossier someone else changed first is a Conflict (409), wherever it happens:
+    a query's autoflush sends the UPDATE … WHERE revision = <read> as surely as ``flush()``."""
+    try:
+        yield
+    except StaleDataError:
+        raise Conflict("Hồ sơ vừa được người khác cập nhật; vui lòng tải lại và thử lại",
+                       "Someone else changed this dossier first; reload and try again") from None
 
 
 def check_legal(dossier: Dossier, kind: Kind) -> Status:

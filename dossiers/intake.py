@@ -1,6 +1,7 @@
 """Creating dossiers: online drafts and submission, and receipt at the counter (Đ12.1.a–c)."""
 
 import hmac
+import re
 import secrets
 import unicodedata
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from dossiers.copies import queue_scan_copy
 from dossiers.db import utcnow
 from dossiers.documents import Printer, issue_document
 from dossiers.errors import Forbidden, InvalidFile, InvalidInput, NotFound
-from dossiers.events import apply, authorize, check_legal
+from dossiers.events import apply, authorize, check_legal, revision_checked
 from dossiers.files import FileStore, store_bytes
 from dossiers.lifecycle import Kind, Role, Status
 from dossiers.pdf.forms import FormKind
@@ -249,13 +250,19 @@ def attach_file(session: Session, actor: Actor, store: FileStore, dossier: Dossi
     return record
 
 
+# Trailing ".exe", ".docx", ".jpeg " … in a name; a number such as the "2" of "v1.2" is kept.
+_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,5}\s*$")
+
+
 def clean_filename(name: str, extension: str) -> str:
-    """A file name safe to store and to send back: no path, no control characters, NFC."""
+    """A file name safe to store and to send back: no path, no control, format or direction
+    characters, NFC, and only the extension the content's type allows (``x.exe.pdf`` and
+    ``x.pdf.exe`` of a PDF are both ``x.pdf``)."""
     name = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip(" .")
-    if not name:
-        name = f"tep.{extension}"
-    return name[-200:]
+    while _EXTENSION.search(name):
+        name = _EXTENSION.sub("", name).rstrip(" .")
+    return f"{(name or 'tep')[:195]}.{extension}"
 
 
 def remove_file(session: Session, actor: Actor, dossier: Dossier, file_id: int) -> None:
@@ -365,10 +372,11 @@ def receive_at_counter(session: Session, actor: Actor, dossier: Dossier,
         names = "; ".join(c.name for c in missing)
         raise InvalidInput(f"Chưa xử lý thành phần bắt buộc: {names}",
                            f"Required components not handled: {names}", code="incomplete")
-    _allocate(session, dossier, when)
-    dossier.received_at = when
-    dossier.due_at = promised_date(session, dossier.procedure_version, when)
-    apply(session, dossier, Kind.RECEIVED, actor, at=when)
+    with revision_checked():  # another clerk may have received it since we read it: 409
+        _allocate(session, dossier, when)
+        dossier.received_at = when
+        dossier.due_at = promised_date(session, dossier.procedure_version, when)
+        apply(session, dossier, Kind.RECEIVED, actor, at=when)
     if printer is not None:  # the receipt and the bundle label (Đ12.1.c)
         for kind in (FormKind.RECEIPT, FormKind.LABEL, FormKind.LABEL_A4):
             issue_document(session, actor, printer, dossier, kind, at=when)

@@ -22,6 +22,7 @@ from dossiers.calendar import VN_TZ
 from dossiers.db import utcnow
 from dossiers.deadlines import TIMELINESS_LABELS, Timeliness, timeliness
 from dossiers.documents import Printer, register_form, render_for, seal
+from dossiers.errors import InvalidInput
 from dossiers.events import Event, history
 from dossiers.lifecycle import KIND_LABELS, Kind, Status
 from dossiers.pdf.forms import FormKind, render
@@ -161,6 +162,9 @@ _RETURN_METHODS = {"counter": "Nhận trực tiếp", "post": "Qua bưu chính c
 def register_rows(session: Session, agency_id: int, start: date,
                   end: date) -> list[dict[str, str]]:
     """Dossiers the agency received from ``start`` to ``end`` (Vietnam dates, inclusive)."""
+    if not 1990 <= start.year <= end.year <= 2100:  # date.max + a day overflows
+        raise InvalidInput("Kỳ báo cáo phải trong các năm 1990–2100",
+                           "The period must lie within 1990–2100", code="invalid_period")
     lo = datetime.combine(start, time.min, tzinfo=VN_TZ)
     hi = datetime.combine(end + timedelta(days=1), time.min, tzinfo=VN_TZ)
     in_period = (Dossier.receiving_agency_id == agency_id, Dossier.received_at >= lo,

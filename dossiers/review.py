@@ -11,7 +11,7 @@ from dossiers.actors import Actor
 from dossiers.db import utcnow
 from dossiers.documents import Printer, issue_document
 from dossiers.errors import InvalidInput
-from dossiers.events import apply, authorize, check_legal
+from dossiers.events import apply, authorize, check_legal, revision_checked
 from dossiers.intake import promised_date
 from dossiers.lifecycle import Kind
 from dossiers.pdf.forms import FormKind
@@ -25,9 +25,10 @@ def accept_dossier(session: Session, actor: Actor, dossier: Dossier,
     when = at or utcnow()
     check_legal(dossier, Kind.ACCEPTED)
     authorize(session, actor, dossier, Kind.ACCEPTED)
-    dossier.received_at = when
-    dossier.due_at = promised_date(session, dossier.procedure_version, when)
-    apply(session, dossier, Kind.ACCEPTED, actor, at=when)
+    with revision_checked():  # another clerk may have accepted it since we read it: 409
+        dossier.received_at = when
+        dossier.due_at = promised_date(session, dossier.procedure_version, when)
+        apply(session, dossier, Kind.ACCEPTED, actor, at=when)
     if printer is not None:
         issue_document(session, actor, printer, dossier, FormKind.RECEIPT, at=when)
     return dossier

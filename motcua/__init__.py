@@ -34,6 +34,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> "Flask":
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"), instance_path=config["MOTCUA_INSTANCE"])
     app.config.update(config)
+    security.install_converters(app)  # before any route: ids that fit the database
     logging.basicConfig(level=logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name in ("motcua", "dossiers", "payments", "portal", "backoffice"):

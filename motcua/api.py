@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from dossiers.actors import Actor
@@ -33,7 +34,20 @@ _HTTP_MESSAGES = {
 }
 
 
+class ErrorSchema(Schema):
+    """Every error the API answers, documented as it is sent (the DEFAULT_ERROR response of
+    every operation and the 422 of every parsed argument refer to it)."""
+
+    code = fields.String(required=True, metadata={
+        "description": "stable code, e.g. not_found, invalid_input, conflict"})
+    message = fields.String(required=True, metadata={"description": "Vietnamese"})
+    message_en = fields.String(required=True, metadata={"description": "English"})
+    errors = fields.Dict(metadata={"description": "field errors by location and field"})
+
+
 class Api(SmorestApi):  # type: ignore[misc]
+    ERROR_SCHEMA = ErrorSchema
+
     def _register_error_handlers(self) -> None:
         # Our own handlers (below) answer JSON under /api and HTML pages elsewhere.
         pass
@@ -81,10 +95,13 @@ def init_app(app: Flask) -> None:
         API_TITLE="Motcua API", API_VERSION="v1", OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX=API_PREFIX, OPENAPI_JSON_PATH="openapi.json")
     api.init_app(app)
-    from motcua.security import IdConverter
+    from motcua.security import MAX_ID, BoundedIntConverter, IdConverter
 
     api.register_converter(IdConverter, lambda _converter: {
-        "type": "integer", "minimum": 1, "maximum": 2**31 - 1})
+        "type": "integer", "minimum": 1, "maximum": MAX_ID})
+    api.register_converter(BoundedIntConverter, lambda converter: {
+        "type": "integer", "minimum": 0 if converter.min is None else converter.min,
+        "maximum": converter.max})
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer",
                        "description": "Token từ lệnh `motcua tokens create LOGIN`"})

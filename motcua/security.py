@@ -1,5 +1,6 @@
 """Security headers on every response; hostile input refused before it reaches a view."""
 
+import builtins
 from typing import Any
 
 from flask import Flask, Response, abort, request
@@ -18,6 +19,22 @@ class IdConverter(IntegerConverter):
         if not 0 < number <= MAX_ID:
             abort(404)
         return number
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:…>`` app-wide: never above MAX_ID, so a number the database cannot hold is a 404
+    at routing instead of an overflow in a query (PostgreSQL and SQLite both refuse it)."""
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
+                 max: int | None = None, signed: bool = False) -> None:  # noqa: A002
+        super().__init__(map, fixed_digits, min, MAX_ID if max is None else builtins.min(
+            max, MAX_ID), signed)
+
+
+def install_converters(app: Flask) -> None:
+    """Before any blueprint is registered: a rule takes its converter when it is added."""
+    app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["int"] = BoundedIntConverter
 
 
 def _bad_text(value: Any) -> bool:
@@ -48,6 +65,19 @@ def has_bad_text() -> bool:
     return False
 
 
+_PERSONAL_PREFIXES = ("/api/", "/lookup", "/verify", "/my", "/backoffice", "/inbox", "/login",
+                      "/logout", "/register", "/confirm", "/forgot", "/reset", "/payments")
+
+
+def _personal() -> bool:
+    """An API answer, a page for a signed-in person, or one that shows a dossier or account."""
+    from flask_login import current_user
+
+    if request.path.startswith(_PERSONAL_PREFIXES):
+        return True
+    return bool(getattr(current_user, "is_authenticated", False))
+
+
 def content_security_policy(*form_targets: str) -> str:
     """The policy every page gets; ``form_targets`` are other origins a form may go to (CSP
     form-action also governs the redirect after a POST, e.g. to a payment gateway)."""
@@ -57,7 +87,7 @@ def content_security_policy(*form_targets: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.url_map.converters["id"] = IdConverter
+    install_converters(app)
 
     @app.before_request
     def _refuse_bad_text() -> None:
@@ -74,5 +104,9 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if request.is_secure:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if _personal():
+            # Nothing about a person stays in a shared computer's cache or a proxy's.
+            headers["Cache-Control"] = "no-store"
+            headers.pop("Expires", None)
         return response

@@ -63,9 +63,10 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 
 
 def summary(session: Session, actor: Actor, start: date, end: date) -> list[Row]:
-    if end < start or (end - start).days > 366:
-        raise InvalidInput("Khoảng ngày không hợp lệ (tối đa một năm)",
-                           "Invalid date range (a year at most)")
+    if end < start or (end - start).days > 366 or not 1990 <= start.year <= end.year <= 2100:
+        # the years bound the instants compared in SQL (date.max + a day overflows)
+        raise InvalidInput("Khoảng ngày không hợp lệ (tối đa một năm, từ 1990 đến 2100)",
+                           "Invalid date range (a year at most, from 1990 to 2100)")
     allowed = visible_agencies(actor)
     lo, hi = day_bounds(start)[0], day_bounds(end)[1]
     query = select(Payment).where(or_(Payment.created_at.between(lo, hi),

@@ -33,25 +33,48 @@ Decisions the standard leaves open:
   is no paper size each get their own ``not_full_scale`` problem, with its own message.
 - An owner-password-only file opens, so it is checked, but still gets ``encrypted``: the back
   office has to stamp and sign it.
-- A page whose content cannot be followed (broken operands, forms nested into more than
-  MAX_PLACEMENTS paintings) gets ``unreadable`` with its page number; only a file-level
-  ``unreadable`` (not a PDF at all) makes the command exit 2.
+- A page whose content cannot be followed (broken operands) gets ``unreadable`` with its page
+  number; only a file-level ``unreadable`` (not a PDF at all) makes the command exit 2.
+
+Hostile files (issue 12: a 4.5 KB file whose content inflated to megabytes of ``q Q`` held a
+worker for 95 s and 3 GB). A scan page is one image and a handful of operators, so the work any
+file can cause is bounded, and a file over a bound gets ``too_complex`` (Vietnamese and English
+reasons) and no further pages are read; uploads refuse it:
+- at most MAX_PAGES pages; content streams are inflated by us with a cap (MAX_CONTENT_BYTES a
+  page, MAX_TOTAL_CONTENT_BYTES a file) before qpdf parses them, other filters and qpdf's own
+  streams (object and xref streams) decode under qpdf's process-wide QPDF_STREAM_BYTES;
+- at most MAX_OPERATORS of the operators followed per page, counted before they are parsed,
+  MAX_NESTING levels of ``q``, MAX_PLACEMENTS image paintings per page (forms drawing forms);
+- no image over MAX_IMAGE_PIXELS (the later stages would decode it);
+- uploads (``check_pdf``) are judged in a child process limited to CHILD_CPU_SECONDS of CPU and
+  CHILD_MEMORY_BYTES of memory beyond its start, for what qpdf does before any of the above
+  (opening a file of a million tiny objects); the command-line check runs in its own process.
 """
 
+import contextlib
+import dataclasses
+import functools
 import io
 import json
 import math
+import os
 import re
+import resource
+import select
+import signal
 import struct
+import time
 import unicodedata
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
 import pikepdf
+import pikepdf.settings
 
 ProblemCode = Literal["pdf_version", "not_colour", "low_resolution", "not_full_scale",
-                      "no_image", "encrypted", "unreadable"]
+                      "no_image", "encrypted", "unreadable", "too_complex"]
 Matrix = tuple[float, float, float, float, float, float]
 Rect = tuple[float, float, float, float]
 
@@ -73,6 +96,25 @@ PAPER_SIZES_MM: dict[str, tuple[float, float]] = {
 COLOUR_KINDS = frozenset({"rgb", "cmyk", "lab", "devicen"})
 MAX_FORM_DEPTH = 12
 MAX_PLACEMENTS = 10_000  # per page; nested forms drawing each other many times stop here
+MIB = 1024 * 1024
+MAX_PAGES = 2_000  # 20 MB of upload (uploads.MAX_FILE_BYTES) is 10 KB a page
+MAX_CONTENT_BYTES = 8 * MIB  # a scan page's content is under 100 bytes, a dense text page 100 KB
+MAX_TOTAL_CONTENT_BYTES = 32 * MIB
+MAX_OPERATORS = 50_000  # of q, Q, cm, Do, BI per page; qpdf and Python take ~10 µs each
+MAX_NESTING = 256  # q without Q; PDF 32000 Annex C.2 gives 28 as a reader's usual limit
+MAX_IMAGE_PIXELS = 200_000_000  # a scan of A0 at 300 dpi (140 million) fits
+# Process-wide (qpdf's limits are global): any one stream qpdf decodes, for anyone.
+QPDF_STREAM_BYTES = 32 * MIB
+QPDF_MAX_FILTERS = 4
+NO_PAGES = unicodedata.normalize("NFC", "Tệp PDF không có trang nào")
+CHILD_CPU_SECONDS = 1
+CHILD_MEMORY_BYTES = 256 * MIB
+CHILD_WALL_SECONDS = 10  # only for a child that waits without using CPU
+
+pikepdf.settings.set_qpdf_limits(
+    flate_max_memory=QPDF_STREAM_BYTES, run_length_max_memory=QPDF_STREAM_BYTES,
+    png_max_memory=QPDF_STREAM_BYTES, tiff_max_memory=QPDF_STREAM_BYTES,
+    max_stream_filters=QPDF_MAX_FILTERS)
 
 _IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 _OPERATORS = "q Q cm Do BI ID EI"
@@ -86,7 +128,12 @@ _COLOUR_NAMES = {"rgb": "màu RGB", "cmyk": "màu CMYK", "lab": "màu Lab", "dev
                  "unknown": "không rõ hệ màu"}
 # Bad input shows up as any of these, from qpdf or from a value of the wrong type.
 _BAD_INPUT = (pikepdf.PdfError, ValueError, TypeError, KeyError, IndexError, AttributeError,
-              ArithmeticError, RecursionError, struct.error, NotImplementedError)
+              ArithmeticError, RecursionError, struct.error, NotImplementedError, zlib.error)
+_DELIMITED = rb"\x00\t\n\x0c\r ()<>\[\]{}%"
+# Operators the walk follows, as separate tokens (a name such as /Do is not one); strings that
+# happen to hold "q" count too, which only makes the count an upper bound.
+_FOLLOWED = re.compile(rb"(?<![^" + _DELIMITED + rb"])(?:q|Q|cm|Do|BI)(?![^" + _DELIMITED
+                       + rb"/])")
 
 
 def _vi(text: str) -> str:
@@ -98,6 +145,7 @@ class Problem:
     code: ProblemCode
     page: int | None  # 1-based; None for the whole file
     message: str  # Vietnamese, for a clerk
+    message_en: str = ""  # for the refusals (too_complex) that reach the API
 
     def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "page": self.page, "message": self.message}
@@ -154,8 +202,146 @@ def _unreadable(message: str, version: str | None = None) -> ScanReport:
     return _report(version, [Problem("unreadable", None, _vi(message))], [])
 
 
+class _Limit(Exception):
+    """Over one of the bounds: the file is refused with this reason (Vietnamese, English)."""
+
+    def __init__(self, message: str, message_en: str, page: int | None = None) -> None:
+        super().__init__(message)
+        self.message, self.message_en, self.page = _vi(message), message_en, page
+
+    def on_page(self, number: int) -> "_Limit":
+        return _Limit(f"Trang {number}: {self.message}", f"Page {number}: {self.message_en}",
+                      number)
+
+    def report(self, version: str | None) -> ScanReport:
+        return _report(version, [Problem("too_complex", self.page, self.message,
+                                         self.message_en)], [])
+
+
+_QPDF_LIMIT = _Limit("Tệp PDF chứa dữ liệu nén giải nén ra quá lớn, không kiểm tra được",
+                     "The PDF holds compressed data that inflates too far; it cannot be checked")
+_QPDF_LIMIT_ON_PAGE = _Limit("dữ liệu nén giải nén ra quá lớn, không kiểm tra được",
+                             "compressed data inflates too far; the file cannot be checked")
+_CHILD_LIMIT = _Limit(
+    f"Tệp PDF quá lớn hoặc quá phức tạp, không kiểm tra được trong {CHILD_CPU_SECONDS} giây "
+    f"và {CHILD_MEMORY_BYTES // MIB} MB bộ nhớ",
+    f"The PDF is too large or too complex to check within {CHILD_CPU_SECONDS} s of CPU and "
+    f"{CHILD_MEMORY_BYTES // MIB} MB of memory")
+
+
+def _hit_qpdf_limit(error: BaseException) -> bool:
+    """qpdf refused to go on because of QPDF_STREAM_BYTES (or ran out of memory trying)."""
+    text = str(error).lower()
+    return isinstance(error, MemoryError) or "limit exceeded" in text or "too many" in text
+
+
+_STRUCTURE_STREAM = re.compile(rb"/Type\s*/(?:ObjStm|XRef)\b[^\n]{0,300}?>>\s*stream\r?\n",
+                               re.DOTALL)
+
+
+def _inflates_too_far(data: bytes) -> bool:
+    """Whether an object or xref stream inflates beyond qpdf's limit: qpdf then reports only
+    that it found no catalogue, and the reason for refusing should be the real one."""
+    limit = QPDF_STREAM_BYTES
+    for match in _STRUCTURE_STREAM.finditer(data):
+        inflater = zlib.decompressobj()
+        with contextlib.suppress(zlib.error):
+            if len(inflater.decompress(data[match.end():], limit + 1)) > limit:
+                return True
+    return False
+
+
+@functools.lru_cache(maxsize=2)  # the upload check and the intake ask about the same bytes
 def check_pdf(data: bytes) -> ScanReport:
-    """Judge a scan; bad input gives a report with ``unreadable`` or ``encrypted``, never raises."""
+    """Judge an upload in a child process limited in CPU and memory; never raises.
+
+    The child is forked (cheap: it shares this process's pages until it writes) and answers in
+    JSON, never pickle: a child that a hostile file took over cannot run code here. A child
+    that goes over its limits, dies or stays silent gives ``too_complex``.
+    """
+    if not hasattr(os, "fork"):
+        return judge_pdf(data)
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(reader)
+            _judge_in_child(writer, data)
+        finally:
+            os._exit(0)
+    os.close(writer)
+    answer = _read_answer(reader)
+    os.close(reader)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    try:
+        return _from_json(answer)
+    except (ValueError, KeyError, TypeError):
+        return _CHILD_LIMIT.report(None)
+
+
+def _read_answer(reader: int) -> bytes:
+    chunks, deadline = [], time.monotonic() + CHILD_WALL_SECONDS
+    while (left := deadline - time.monotonic()) > 0 and select.select([reader], [], [], left)[0]:
+        chunk = os.read(reader, 1 << 16)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _judge_in_child(writer: int, data: bytes) -> None:
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:  # what the child has already
+            start = int(statm.read().split()[0]) * resource.getpagesize()
+        limit = start + CHILD_MEMORY_BYTES
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (OSError, ValueError):
+        pass  # not Linux: the CPU limit and the bounds in the walk still hold
+    resource.setrlimit(resource.RLIMIT_CPU, (CHILD_CPU_SECONDS, CHILD_CPU_SECONDS + 1))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # qpdf aborts on some allocation failures
+    with contextlib.suppress(OSError), open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")  # the peak below is this child's, not the parent's
+    before = _resident("VmRSS")
+    try:
+        report = judge_pdf(data)
+    except MemoryError:
+        report = _CHILD_LIMIT.report(None)
+    if _is_unreadable(report) and _resident("VmHWM") - before > CHILD_MEMORY_BYTES // 2:
+        report = _CHILD_LIMIT.report(None)  # qpdf turns a failed allocation into "no catalogue"
+    answer = json.dumps(_to_json(report)).encode()
+    for start in range(0, len(answer), 1 << 16):
+        os.write(writer, answer[start:start + (1 << 16)])
+
+
+def _resident(field: str) -> int:
+    """Bytes of this process's memory as /proc/self/status gives them (0 where there is none)."""
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status",
+                                                        encoding="ascii") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _to_json(report: ScanReport) -> dict[str, Any]:
+    return dataclasses.asdict(report)  # unrounded, unlike as_dict: the same report as here
+
+
+def _from_json(answer: bytes) -> ScanReport:
+    raw = json.loads(answer)
+    problems = [Problem(p["code"], p["page"], p["message"], p["message_en"])
+                for p in raw["problems"]]
+    pages = [PageInfo(p["number"], p["width_mm"], p["height_mm"],
+                      [ImageInfo(i["ppi_x"], i["ppi_y"], i["colour"]) for i in p["images"]])
+             for p in raw["pages"]]
+    return ScanReport(bool(raw["compliant"]), raw["pdf_version"], problems, pages)
+
+
+def judge_pdf(data: bytes) -> ScanReport:
+    """Judge a scan in this process; bad input gives ``unreadable``, ``encrypted`` or
+    ``too_complex``, never an exception."""
     if not data:
         return _unreadable("Tệp rỗng, không có nội dung PDF")
     header = re.search(rb"%PDF-(\d+\.\d+)", data[:1024])
@@ -168,16 +354,24 @@ def check_pdf(data: bytes) -> ScanReport:
     except pikepdf.PasswordError:
         return _report(header_version, [Problem("encrypted", None, _vi(
             "Tệp PDF có mật khẩu, không mở được để kiểm tra; hãy gửi bản không khóa"))], [])
-    except (*_BAD_INPUT, OSError):
+    except (*_BAD_INPUT, OSError, MemoryError) as error:
+        if _hit_qpdf_limit(error) or _inflates_too_far(data):
+            return _QPDF_LIMIT.report(header_version)
         return _unreadable("Tệp PDF bị hỏng hoặc không đầy đủ, không đọc được", header_version)
     with pdf:
         try:
             version = _version(pdf, header_version)
             pages = list(pdf.pages)
-        except _BAD_INPUT:
+        except (*_BAD_INPUT, MemoryError) as error:
+            if _hit_qpdf_limit(error):
+                return _QPDF_LIMIT.report(header_version)
             return _unreadable("Tệp PDF bị hỏng, không đọc được danh sách trang", header_version)
         if not pages:
-            return _unreadable("Tệp PDF không có trang nào", version)
+            return _unreadable(NO_PAGES, version)
+        if len(pages) > MAX_PAGES:
+            return _Limit(f"Tệp PDF có {len(pages)} trang, nhiều hơn mức tối đa {MAX_PAGES} trang",
+                          f"The PDF has {len(pages)} pages, more than the {MAX_PAGES} allowed"
+                          ).report(version)
         problems: list[Problem] = []
         if _parse_version(version) < MIN_VERSION:
             problems.append(Problem("pdf_version", None, _vi(
@@ -185,12 +379,15 @@ def check_pdf(data: bytes) -> ScanReport:
         if pdf.is_encrypted:
             problems.append(Problem("encrypted", None, _vi(
                 "Tệp PDF bị mã hóa (hạn chế quyền in, sao chép), hãy gửi bản không mã hóa")))
-        walker = _Walker()
+        walker = _Walker(pdf)
         infos = []
-        for number, page in enumerate(pages, 1):
-            info, page_problems = _check_page(number, page, walker)
-            infos.append(info)
-            problems.extend(page_problems)
+        try:
+            for number, page in enumerate(pages, 1):
+                info, page_problems = _check_page(number, page, walker)
+                infos.append(info)
+                problems.extend(page_problems)
+        except _Limit as limit:
+            return limit.report(version)
         return _report(version, problems, infos)
 
 
@@ -226,10 +423,11 @@ def _check_page(number: int, page: pikepdf.Page, walker: "_Walker") -> tuple[Pag
     try:
         resources = _inherited(page.obj, "/Resources")
         placements = walker.page(page, resources if _is_dict(resources) else None)
-    except _TooComplex:
-        return info, [Problem("unreadable", number, _vi(
-            f"Trang {number}: nội dung trang quá phức tạp, không kiểm tra được"))]
-    except _BAD_INPUT:
+    except _Limit as limit:
+        raise limit.on_page(number) from None
+    except (*_BAD_INPUT, MemoryError) as error:
+        if _hit_qpdf_limit(error):
+            raise _QPDF_LIMIT_ON_PAGE.on_page(number) from None
         return info, [Problem("unreadable", number, _vi(
             f"Trang {number}: nội dung trang bị hỏng, không kiểm tra được"))]
     quads = []
@@ -330,10 +528,6 @@ class _Image:
     colour: str
 
 
-class _TooComplex(Exception):
-    pass
-
-
 def _mul(m: Matrix, n: Matrix) -> Matrix:
     """m × n in PDF's row-vector convention: apply m first, then n."""
     return (m[0] * n[0] + m[1] * n[2], m[0] * n[1] + m[1] * n[3],
@@ -349,40 +543,102 @@ def _matrix(value: Any) -> Matrix:
 
 
 class _Walker:
-    """Finds every image painting and its CTM; forms and images are read once per document."""
+    """Finds every image painting and its CTM; forms and images are read once per document.
 
-    def __init__(self) -> None:
+    Content is decoded and its operators counted under the bounds before qpdf parses it.
+    """
+
+    def __init__(self, pdf: pikepdf.Pdf) -> None:
+        self._pdf = pdf
         self._forms: dict[tuple[Any, ...], list[tuple[Matrix, _Image]]] = {}
         self._images: dict[tuple[Any, ...], _Image] = {}
+        self._page_bytes = self._total_bytes = self._operators = 0
 
     def page(self, page: pikepdf.Page, resources: Any) -> list[tuple[Matrix, _Image]]:
+        self._page_bytes = self._operators = 0
         if "/Contents" not in page.obj:
             return []
-        return self._walk(page, resources, 0, frozenset())
+        return self._walk(page.obj, resources, 0, frozenset())
 
     def _walk(self, content: Any, resources: Any, depth: int,
               active: frozenset[tuple[int, int]]) -> list[tuple[Matrix, _Image]]:
         ctm, stack = _IDENTITY, []
         out: list[tuple[Matrix, _Image]] = []
-        for instruction in pikepdf.parse_content_stream(content, _OPERATORS):
+        for instruction in self._instructions(content):
             if isinstance(instruction, pikepdf.ContentStreamInlineImage):
                 out.append((ctm, _image(instruction.iimage.obj, resources)))
                 continue
             op = str(instruction.operator)
             if op == "q":
                 stack.append(ctm)
+                if len(stack) > MAX_NESTING:
+                    raise _Limit(f"trạng thái đồ họa lồng nhau quá {MAX_NESTING} mức (lệnh q), "
+                                 "tệp quá phức tạp để kiểm tra",
+                                 f"graphics states nested more than {MAX_NESTING} deep (q); "
+                                 "the file is too complex to check")
             elif op == "Q":
                 ctm = stack.pop() if stack else ctm  # an unbalanced Q is ignored, as poppler does
             elif op == "cm":
                 ctm = _mul(_matrix(instruction.operands), ctm)
             elif op == "Do" and instruction.operands:
-                out.extend(self._do(instruction.operands[0], ctm, resources, depth, active))
+                out.extend(self._do(instruction.operands[0], ctm, resources, depth, active,
+                                    MAX_PLACEMENTS - len(out)))
             if len(out) > MAX_PLACEMENTS:
-                raise _TooComplex
+                raise _Limit(f"ảnh được vẽ hơn {MAX_PLACEMENTS} lần (hình lồng nhau), tệp quá "
+                             "phức tạp để kiểm tra",
+                             f"images are painted more than {MAX_PLACEMENTS} times (nested "
+                             "forms); the file is too complex to check")
         return out
 
+    def _instructions(self, content: Any) -> list[Any]:
+        """The followed operators of a page's or form's content, decoded within the bounds."""
+        if isinstance(content, pikepdf.Stream):
+            streams = [content]
+        else:
+            contents = _get(content, "/Contents")
+            items = contents if isinstance(contents, pikepdf.Array) else [contents]
+            streams = [item for item in items if isinstance(item, pikepdf.Stream)]
+        data = b"\n".join(self._decoded(stream) for stream in streams)
+        count = self._operators
+        for _ in _FOLLOWED.finditer(data):
+            count += 1
+            if count > MAX_OPERATORS:
+                raise _Limit(f"hơn {MAX_OPERATORS} lệnh vẽ trên một trang, tệp quá phức tạp "
+                             "để kiểm tra",
+                             f"more than {MAX_OPERATORS} drawing operators on one page; the "
+                             "file is too complex to check")
+        self._operators = count
+        return list(pikepdf.parse_content_stream(pikepdf.Stream(self._pdf, data), _OPERATORS))
+
+    def _decoded(self, stream: pikepdf.Stream) -> bytes:
+        page_left = MAX_CONTENT_BYTES - self._page_bytes
+        left = min(page_left, MAX_TOTAL_CONTENT_BYTES - self._total_bytes)
+        filters = _filters(stream)
+        if not filters:
+            data = stream.read_raw_bytes()
+        elif filters in (["/FlateDecode"], ["/Fl"]) and _get(stream, "/DecodeParms") is None:
+            try:
+                data = zlib.decompressobj().decompress(stream.read_raw_bytes(), left + 1)
+            except zlib.error:
+                data = stream.read_bytes()  # qpdf is lenient with broken Flate; within its limits
+        else:
+            data = stream.read_bytes()  # other filters: qpdf, within QPDF_STREAM_BYTES
+        if len(data) > left:
+            if left == page_left:
+                raise _Limit(f"nội dung trang giải nén ra hơn {MAX_CONTENT_BYTES // MIB} MB, tệp "
+                             "quá lớn để kiểm tra",
+                             f"the page content inflates to more than "
+                             f"{MAX_CONTENT_BYTES // MIB} MB; the file is too large to check")
+            raise _Limit(f"nội dung các trang giải nén ra hơn {MAX_TOTAL_CONTENT_BYTES // MIB} MB, "
+                         "tệp quá lớn để kiểm tra",
+                         f"the pages' content inflates to more than "
+                         f"{MAX_TOTAL_CONTENT_BYTES // MIB} MB; the file is too large to check")
+        self._page_bytes += len(data)
+        self._total_bytes += len(data)
+        return data
+
     def _do(self, name: Any, ctm: Matrix, resources: Any, depth: int,
-            active: frozenset[tuple[int, int]]) -> list[tuple[Matrix, _Image]]:
+            active: frozenset[tuple[int, int]], room: int) -> list[tuple[Matrix, _Image]]:
         xobjects: Any = _get(resources, "/XObject") if _is_dict(resources) else None
         xobject: Any = _get(xobjects, name) if _is_dict(xobjects) else None
         if not isinstance(xobject, pikepdf.Stream):
@@ -401,12 +657,18 @@ class _Walker:
             return []  # a form that draws itself is drawn once
         own = _get(xobject, "/Resources")
         scope: Any = own if _is_dict(own) else resources  # PDF 1.1 forms use the page's resources
-        key = (xobject.objgen, scope.objgen if _is_dict(scope) else None)
+        # A form's own resources go with the form, direct or not; borrowed ones only when they
+        # can be told apart. Without the cache, forms drawing forms are walked exponentially.
+        scope_key = ("own" if scope is own else scope.objgen if _is_dict(scope)
+                     and scope.objgen != (0, 0) else None)
+        key = (xobject.objgen, scope_key)
         inner = self._forms.get(key)
         if inner is None:
             inner = self._walk(xobject, scope, depth + 1, active | {xobject.objgen})
-            if _is_dict(scope) and scope.objgen != (0, 0):
+            if scope_key is not None:
                 self._forms[key] = inner
+        if len(inner) > room:
+            return inner  # over the bound already: the caller says so, without the products
         base = _mul(_matrix(_get(xobject, "/Matrix")), ctm)
         return [(_mul(m, base), image) for m, image in inner]
 
@@ -416,6 +678,11 @@ def _image(stream: Any, resources: Any) -> _Image:
     width, height = int(stream["/Width"]), int(stream["/Height"])
     if width <= 0 or height <= 0:
         raise ValueError("image without pixels")
+    if width * height > MAX_IMAGE_PIXELS:
+        raise _Limit(f"ảnh quá lớn ({width} × {height} điểm ảnh, tối đa "
+                     f"{MAX_IMAGE_PIXELS // 1_000_000} triệu điểm ảnh)",
+                     f"image too large ({width} × {height} pixels, at most "
+                     f"{MAX_IMAGE_PIXELS // 1_000_000} million)")
     if _get(stream, "/ImageMask") is True:
         return _Image(width, height, "mask")
     space = _get(stream, "/ColorSpace")
@@ -595,12 +862,16 @@ def _read_error(error: OSError) -> str:
 
 
 def _is_unreadable(report: ScanReport) -> bool:
-    return any(p.code == "unreadable" and p.page is None for p in report.problems)
+    """Not judged at all: not a PDF, or over the bounds (``too_complex``)."""
+    return any((p.code == "unreadable" and p.page is None) or p.code == "too_complex"
+               for p in report.problems)
 
 
 def _text(path: str, report: ScanReport) -> str:
     if _is_unreadable(report):
-        return f"{path}: KHÔNG ĐỌC ĐƯỢC — {report.problems[0].message}\n"
+        first = report.problems[0]
+        what = "KHÔNG KIỂM TRA ĐƯỢC" if first.code == "too_complex" else "KHÔNG ĐỌC ĐƯỢC"
+        return _vi(f"{path}: {what} — {first.message}\n")
     verdict = "ĐẠT" if report.compliant else "KHÔNG ĐẠT"
     lines = [f"{path}: {verdict} chuẩn số hóa (QĐ 31/2021, Phụ lục I.2) — PDF "
              f"{report.pdf_version}, {len(report.pages)} trang"]
@@ -615,7 +886,8 @@ def _text(path: str, report: ScanReport) -> str:
 
 
 def cli_main(paths: list[str], *, as_json: bool, out: TextIO) -> int:
-    """``motcua scan-check``: 0 all meet the standard, 1 one does not, 2 one is not a PDF."""
+    """``motcua scan-check``: 0 all meet the standard, 1 one does not, 2 one is not a PDF or
+    is over the bounds."""
     results = []
     for path in paths:
         try:
@@ -623,7 +895,7 @@ def cli_main(paths: list[str], *, as_json: bool, out: TextIO) -> int:
         except OSError as error:
             report = _unreadable(_read_error(error))
         else:
-            report = check_pdf(data)
+            report = judge_pdf(data)  # the command is a process of its own
         results.append((path, report))
     if as_json:
         listing = [{"file": path, **report.as_dict()} for path, report in results]

@@ -46,9 +46,11 @@ def sanitise(pdf: bytes) -> bytes:
                     if key in page.obj:
                         del page.obj[key]
             out = io.BytesIO()
-            # A full rewrite keeps only objects reachable from the trimmed catalog.
+            # A full rewrite keeps only objects reachable from the trimmed catalog. Streams are
+            # copied as they are: decoding them is slow and meets qpdf's per-stream limits
+            # (scan_check.QPDF_STREAM_BYTES) on a large lossless image.
             doc.save(out, min_version="1.7", object_stream_mode=pikepdf.ObjectStreamMode.disable,
-                     deterministic_id=True)
+                     deterministic_id=True, stream_decode_level=pikepdf.StreamDecodeLevel.none)
             return out.getvalue()
     except pikepdf.PdfError as error:
         raise InvalidFile(f"Không đọc được tệp PDF: {error}", f"Cannot read the PDF: {error}",

@@ -23,13 +23,14 @@ from pikepdf import Array, Dictionary, Name
 from PIL import Image, ImageCms
 
 from dossiers.pdf.scan_check import ScanReport, check_pdf, paper_size
+from tests import bombs
 
 A4 = (210.0, 297.0)
 A5 = (148.0, 210.0)
 A6 = (105.0, 148.0)
 LETTER = (215.9, 279.4)
 ALL_CODES = {"pdf_version", "not_colour", "low_resolution", "not_full_scale", "no_image",
-             "encrypted", "unreadable"}
+             "encrypted", "unreadable", "too_complex"}
 
 
 # --- makers ---------------------------------------------------------------------------------
@@ -455,17 +456,19 @@ def test_a_pdf_without_pages_is_unreadable() -> None:
     assert [(p.code, p.page) for p in report.problems] == [("unreadable", None)]
 
 
-def test_a_declared_100000_pixel_image_is_judged_without_decoding() -> None:
-    """The data is two bytes of a zlib stream: decoding it would fail, not just be slow."""
+def test_a_declared_200_million_pixel_image_is_judged_without_decoding() -> None:
+    """The data is two bytes of a zlib stream: decoding it would fail, not just be slow.
+
+    200 million pixels is the most an image may have (tests/dossiers/test_bombs.py)."""
     pdf = pikepdf.new()
     w, h = pixels(A4, 200)
     pw, ph = w * 72 / 200, h * 72 / 200
-    huge = image(pdf, (100_000, 100_000), Name.DeviceGray, components=1, real_data=False)
+    huge = image(pdf, (20_000, 10_000), Name.DeviceGray, components=1, real_data=False)
     huge.write(b"x\x9c", filter=Name.FlateDecode)
     page(pdf, f"q {pw} 0 0 {ph} 0 0 cm /Im0 Do Q", (pw, ph), {"Im0": huge})
     report = check_pdf(save(pdf))
     assert codes(report) == {("not_colour", 1)}
-    assert round(report.pages[0].images[0].ppi_x) == round(100_000 / (w / 200))
+    assert round(report.pages[0].images[0].ppi_x) == round(20_000 / (w / 200))
 
 
 # --- colour spaces --------------------------------------------------------------------------
@@ -567,9 +570,9 @@ def test_forms_drawing_each_other_stop_instead_of_exploding() -> None:
     looping.Resources = Dictionary(XObject=Dictionary(Me=looping))
     page(pdf, "Q Q /Me Do", (100, 100), {"Me": looping})
     report = check_pdf(save(pdf))
-    assert codes(report) == {("unreadable", 1), ("no_image", 2)}
-    assert report.problems[0].message == ("Trang 1: nội dung trang quá phức tạp, "
-                                          "không kiểm tra được")
+    assert codes(report) == {("too_complex", 1)}
+    assert report.problems[0].message == ("Trang 1: ảnh được vẽ hơn 10000 lần (hình lồng nhau), "
+                                          "tệp quá phức tạp để kiểm tra")
 
 
 def test_a_broken_content_stream_makes_only_that_page_unreadable() -> None:
@@ -624,6 +627,7 @@ def test_every_problem_code_is_exercised_and_every_message_is_vietnamese_nfc() -
     blank = pikepdf.new()
     blank.add_blank_page()
     reports.append(check_pdf(save(blank)))
+    reports.append(check_pdf(bombs.operator_bomb()))
     seen = {p.code for r in reports for p in r.problems}
     assert seen == ALL_CODES
     for report in reports:

@@ -11,14 +11,23 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
+import pikepdf
 import pytest
+from flask import Response
 from sqlalchemy import func, select
+from werkzeug.routing import IntegerConverter
 
+from dossiers.accounts import issue_token
+from dossiers.agencies import Agency
+from dossiers.lifecycle import Role
 from dossiers.records import DossierFile
 from motcua.database import get_db
+from motcua.files import content_disposition
+from motcua.security import IdConverter
+from tests import bombs, samples
 from tests import factories as f
-from tests import samples
 from tests.conftest import BACKENDS, fresh_database
 from tests.web import bearer, build_world, login
 
@@ -135,6 +144,65 @@ def test_ids_out_of_range_are_404(app: Any, client: Any) -> None:
     for url in ("/inbox/3000000000/read", "/my/dossiers/3000000000/submit"):
         if (status := client.post(url, data={"csrf_token": token}).status_code) != 404:
             wrong.append(f"POST {url} (alice) -> {status}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.fixture
+def unguarded(app_factory: Any, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The app with CSRF off, so a POST with a huge id reaches the view, on both databases."""
+    overrides: dict[str, Any] = {"PROPAGATE_EXCEPTIONS": False, "WTF_CSRF_ENABLED": False}
+    if request.param == "postgresql":
+        overrides["DATABASE_URL"] = fresh_database("postgresql", "hostile_routes", tmp_path)
+    built = app_factory(**overrides)
+    yield built
+    get_db(built).engine.dispose()
+
+
+HUGE_IDS = ("2147483648", "99999999999999999999")
+
+
+@pytest.mark.parametrize("unguarded", BACKENDS, indirect=True)
+def test_a_huge_id_on_every_route_that_takes_one_is_never_a_server_error(unguarded: Any) -> None:
+    """Every rule of the URL map with a number in it, every method, as every kind of user."""
+    app = unguarded
+    world = build_world(app)
+    with get_db(app).factory() as db:
+        staff = {role: f.user(db, role, db.scalar(select(Agency).filter_by(code=world["centre"])),
+                              login=f"u_{role.value}")
+                 for role in (Role.RECEPTION, Role.OFFICER, Role.LEADER, Role.SUPERVISOR)}
+        tokens = {role: issue_token(db, user, "t") for role, user in staff.items()}
+        db.commit()
+    clients: dict[str, tuple[Any, dict[str, str]]] = {
+        "anonymous": (app.test_client(), {}),
+        "citizen token": (app.test_client(), bearer(world["alice"])),
+        **{f"{role.value} token": (app.test_client(), bearer(token))
+           for role, token in tokens.items()},
+    }
+    for who in ("alice", world["admin"], *(user_login for user_login in
+                                             (f"u_{r.value}" for r in staff))):
+        client = app.test_client()
+        signed_in = client.post("/login", data={"login": who, "password": f.PASSWORD})
+        assert signed_in.status_code == 302, who  # the real form; CSRF is off in this app
+        clients[f"{who} session"] = (client, {})
+    numeric = (IdConverter, IntegerConverter)
+    wrong, tried = [], 0
+    for rule in app.url_map.iter_rules():
+        kinds = rule._converters  # noqa: SLF001 - the converters say which arguments are numbers
+        if not any(isinstance(c, numeric) for c in kinds.values()):
+            continue
+        for huge in HUGE_IDS:
+            url = rule.rule
+            for name, converter in kinds.items():
+                value = huge if isinstance(converter, numeric) else "x"
+                url = re.sub(rf"<[^>]*:{name}>|<{name}>", value, url)
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                for who, (client, headers) in clients.items():
+                    tried += 1
+                    status, body = _outcome(lambda c=client, m=method, u=url, h=headers:
+                                            c.open(u, method=m, headers=h, json={}))
+                    if status >= 500:
+                        wrong.append(f"{method} {url} ({who}) -> {status} {body[:80]}")
+    assert tried > 500
     assert not wrong, "\n".join(wrong)
 
 
@@ -268,6 +336,40 @@ def test_calendar_due_out_of_range_is_422(client: Any) -> None:
         assert body["errors"]["query"], (query, body)
 
 
+def test_a_cut_off_with_an_offset_is_the_same_instant_in_vietnam(client: Any) -> None:
+    """15:00+07:00, 08:00Z and 15:00 are one cut-off; a dossier in at 15:30 counts from the next
+    working day (Friday 13 → Monday 16 March 2026)."""
+    start = "from=2026-03-13T15:30%2B07:00&value=0"
+    answers = []
+    for cut_off in ("15:00", "15:00%2B07:00", "08:00Z", "08:00%2B00:00", "16:00%2B08:00"):
+        response = client.get(f"/api/v1/calendar/due?{start}&cut_off={cut_off}")
+        assert response.status_code == 200, (cut_off, response.get_data(as_text=True)[:300])
+        answers.append(response.get_json())
+    assert all(answer == answers[0] for answer in answers), answers
+    assert answers[0]["counted_from"].startswith("2026-03-16T")
+    late = client.get(f"/api/v1/calendar/due?{start}&cut_off=09:00Z").get_json()  # 16:00 here
+    assert late["counted_from"] == "2026-03-13T15:30:00+07:00"
+
+
+def test_reports_over_the_edges_of_the_calendar_are_4xx(app: Any, client: Any) -> None:
+    """Found by the schemathesis run: 9999-12-31 plus a day overflowed into a 500."""
+    world = build_world(app)
+    with get_db(app).factory() as db:
+        centre = db.scalar(select(Agency).filter_by(code=world["centre"]))
+        leader = bearer(issue_token(db, f.user(db, Role.LEADER, centre), "t"))
+        db.commit()
+    wrong = []
+    for period in ("from=9999-12-31&to=9999-12-31", "from=0001-01-01&to=0001-01-02"):
+        for path in ("/api/v1/backoffice/finance", "/api/v1/backoffice/finance.xlsx",
+                     f"/api/v1/work/register?agency={world['centre']}&format=json",
+                     f"/api/v1/work/register?agency={world['centre']}&format=pdf"):
+            url = f"{path}{'&' if '?' in path else '?'}{period}"
+            status, body = _outcome(lambda u=url: client.get(u, headers=leader))
+            if not 400 <= status < 500:
+                wrong.append(f"GET {url} -> {status} {body[:100]}")
+    assert not wrong, "\n".join(wrong)
+
+
 def test_the_calendar_survives_any_year(app: Any, client: Any) -> None:
     world = build_world(app)
     assert login(client, world["admin"]).status_code == 302
@@ -352,6 +454,21 @@ def test_a_broken_file_is_refused_and_not_stored(app: Any, client: Any) -> None:
     assert detail.get_json()["components"][0]["state"] == "pending"
 
 
+def test_bombs_are_refused_as_too_large_with_their_reason_and_not_stored(
+        app: Any, client: Any) -> None:
+    world = build_world(app)
+    dossier = _draft(client, world)
+    body = _api_error(_upload(client, world, dossier, bombs.operator_bomb(), "bom.pdf"), 422,
+                      "too_complex")
+    assert body["message"] == ("bom.pdf: Trang 1: hơn 50000 lệnh vẽ trên một trang, tệp quá "
+                               "phức tạp để kiểm tra")
+    assert "more than 50000 drawing operators" in body["message_en"]
+    body = _api_error(_upload(client, world, dossier, bombs.png_bomb(), "anh.png"), 422,
+                      "image_too_large")
+    assert "ảnh quá lớn" in body["message"]
+    assert (_stored_files(app), _file_rows(app)) == (0, 0)
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_file_over_the_size_limit_is_refused_and_not_stored(
         app_factory: Any, tmp_path: Path, backend: str) -> None:
@@ -408,3 +525,105 @@ def test_five_wrong_passwords_lock_the_account_not_the_client(app: Any, client: 
     assert other.status_code == 201, other.get_json()
     assert other.get_json()["login"] == "bob"
     assert client.get("/api/v1/me", headers=bearer(other.get_json()["token"])).status_code == 200
+
+
+# --- names, inline PDFs and caching headers -------------------------------------------------
+
+
+def _javascript_pdf() -> bytes:
+    """A PDF that runs a script when opened, the script inside an object stream."""
+    pdf = pikepdf.open(io.BytesIO(samples.pdf(marker="js")))
+    pdf.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.JavaScript,
+                                             JS=pikepdf.String("app.alert(document.cookie)"))
+    out = io.BytesIO()
+    pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return out.getvalue()
+
+
+def _disposition(response: Any) -> tuple[str, str, str]:
+    """(kind, ASCII filename, decoded filename*) of a header that must hold together."""
+    header = response.headers["Content-Disposition"]
+    assert not set(header) & {"\r", "\n", "\u202e"}, header
+    assert header.isascii(), header
+    found = re.fullmatch(r'(inline|attachment); filename="([^"\\]*)"; '
+                         r"filename\*=UTF-8''([A-Za-z0-9%._~-]*)", header)
+    assert found, header
+    return found.group(1), found.group(2), unquote(found.group(3))
+
+
+def test_upload_names_keep_only_the_types_extension_and_never_break_a_header(
+        app: Any, client: Any) -> None:
+    world = build_world(app)
+    dossier = _draft(client, world)
+    names = {"x.exe.pdf": "x.pdf", "ảnh chụp.pdf.exe": "ảnh chụp.pdf",
+             "Giấy khai sinh\u202egpj.exe.pdf": "Giấy khai sinhgpj.pdf",
+             "báo cáo v1.2.pdf": "báo cáo v1.2.pdf"}
+    for position, (sent, kept) in enumerate(names.items()):
+        uploaded = _upload(client, world, dossier, samples.pdf(marker=str(position)), sent)
+        assert uploaded.status_code == 201, uploaded.get_json()
+        record = uploaded.get_json()
+        assert record["filename"] == kept
+        url = f"/api/v1/dossiers/{dossier['id']}/files/{record['id']}"
+        kind, ascii_name, full = _disposition(client.get(url, headers=bearer(world["alice"])))
+        assert (kind, full) == ("attachment", kept)
+        assert ascii_name.endswith(".pdf")
+        assert '"' not in ascii_name
+    png = _upload(client, world, dossier, samples.png(), "scan.pdf.exe")
+    assert png.status_code == 201, png.get_json()
+    assert png.get_json()["filename"] == "scan.png"
+
+
+def test_a_stored_name_with_quotes_breaks_and_direction_overrides_keeps_the_header_whole() -> None:
+    """Names come from other installations and older rows too, not only from this form."""
+    for name in ('Đơn "gấp".pdf', "a\r\nSet-Cookie: x=1.pdf", "\u202egpj.exe", '";.pdf', ""):
+        header = content_disposition(name)
+        response = Response(b"", headers={"Content-Disposition": header})
+        kind, ascii_name, full = _disposition(response)
+        assert kind == "attachment"
+        assert ascii_name
+        assert not set(full) & {"\r", "\n", "\u202e", "\x00"}
+    assert _disposition(Response(headers={"Content-Disposition": content_disposition(
+        'Đơn "gấp".pdf')}))[1:] == ("Don _gap_.pdf", 'Đơn "gấp".pdf')
+
+
+def test_a_pdf_with_javascript_is_never_shown_inline(app: Any, client: Any) -> None:
+    world = build_world(app)
+    dossier = _draft(client, world)
+    url = f"/api/v1/dossiers/{dossier['id']}"
+    components = dossier["components"]
+    plain = _upload(client, world, dossier, samples.pdf(marker="plain"), "don.pdf").get_json()
+    active = _upload(client, world, dossier, _javascript_pdf(), "script.pdf", 1).get_json()
+    for component in components[2:]:
+        assert client.put(f"{url}/components/{component['id']}", headers=bearer(world["alice"]),
+                          json={"state": "paper"}).status_code == 200
+    submitted = client.post(f"{url}/submit", headers=bearer(world["alice"]))
+    assert submitted.status_code == 200, submitted.get_json()
+
+    clerk = app.test_client()
+    assert login(clerk, world["clerk"]).status_code == 302
+    desk = f"/backoffice/desk/dossiers/{dossier['id']}/files"
+    assert _disposition(clerk.get(f"{desk}/{plain['id']}"))[0] == "inline"
+    assert _disposition(clerk.get(f"{desk}/{active['id']}"))[0] == "attachment"
+    assert _disposition(client.get(f"{url}/files/{active['id']}",
+                                   headers=bearer(world["alice"])))[0] == "attachment"
+    citizen = app.test_client()
+    assert login(citizen, "alice").status_code == 302
+    page = citizen.get(f"/my/dossiers/{dossier['id']}/files/{active['id']}")
+    assert _disposition(page)[0] == "attachment"
+
+
+def test_personal_answers_are_never_cached_and_https_gets_hsts(app: Any, client: Any) -> None:
+    world = build_world(app)
+    for response in (client.get("/api/v1/dossiers", headers=bearer(world["alice"])),
+                     client.get("/api/v1/procedures"), client.get("/api/v1/openapi.json"),
+                     client.get("/api/v1/dossiers/3000000000", headers=bearer(world["alice"])),
+                     client.get("/lookup")):
+        assert response.headers.get("Cache-Control") == "no-store", response.request.path
+    assert login(client, "alice").status_code == 302
+    for path in ("/my/dossiers", "/"):
+        assert client.get(path).headers.get("Cache-Control") == "no-store", path
+    anonymous = app.test_client()
+    assert "no-store" not in anonymous.get("/").headers.get("Cache-Control", "")
+    assert "Strict-Transport-Security" not in anonymous.get("/").headers
+    secure = anonymous.get("/", base_url="https://localhost")
+    assert secure.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
