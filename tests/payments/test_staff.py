@@ -381,7 +381,7 @@ def test_finance_per_agency_and_day_and_its_xlsx(session: Session) -> None:
                                        return_url="https://motcua.invalid/return",
                                        client_ip="127.0.0.1")
         pay_without_ipn(started.url)
-        assert [d.txn_ref for d in daily_report(session, gateway, today)] == [
+        assert [d.txn_ref for d in daily_report(session, gateway, today).differences] == [
             started.payment.txn_ref]
 
     rows = summary(session, w.supervisor, today - timedelta(days=1), today)
