@@ -28,7 +28,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: help install run test lint typecheck bench services system-packages runtime-packages \
+.PHONY: help install run test test-fast lint typecheck bench services system-packages runtime-packages \
   screenshots clean
 
 help: ## List the targets
@@ -73,6 +73,10 @@ test: $(TEST_STAMP) services ## Install test needs (Chromium included) and run e
 	$(BIN)/mypy
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
 	  $(BIN)/python -m pytest
+
+test-fast: $(TEST_STAMP) services ## The inner loop: every test but the browser tier, stop at the first failure
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
+	  $(BIN)/python -m pytest -x -q -m "not browser"
 
 lint: $(TEST_STAMP) ## ruff and mypy
 	$(BIN)/ruff check .

@@ -5,7 +5,9 @@ that cannot reach it fails; nothing is skipped. Each test runs in an outer trans
 rolled back (warehouse style); tests that need real commits use ``committing``.
 """
 
+import atexit
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,14 +28,15 @@ PG_URL = os.environ.get("TEST_DATABASE_URL",
 BACKENDS = ["sqlite", "postgresql"]
 
 
-def _fresh_postgres(name: str) -> str:
+def _fresh_postgres(name: str, template: str | None = None) -> str:
     url = make_url(PG_URL).set(database=name)
     admin = create_engine(make_url(PG_URL).set(database="postgres"),
                           isolation_level="AUTOCOMMIT")
+    copy = f' TEMPLATE "{template}"' if template else ""
     try:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     except Exception as error:  # noqa: BLE001
         pytest.fail(f"PostgreSQL is required for the tests ({PG_URL}): {error}")
     finally:
@@ -41,15 +44,64 @@ def _fresh_postgres(name: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
+_TEMPLATES: dict[str, str] = {}  # backend → a database migrated once per test run
+
+
+def _sqlite_template() -> Path:
+    """A SQLite file migrated to head once; every test's database is a copy of it."""
+    if "sqlite" not in _TEMPLATES:
+        folder = Path(tempfile.mkdtemp(prefix="motcua-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        migrate.upgrade(f"sqlite:///{folder / 'template.sqlite'}")
+        _TEMPLATES["sqlite"] = str(folder / "template.sqlite")
+    return Path(_TEMPLATES["sqlite"])
+
+
+def _postgres_template(worker: str) -> str:
+    """A PostgreSQL database migrated to head once, which CREATE DATABASE … TEMPLATE copies."""
+    if "postgresql" not in _TEMPLATES:
+        name = f"{make_url(PG_URL).database}_template_{worker}"
+        migrate.upgrade(_fresh_postgres(name))
+        _TEMPLATES["postgresql"] = name
+    return _TEMPLATES["postgresql"]
+
+
 def fresh_database(backend: str, name: str, tmp: Path) -> str:
-    """A migrated, empty database of the given backend; returns its URL."""
+    """A migrated, empty database of the given backend; returns its URL.
+
+    The migrations run from nothing once per backend and test run, into a template copied
+    for each test: running them for every app fixture cost much of the suite's time."""
     if backend == "sqlite":
-        url = f"sqlite:///{tmp / (name + '.sqlite')}"
-    else:
-        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-        url = _fresh_postgres(f"{make_url(PG_URL).database}_{name}_{worker}")
-    migrate.upgrade(url)
-    return url
+        path = tmp / (name + ".sqlite")
+        shutil.copyfile(_sqlite_template(), path)
+        return f"sqlite:///{path}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return _fresh_postgres(f"{make_url(PG_URL).database}_{name}_{worker}",
+                           template=_postgres_template(worker))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tier is everything under tests/e2e (``-m "not browser"`` leaves it out)."""
+    for item in items:
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2's cheapest parameters (``profiles.CHEAPEST``, made for tests) in this process.
+
+    Real parameters cost ~50 ms a hash and the suite makes thousands of accounts; what is
+    tested is the accounts' behaviour, not argon2. Hashes made elsewhere (the demo, CLI
+    subprocesses, the browser tests' server) keep the real cost and still verify here."""
+    from argon2 import PasswordHasher, profiles
+
+    from dossiers import accounts
+
+    real = accounts._hasher
+    accounts._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    yield
+    accounts._hasher = real
 
 
 @pytest.fixture(scope="session")
