@@ -13,20 +13,14 @@ from marshmallow import Schema, ValidationError, fields, validate
 from dossiers.calendar import VN_TZ
 from dossiers.clients.on_behalf import CHANNELS
 from dossiers.clients.scopes import SCOPES
-
-
-class ApiErrorSchema(Schema):
-    code = fields.String(required=True, metadata={"example": "not_found"})
-    message = fields.String(required=True, metadata={"description": "Vietnamese"})
-    message_en = fields.String(required=True)
-    errors = fields.Dict(metadata={"description": "field errors, for invalid input"})
+from motcua.api import ErrorSchema
 
 
 def errors(blueprint: Blueprint, *statuses: int) -> Callable[[Any], Any]:
     """Declare the error body for each status an operation may answer."""
     def decorate(view: Any) -> Any:
         for status in statuses:
-            view = blueprint.alt_response(status, schema=ApiErrorSchema)(view)
+            view = blueprint.alt_response(status, schema=ErrorSchema)(view)
         return view
 
     return decorate
