@@ -13,12 +13,12 @@ from dossiers.actors import Actor
 from dossiers.records import Dossier, get_dossier
 from motcua.api import require_user
 from motcua.database import get_session
+from motcua.presenters import payment_json
 from payments.fees import exempt_fee
 from payments.finance import XLSX_MIMETYPE, export_xlsx, refunds_due, summary
 from payments.ledger import record_desk_payment, request_payment
 from payments.models import Method
 from payments.refunds import record_refund
-from portal.api_payments import payment_json
 
 bp = Blueprint("payments_office_api", __name__, url_prefix="/api/v1/backoffice",
                description="Staff: payments, refunds, finance / Thu phí, hoàn trả, số liệu")

@@ -17,7 +17,7 @@ from motcua import limits
 from motcua.api import require_user
 from motcua.database import get_session
 from motcua.keyring import signing
-from portal.verify import VERIFICATIONS, check_file, read_limited
+from motcua.verify_upload import VERIFICATIONS, check_file, read_limited
 
 bp = Blueprint("signing_api", __name__, url_prefix="/api/v1",
                description="Signed results and verification / Ký số và kiểm tra văn bản")

@@ -35,7 +35,7 @@ from dossiers.review import accept_dossier, compare_originals, refuse_dossier, r
 from motcua.auth import current_actor
 from motcua.database import get_session
 from motcua.files import printer, send_stored, store
-from portal.presenters import dossier_detail
+from motcua.presenters import dossier_detail
 
 bp = Blueprint("desk", __name__, url_prefix="/backoffice/desk")
 

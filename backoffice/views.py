@@ -18,7 +18,7 @@ from dossiers.lifecycle import STATUS_LABELS, Audience, Role, Status
 from dossiers.records import Dossier, get_dossier
 from motcua.auth import current_actor
 from motcua.database import get_session
-from portal.presenters import dossier_detail
+from motcua.presenters import dossier_detail
 
 bp = Blueprint("backoffice", __name__, url_prefix="/backoffice")
 

@@ -14,7 +14,7 @@ from dossiers.db import utcnow
 from dossiers.procedures import version_in_force
 from motcua.api import require_user
 from motcua.database import get_session
-from portal.presenters import procedure_detail, procedure_summary
+from motcua.presenters import procedure_detail, procedure_summary
 
 bp = Blueprint("portal_api", __name__, url_prefix="/api/v1",
                description="Catalogue and agencies / Danh mục thủ tục và cơ quan")

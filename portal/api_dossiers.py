@@ -25,7 +25,7 @@ from dossiers.records import Channel, ComponentState, Dossier, get_own_dossier
 from motcua.api import require_user
 from motcua.database import get_session
 from motcua.files import send_stored, store
-from portal.presenters import dossier_detail
+from motcua.presenters import dossier_detail
 
 bp = Blueprint("dossiers_api", __name__, url_prefix="/api/v1/dossiers",
                description="The applicant's dossiers / Hồ sơ của người nộp")

@@ -8,25 +8,14 @@ from flask_smorest import Blueprint
 from dossiers.records import get_own_dossier
 from motcua.api import require_user
 from motcua.database import get_session
+from motcua.presenters import payment_json
 from payments.fees import amount_due
 from payments.ledger import payable, payments_of
-from payments.models import Payment
 from portal.payments import start_payment
 
 bp = Blueprint("payments_api", __name__, url_prefix="/api/v1/dossiers",
                description="Fees and payments of the applicant's dossiers / Phí, lệ phí")
 SECURITY = [{"bearerAuth": []}]
-
-
-def payment_json(payment: Payment) -> dict[str, Any]:
-    return {"id": payment.id, "gateway": payment.gateway, "txn_ref": payment.txn_ref,
-            "amount_vnd": payment.amount_vnd, "state": payment.state,
-            "method": payment.method, "purpose": payment.purpose,
-            "created_at": payment.created_at.isoformat(),
-            "paid_at": payment.paid_at.isoformat() if payment.paid_at else None,
-            "state_reason": payment.state_reason,
-            "receipt_number": payment.receipt_number,
-            "receipt_file_id": payment.receipt_file_id}
 
 
 @bp.route("/<id:dossier_id>/fees")

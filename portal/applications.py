@@ -45,8 +45,8 @@ from dossiers.records import Channel, ComponentState, Dossier, get_own_dossier
 from motcua.auth import current_actor
 from motcua.database import get_session
 from motcua.files import send_stored, store
+from motcua.presenters import dossier_detail, procedure_detail, supplement_reasons
 from portal.forms import ApplicantForm, ReasonForm
-from portal.presenters import dossier_detail, procedure_detail, supplement_reasons
 
 bp = Blueprint("my", __name__, url_prefix="/my")
 

@@ -10,8 +10,8 @@ from dossiers.intake import lookup
 from dossiers.lifecycle import STATUS_LABELS, Audience, Status
 from motcua import limits
 from motcua.database import get_session
+from motcua.presenters import timeline
 from portal.forms import LookupForm
-from portal.presenters import timeline
 
 bp = Blueprint("lookup", __name__)
 

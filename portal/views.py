@@ -10,7 +10,7 @@ from dossiers.db import utcnow
 from dossiers.errors import NotFound
 from dossiers.procedures import version_in_force
 from motcua.database import get_session
-from portal.presenters import procedure_detail, procedure_summary
+from motcua.presenters import procedure_detail, procedure_summary
 
 bp = Blueprint("portal", __name__)
 

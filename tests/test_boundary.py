@@ -27,3 +27,16 @@ def test_domain_packages_do_not_import_flask_or_the_shell() -> None:
                 offenders[str(path.relative_to(ROOT))] = sorted(bad)
     assert offenders == {}
     assert (ROOT / "dossiers" / "lifecycle.py").exists()  # the scan did look somewhere
+
+
+def test_the_portal_and_the_back_office_share_only_the_core_and_the_shell() -> None:
+    """The citizens' face and the staff's face each import dossiers/, payments/ and motcua/,
+    never each other: what both need (presenters, verification uploads) lives in the shell."""
+    offenders = {}
+    for face, other in (("portal", "backoffice"), ("backoffice", "portal")):
+        for path in (ROOT / face).rglob("*.py"):
+            if other in _imports(path):
+                offenders[str(path.relative_to(ROOT))] = other
+    assert offenders == {}
+    assert (ROOT / "backoffice" / "desk.py").exists()  # the scan did look somewhere
+

@@ -14,7 +14,7 @@ from dossiers.lifecycle import (
     reason_shown_to,
     shown_to,
 )
-from portal.presenters import timeline
+from motcua.presenters import timeline
 
 K = Kind
 # An independent copy of the rule (lifecycle.AUDIENCES is the one the code reads).

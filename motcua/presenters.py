@@ -6,6 +6,7 @@ from dossiers.calendar import VN_TZ
 from dossiers.lifecycle import STATUS_LABELS, Audience, Status, reason_shown_to, shown_to
 from dossiers.procedures import AgencyPart, OnlineLevel, ProcedureVersion, time_limit_text
 from dossiers.records import Dossier
+from payments.models import Payment
 
 
 def procedure_summary(version: ProcedureVersion) -> dict[str, Any]:
@@ -113,3 +114,14 @@ def dossier_detail(dossier: Dossier, events: list[Any], audience: Audience) -> d
         "result_cancelled": dossier.status == Status.RESULT_CANCELLED,
         "events": timeline(events, audience),
     }
+
+
+def payment_json(payment: Payment) -> dict[str, Any]:
+    return {"id": payment.id, "gateway": payment.gateway, "txn_ref": payment.txn_ref,
+            "amount_vnd": payment.amount_vnd, "state": payment.state,
+            "method": payment.method, "purpose": payment.purpose,
+            "created_at": payment.created_at.isoformat(),
+            "paid_at": payment.paid_at.isoformat() if payment.paid_at else None,
+            "state_reason": payment.state_reason,
+            "receipt_number": payment.receipt_number,
+            "receipt_file_id": payment.receipt_file_id}
