@@ -36,7 +36,7 @@ def client_dict(session: Any, client: IntegrationClient) -> dict[str, Any]:
 @bp.route("")
 class Clients(MethodView):
     @bp.response(200, ClientSchema(many=True))
-    @errors(bp, 401, 403)
+    @errors(bp, 401, 403, 404)
     @bp.doc(operationId="listClients", security=SECURITY)
     def get(self) -> list[dict[str, Any]]:
         """Integration clients / Danh sách ứng dụng tích hợp"""

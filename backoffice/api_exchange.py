@@ -19,17 +19,17 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backoffice.access import STAFF, visible_dossier
 from backoffice.exchange import edxml_download
-from dossiers import events, exchange
-from dossiers.actors import Actor
-from dossiers.errors import InvalidInput, NotFound, Unauthenticated
+from dossiers import exchange
+from dossiers.errors import InvalidInput, Unauthenticated
 from dossiers.exchange.models import ExchangeMessage, Peer
 from dossiers.exchange.operations import messages as message_log
 from dossiers.exchange.operations import peer_for_token
 from dossiers.exchange.receive import Delivery, receive
 from dossiers.exchange.send import signer_from
 from dossiers.lifecycle import Role
-from dossiers.records import Dossier, get_dossier
+from dossiers.records import Dossier
 from motcua.api import require_user
 from motcua.database import get_session
 from motcua.files import store
@@ -95,13 +95,6 @@ class Messages(MethodView):
         return [message_dict(m) for m in message_log(get_session())]
 
 
-def _dossier(dossier_id: int) -> tuple[Session, Actor, Dossier]:
-    db, actor = get_session(), require_user()
-    dossier = get_dossier(db, dossier_id)
-    events.require_view(db, actor, dossier)
-    return db, actor, dossier
-
-
 def _done(db: Session, dossier: Dossier, row: ExchangeMessage) -> dict[str, Any]:
     db.commit()  # without Redis the message is delivered right after this commit
     db.refresh(row)
@@ -132,7 +125,7 @@ class Send(MethodView):
     @bp.response(200)
     def post(self, args: dict[str, Any], dossier_id: int) -> dict[str, Any]:
         """Send the dossier to an agency of another installation / Chuyển liên thông"""
-        db, actor, dossier = _dossier(dossier_id)
+        db, actor, dossier = visible_dossier(dossier_id)
         peer = exchange.get_peer(db, args["peer"])
         row = exchange.send_dossier(db, dossier, actor, peer, args["agency"], args["note"])
         return _done(db, dossier, row)
@@ -144,7 +137,7 @@ class Accept(MethodView):
     @bp.response(200)
     def post(self, args: dict[str, Any], dossier_id: int) -> dict[str, Any]:
         """Accept a dossier another installation sent / Nhận hồ sơ liên thông"""
-        db, actor, dossier = _dossier(dossier_id)
+        db, actor, dossier = visible_dossier(dossier_id)
         return _done(db, dossier, exchange.accept(db, dossier, actor, args["note"]))
 
 
@@ -154,7 +147,7 @@ class Reject(MethodView):
     @bp.response(200)
     def post(self, args: dict[str, Any], dossier_id: int) -> dict[str, Any]:
         """Send it back with the reason / Trả lại hồ sơ liên thông"""
-        db, actor, dossier = _dossier(dossier_id)
+        db, actor, dossier = visible_dossier(dossier_id)
         return _done(db, dossier, exchange.reject(db, dossier, actor, args["reason"]))
 
 
@@ -163,7 +156,7 @@ class Complete(MethodView):
     @bp.response(200)
     def post(self, dossier_id: int) -> dict[str, Any]:
         """Return the result (multipart: files, note) / Trả kết quả liên thông"""
-        db, actor, dossier = _dossier(dossier_id)
+        db, actor, dossier = visible_dossier(dossier_id)
         uploads = [exchange.Upload(f.filename or "ket-qua", f.read(),
                                    f.mimetype or "application/octet-stream")
                    for f in request.files.getlist("files")]
@@ -177,7 +170,7 @@ class DossierMessages(MethodView):
     @bp.response(200)
     def get(self, dossier_id: int) -> list[dict[str, Any]]:
         """Messages about this dossier"""
-        db, _actor, dossier = _dossier(dossier_id)
+        db, _actor, dossier = visible_dossier(dossier_id)
         return [message_dict(m) for m in message_log(db, dossier_id=dossier.id)]
 
 
@@ -186,8 +179,5 @@ class Export(MethodView):
     @bp.response(200, content_type="application/xml")
     def get(self, dossier_id: int) -> Response:
         """The documents the dossier carries as one edXML document"""
-        db, actor = get_session(), require_user()
-        dossier = get_dossier(db, dossier_id)
-        if not actor.is_staff:  # 404 like a dossier they may not see (export_edxml checks that)
-            raise NotFound("Không tìm thấy hồ sơ", "Dossier not found")
+        db, actor, dossier = visible_dossier(dossier_id, STAFF)
         return edxml_download(dossier, exchange.export_edxml(db, dossier, actor, store()))

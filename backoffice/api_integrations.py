@@ -89,7 +89,7 @@ class OnBehalfDossiers(MethodView):
         return dossier_dict(session, dossier), 201, headers
 
     @bp.response(200, ClientDossierSchema(many=True))
-    @errors(bp, 401, 403)
+    @errors(bp, 401, 403, 404)
     @bp.doc(operationId="listClientDossiers", security=_security(READ))
     def get(self) -> list[dict[str, Any]]:
         """Dossiers the client submitted (or its agency's, with dossiers:read-agency)"""
@@ -122,7 +122,7 @@ def delivery_dict(session: Any, delivery: WebhookDelivery) -> dict[str, Any]:
 class Subscriptions(MethodView):
     @bp.arguments(NewSubscriptionSchema)
     @bp.response(201, NewSubscriptionResultSchema)
-    @errors(bp, 400, 401, 403, 422)
+    @errors(bp, 400, 401, 403, 404, 422)
     @bp.doc(operationId="createWebhookSubscription", security=_security(WEBHOOKS))
     def post(self, data: dict[str, Any]) -> Any:
         """Subscribe to event kinds; the signing secret is in this answer only / Đăng ký"""
@@ -133,7 +133,7 @@ class Subscriptions(MethodView):
         return {**_subscription(subscription), "secret": secret}
 
     @bp.response(200, SubscriptionSchema(many=True))
-    @errors(bp, 401, 403)
+    @errors(bp, 401, 403, 404)
     @bp.doc(operationId="listWebhookSubscriptions",
             security=[*_security(WEBHOOKS), {"bearerAuth": []}])
     def get(self) -> list[dict[str, Any]]:

@@ -8,9 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from dossiers import events
-from dossiers.actors import Actor
-from dossiers.records import Dossier, get_dossier
+from backoffice.access import visible_dossier
 from motcua.api import require_user
 from motcua.database import get_session
 from motcua.presenters import payment_json
@@ -52,20 +50,13 @@ def _staff_only() -> None:
         abort(404)
 
 
-def _dossier(dossier_id: int) -> tuple[Any, Actor, Dossier]:
-    actor, session = require_user(), get_session()
-    dossier = get_dossier(session, dossier_id)
-    events.require_view(session, actor, dossier)
-    return session, actor, dossier
-
-
 @bp.route("/dossiers/<id:dossier_id>/payment-request")
 class PaymentRequest(MethodView):
     @bp.response(200)
     @bp.doc(security=SECURITY)
     def post(self, dossier_id: int) -> dict[str, Any]:
         """Ask the applicant to pay (national status 6)"""
-        session, actor, dossier = _dossier(dossier_id)
+        session, actor, dossier = visible_dossier(dossier_id)
         request_payment(session, actor, dossier)
         session.commit()
         return {"status": dossier.status, "national_status": dossier.national_status}
@@ -78,7 +69,7 @@ class DeskPayments(MethodView):
     @bp.doc(security=SECURITY)
     def post(self, data: dict[str, Any], dossier_id: int) -> dict[str, Any]:
         """Record cash or card taken at the desk, with the receipt number"""
-        session, actor, dossier = _dossier(dossier_id)
+        session, actor, dossier = visible_dossier(dossier_id)
         payment = record_desk_payment(session, actor, dossier, Method(data["method"]),
                                       data["receipt_number"])
         session.commit()
@@ -92,7 +83,7 @@ class Exemptions(MethodView):
     @bp.doc(security=SECURITY)
     def post(self, data: dict[str, Any], dossier_id: int) -> dict[str, Any]:
         """Exempt the applicant from one fee line, with the reason"""
-        session, actor, dossier = _dossier(dossier_id)
+        session, actor, dossier = visible_dossier(dossier_id)
         exemption = exempt_fee(session, actor, dossier, data["fee_id"], data["reason"])
         session.commit()
         return {"id": exemption.id, "fee_id": exemption.fee_id, "reason": exemption.reason}

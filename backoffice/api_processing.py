@@ -14,6 +14,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
+from backoffice.access import WORK, visible_dossier
 from dossiers import apologies, events, processing, transfers
 from dossiers.actors import Actor
 from dossiers.agencies import Agency
@@ -22,7 +23,7 @@ from dossiers.errors import Forbidden, InvalidInput, NotFound
 from dossiers.lifecycle import Role
 from dossiers.plans import steps_of
 from dossiers.queues import Queue, visible_queues, work_items
-from dossiers.records import Dossier, get_dossier
+from dossiers.records import Dossier
 from dossiers.reports import control_sheet_pdf, control_sheet_rows, register_rows, register_xlsx
 from dossiers.review import request_supplement
 from motcua.api import require_user
@@ -77,16 +78,6 @@ def _staff() -> Actor:
             and not actor.has(Role.SUPERVISOR):
         raise Forbidden("Chỉ cán bộ, công chức dùng chức năng này", "Staff only")
     return actor
-
-
-def _dossier(dossier_id: int) -> tuple[Any, Actor, Dossier]:
-    actor, session = require_user(), get_session()
-    if not actor.agencies(Role.RECEPTION, Role.OFFICER, Role.LEADER) \
-            and not actor.has(Role.SUPERVISOR):
-        raise NotFound("Không tìm thấy hồ sơ", "Dossier not found")  # no existence oracle
-    dossier = get_dossier(session, dossier_id)
-    events.require_view(session, actor, dossier)
-    return session, actor, dossier
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -148,7 +139,7 @@ class WorkItem(MethodView):
     @bp.doc(security=SECURITY)
     def get(self, dossier_id: int) -> dict[str, Any]:
         """A dossier as its officer sees it: plan, history, what you may do / Hồ sơ xử lý"""
-        session, actor, dossier = _dossier(dossier_id)
+        session, actor, dossier = visible_dossier(dossier_id, WORK)
         return work_detail(session, actor, dossier)
 
 
@@ -161,7 +152,7 @@ class WorkAction(MethodView):
         """Hand the dossier on / Chuyển xử lý: assign, forward, send-back, approve, supplement,
         propose, propose-stop, stop, decline-stop, note, transfer, transfer-accept,
         transfer-reject, transfer-complete, return"""
-        session, actor, dossier = _dossier(dossier_id)
+        session, actor, dossier = visible_dossier(dossier_id, WORK)
         if action not in ACTIONS:
             raise NotFound("Thao tác không tồn tại", "Unknown action")
         events.expect_revision(dossier, data["revision"])
@@ -221,7 +212,7 @@ class ControlSheet(MethodView):
     @bp.doc(security=SECURITY)
     def get(self, dossier_id: int) -> list[dict[str, Any]]:
         """The process control sheet's rows / Phiếu kiểm soát (PDF at …/control-sheet.pdf)"""
-        session, _, dossier = _dossier(dossier_id)
+        session, _, dossier = visible_dossier(dossier_id, WORK)
         return [{"kind": r.kind.value, "giver": r.giver, "giver_unit": r.giver_unit,
                  "receiver": r.receiver, "receiver_unit": r.receiver_unit, "at": _iso(r.at),
                  "timeliness": r.timeliness.value if r.timeliness else None,
@@ -234,7 +225,7 @@ class ControlSheetPdf(MethodView):
     @bp.doc(security=SECURITY)
     def get(self, dossier_id: int) -> Response:
         """The process control sheet as PDF / Phiếu kiểm soát (Mẫu 05)"""
-        session, actor, dossier = _dossier(dossier_id)
+        session, actor, dossier = visible_dossier(dossier_id, WORK)
         pdf = control_sheet_pdf(session, actor, printer(), dossier)
         session.commit()  # each print is sealed and registered as issued (Điều 5.5)
         return Response(pdf, mimetype="application/pdf")

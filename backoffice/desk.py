@@ -21,16 +21,17 @@ from flask_login import login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
+from backoffice.access import DESK, visible_dossier
 from dossiers import events
 from dossiers.actors import Actor
 from dossiers.calendar import VN_TZ
 from dossiers.catalogue import search
 from dossiers.db import utcnow
-from dossiers.errors import DomainError, NotFound
+from dossiers.errors import DomainError
 from dossiers.exchange import operations as exchange
 from dossiers.intake import Applicant, attach_file, create_draft, mark_component, receive_at_counter
 from dossiers.lifecycle import Audience, Role, Status
-from dossiers.records import Channel, ComponentState, Dossier, FileKind, get_dossier
+from dossiers.records import Channel, ComponentState, Dossier, FileKind
 from dossiers.review import accept_dossier, compare_originals, refuse_dossier, request_supplement
 from motcua.auth import current_actor
 from motcua.database import get_session
@@ -46,18 +47,6 @@ def _clerk() -> Actor:
     if not actor.agencies(Role.RECEPTION):
         abort(403)
     return actor
-
-
-def _dossier(dossier_id: int) -> tuple[Any, Actor, Dossier]:
-    db, actor = get_session(), current_actor()
-    if not actor.agencies(Role.RECEPTION):
-        abort(404)  # a route naming a dossier answers as if it did not exist (no oracle)
-    try:
-        dossier = get_dossier(db, dossier_id)
-        events.require_view(db, actor, dossier)
-    except NotFound:
-        abort(404)
-    return db, actor, dossier
 
 
 def _done(db: Any, message: str, dossier: Dossier) -> BaseResponse:
@@ -143,7 +132,7 @@ def _agency_code(db: Any, agencies: frozenset[int]) -> str | None:
 @bp.get("/dossiers/<id:dossier_id>")
 @login_required
 def dossier(dossier_id: int) -> str:
-    db, actor, record = _dossier(dossier_id)
+    db, actor, record = visible_dossier(dossier_id, DESK)
     log = events.history(db, record)
     compared = next((e for e in reversed(log) if e.kind == "originals_compared"), None)
     return render_template("backoffice/desk_dossier.html",
@@ -155,7 +144,7 @@ def dossier(dossier_id: int) -> str:
 @bp.post("/dossiers/<id:dossier_id>/components/<id:component_id>/scan")
 @login_required
 def scan(dossier_id: int, component_id: int) -> BaseResponse:
-    db, actor, record = _dossier(dossier_id)
+    db, actor, record = visible_dossier(dossier_id, DESK)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         flash("Chọn tệp scan. / Choose a scan.", "error")
@@ -173,7 +162,7 @@ def scan(dossier_id: int, component_id: int) -> BaseResponse:
 @bp.post("/dossiers/<id:dossier_id>/components/<id:component_id>/mark")
 @login_required
 def mark(dossier_id: int, component_id: int) -> BaseResponse:
-    db, actor, record = _dossier(dossier_id)
+    db, actor, record = visible_dossier(dossier_id, DESK)
     try:
         mark_component(db, actor, record, component_id,
                        ComponentState(request.form.get("state", "pending")),
@@ -187,7 +176,7 @@ def mark(dossier_id: int, component_id: int) -> BaseResponse:
 @bp.post("/dossiers/<id:dossier_id>/receive")
 @login_required
 def receive(dossier_id: int) -> BaseResponse:
-    db, actor, record = _dossier(dossier_id)
+    db, actor, record = visible_dossier(dossier_id, DESK)
     try:
         receive_at_counter(db, actor, record, printer=printer())
     except DomainError as error:
@@ -199,7 +188,7 @@ def receive(dossier_id: int) -> BaseResponse:
 @bp.post("/dossiers/<id:dossier_id>/accept")
 @login_required
 def accept(dossier_id: int) -> BaseResponse:
-    db, actor, record = _dossier(dossier_id)
+    db, actor, record = visible_dossier(dossier_id, DESK)
     try:
         if exchange.incoming_message(db, record) is not None:  # sent by another installation
             exchange.accept(db, record, actor, printer=printer())
@@ -213,7 +202,7 @@ def accept(dossier_id: int) -> BaseResponse:
 @bp.post("/dossiers/<id:dossier_id>/supplement")
 @login_required
 def supplement(dossier_id: int) -> BaseResponse:
-    db, actor, record = _dossier(dossier_id)
+    db, actor, record = visible_dossier(dossier_id, DESK)
     reasons = {c.id: request.form.get(f"reason-{c.id}", "") for c in record.components}
     try:
         request_supplement(db, actor, record, reasons, request.form.get("note", ""),
@@ -226,7 +215,7 @@ def supplement(dossier_id: int) -> BaseResponse:
 @bp.post("/dossiers/<id:dossier_id>/refuse")
 @login_required
 def refuse(dossier_id: int) -> BaseResponse:
-    db, actor, record = _dossier(dossier_id)
+    db, actor, record = visible_dossier(dossier_id, DESK)
     try:
         if exchange.incoming_message(db, record) is not None:
             exchange.reject(db, record, actor, request.form.get("reason", ""),
@@ -242,7 +231,7 @@ def refuse(dossier_id: int) -> BaseResponse:
 @bp.post("/dossiers/<id:dossier_id>/compare")
 @login_required
 def compare(dossier_id: int) -> BaseResponse:
-    db, actor, record = _dossier(dossier_id)
+    db, actor, record = visible_dossier(dossier_id, DESK)
     results = {c.id: (request.form.get(f"match-{c.id}") == "yes",
                       request.form.get(f"note-{c.id}", ""))
                for c in record.components if request.form.get(f"match-{c.id}")}
@@ -258,7 +247,7 @@ def compare(dossier_id: int) -> BaseResponse:
 @login_required
 def file(dossier_id: int, file_id: int) -> Response:
     """A file of the dossier, inline (for the preview frame) with its hash re-checked."""
-    _, _, record = _dossier(dossier_id)
+    _, _, record = visible_dossier(dossier_id, DESK)
     stored = next((f for f in record.files if f.id == file_id), None)
     if stored is None:
         abort(404)

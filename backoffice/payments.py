@@ -9,11 +9,11 @@ from flask_login import login_required
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
-from dossiers import events
+from backoffice.access import STAFF, visible_dossier
 from dossiers.actors import Actor
 from dossiers.calendar import today_in_vietnam
-from dossiers.errors import DomainError, NotFound
-from dossiers.records import Dossier, get_dossier
+from dossiers.errors import DomainError
+from dossiers.records import Dossier
 from motcua.auth import current_actor
 from motcua.database import get_session
 from payments.fees import amount_due, exempt_fee
@@ -26,20 +26,8 @@ bp = Blueprint("payments_office", __name__, url_prefix="/backoffice")
 Work = Callable[[Session, Actor, Dossier], object]
 
 
-def _dossier(dossier_id: int) -> tuple[Session, Actor, Dossier]:
-    db, actor = get_session(), current_actor()
-    if not actor.is_staff:
-        abort(404)
-    try:
-        dossier = get_dossier(db, dossier_id)
-        events.require_view(db, actor, dossier)
-    except NotFound:
-        abort(404)
-    return db, actor, dossier
-
-
 def _act(dossier_id: int, message: str, work: Work) -> BaseResponse:
-    db, actor, dossier = _dossier(dossier_id)
+    db, actor, dossier = visible_dossier(dossier_id, STAFF)
     try:
         work(db, actor, dossier)
         db.commit()
@@ -53,7 +41,7 @@ def _act(dossier_id: int, message: str, work: Work) -> BaseResponse:
 @bp.get("/dossiers/<id:dossier_id>/payments")
 @login_required
 def dossier_payments(dossier_id: int) -> str:
-    db, _, dossier = _dossier(dossier_id)
+    db, _, dossier = visible_dossier(dossier_id, STAFF)
     return render_template("backoffice/payments.html", d=dossier,
                            due=amount_due(db, dossier), payments=payments_of(db, dossier))
 

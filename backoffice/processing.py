@@ -22,6 +22,7 @@ from flask_login import login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
+from backoffice.access import WORK, visible_dossier
 from dossiers import apologies, events, processing, transfers
 from dossiers.accounts import User
 from dossiers.actors import Actor
@@ -36,7 +37,7 @@ from dossiers.lifecycle import KIND_LABELS, STATUS_LABELS, Role, Status
 from dossiers.plans import DossierStep, StepTemplate, set_process, steps_of
 from dossiers.procedures import ProcedureVersion
 from dossiers.queues import QUEUE_LABELS, Queue, counts, remaining_text, visible_queues, work_items
-from dossiers.records import Dossier, FileKind, get_dossier
+from dossiers.records import Dossier, FileKind
 from dossiers.reports import control_sheet_pdf, register_pdf, register_rows, register_xlsx
 from dossiers.review import request_supplement
 from motcua.auth import current_actor
@@ -52,19 +53,6 @@ def _staff() -> Actor:
         abort(403)
     return actor
 
-
-
-def _dossier(dossier_id: int) -> tuple[Any, Actor, Dossier]:
-    db, actor = get_session(), current_actor()
-    try:
-        dossier = get_dossier(db, dossier_id)
-        events.require_view(db, actor, dossier)
-    except NotFound:
-        abort(404)  # no oracle: a dossier you may not see does not exist
-    if not actor.agencies(Role.RECEPTION, Role.OFFICER, Role.LEADER) \
-            and not actor.has(Role.SUPERVISOR):
-        abort(404)  # the applicant follows their dossier in the portal
-    return db, actor, dossier
 
 
 @bp.get("/")
@@ -86,7 +74,7 @@ def queue() -> str:
 @bp.get("/<id:dossier_id>")
 @login_required
 def dossier(dossier_id: int) -> str:
-    db, actor, record = _dossier(dossier_id)
+    db, actor, record = visible_dossier(dossier_id, WORK)
     history = events.history(db, record)
     now = utcnow()
     calendar = load_calendar(db)
@@ -142,7 +130,7 @@ def _next_people(db: Any, record: Dossier, steps: list[DossierStep]) -> list[Use
 
 def _act(dossier_id: int, message: str,
          work: Callable[[Any, Actor, Dossier], object]) -> BaseResponse:
-    db, actor, record = _dossier(dossier_id)
+    db, actor, record = visible_dossier(dossier_id, WORK)
     try:
         events.expect_revision(record, _int("revision"))
         work(db, actor, record)
@@ -370,7 +358,7 @@ def _local_datetime(value: str) -> datetime | None:
 @bp.get("/<id:dossier_id>/files/<id:file_id>")
 @login_required
 def file(dossier_id: int, file_id: int) -> Response:
-    _, _, record = _dossier(dossier_id)
+    _, _, record = visible_dossier(dossier_id, WORK)
     found = next((f for f in record.files if f.id == file_id), None)
     if found is None:
         abort(404)
@@ -380,7 +368,7 @@ def file(dossier_id: int, file_id: int) -> Response:
 @bp.get("/<id:dossier_id>/control-sheet.pdf")
 @login_required
 def control_sheet(dossier_id: int) -> Response:
-    db, actor, record = _dossier(dossier_id)
+    db, actor, record = visible_dossier(dossier_id, WORK)
     pdf = control_sheet_pdf(db, actor, printer(), record)
     db.commit()  # each print is sealed and registered as issued (Điều 5.5)
     response = Response(pdf, mimetype="application/pdf")

@@ -5,7 +5,7 @@ which agency, when, the status before and after, and where the dossier went. Eve
 updated or deleted; the status page, the process control sheet and the statistics read them.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -206,6 +206,19 @@ def require_view(session: Session, actor: Actor, dossier: Dossier) -> None:
     # A dossier the actor may not see does not exist for them (no existence oracle).
     if not can_view(actor, dossier, agencies_that_held(session, dossier)):
         raise NotFound("Không tìm thấy hồ sơ", "Dossier not found")
+
+
+def get_visible_dossier(session: Session, actor: Actor, dossier_id: int,
+                        roles: Iterable[Role] = ()) -> Dossier:
+    """The dossier, if this actor may see it and (when ``roles`` are named) holds one of them.
+
+    Anything else is NotFound, the same answer as for a dossier that does not exist (no
+    existence oracle), on every page and API operation that names a dossier."""
+    dossier = session.get(Dossier, dossier_id)
+    if dossier is None or (roles and not actor.roles & frozenset(roles)):
+        raise NotFound("Không tìm thấy hồ sơ", "Dossier not found")
+    require_view(session, actor, dossier)
+    return dossier
 
 
 def history(session: Session, dossier: Dossier) -> list[Event]:

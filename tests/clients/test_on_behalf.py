@@ -168,8 +168,8 @@ def test_a_client_reads_only_what_it_submitted_unless_its_scope_covers_its_agenc
     denied = http.get(URL, headers=token(http, submit_only))
     assert (denied.status_code, denied.get_json()["code"]) == (403, "insufficient_scope")
     assert http.get(URL).status_code == 401
-    assert http.post(URL, headers=bearer(world["alice"]),  # a person's token is not a client's
-                     json=on_behalf_body(world)).status_code == 403
+    assert http.post(URL, headers=bearer(world["alice"]),  # a citizen's token is not a client's
+                     json=on_behalf_body(world)).status_code == 404
     assert _count(backend_app, Dossier) == 3
 
 
