@@ -33,7 +33,8 @@ from dossiers.throttle import Throttle
 from dossiers.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
-    "AdminEvent", "Agency", "AgencyParent", "ApiToken", "Apology", "Base", "Blob", "CalendarOverride", "Dossier",
+    "AdminEvent", "Agency", "AgencyParent", "ApiToken", "Apology", "Base", "Blob",
+    "CalendarOverride", "Dossier",
     "DossierComponent", "DossierCounter", "DossierFile", "DossierStep", "Event", "ExchangeMessage",
     "Message", "OneTimeCode", "OutboxMessage", "Peer",
     "Procedure", "ProcedureAgency", "ProcedureComponent", "ProcedureFee", "ProcedureVersion",

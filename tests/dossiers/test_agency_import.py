@@ -67,7 +67,8 @@ def test_a_merger_closes_with_a_successor_and_moves_children_from_that_day(
     assert plan.changes[0].closed_on == date(2025, 7, 1)
     assert not import_agencies(session, ADMIN, merged()).changed
     event = session.scalars(select(AdminEvent).order_by(AdminEvent.id.desc())).first()
-    assert event is not None and event.action == "agencies:import"
+    assert event is not None
+    assert event.action == "agencies:import"
     assert event.details["closed"] == ["000.00.00.H58"]
     assert event.actor_name == "Hệ thống"
 
