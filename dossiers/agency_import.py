@@ -151,7 +151,7 @@ def _read(entry: Any, place: str) -> Entry:
     code = _code(entry.get("code"), f"{place}.code")
     kind_value = entry.get("kind")
     try:
-        kind = AgencyKind(kind_value)
+        kind = AgencyKind(kind_value if isinstance(kind_value, str) else "")
     except ValueError:
         allowed = ", ".join(k.value for k in AgencyKind)
         raise _error(f"{place}.kind", f"loại {kind_value!r} không hợp lệ (chọn: {allowed})",
