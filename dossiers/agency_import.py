@@ -347,3 +347,9 @@ def plan_as_dict(plan: AgencyPlan) -> dict[str, Any]:
             "parent_from": plain(c.parent_from), "closed_on": plain(c.closed_on),
             "successor": c.successor} for c in plan.changes],
     }
+
+
+def list_agencies(session: Session, actor: Actor) -> list[Agency]:
+    """Every agency, closed ones included, by identifier (administrators)."""
+    actor.require(Role.ADMIN)
+    return list(session.scalars(select(Agency).order_by(Agency.code)))
