@@ -123,6 +123,9 @@ def test_each_role_lands_on_its_own_page_and_sees_its_links(app: Any) -> None:
     nav = admin.get("/backoffice/admin/").get_data(as_text=True).split("</nav>")[0]
     assert 'href="/backoffice/admin/"' in nav
     assert 'href="/backoffice/desk/"' not in nav
+    english = admin.get("/backoffice/admin/?lang=en").get_data(as_text=True)
+    assert "Integration clients" in english
+    assert "Users and roles" not in english  # no link to a page that is not installed
 
 
 def _checked(app: Any) -> Checked:
