@@ -1,6 +1,6 @@
 """Marshmallow schemas of the administration API (agencies)."""
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from dossiers.agencies import AgencyKind
 
@@ -57,3 +57,45 @@ class AgencyPlanSchema(Schema):
     updated = fields.List(fields.String(), required=True)
     unchanged = fields.List(fields.String(), required=True)
     changes = fields.List(fields.Nested(AgencyImportChangeSchema), required=True)
+
+
+# --- users and roles ------------------------------------------------------------------------
+
+STAFF_ROLE_VALUES = ["reception", "officer", "leader", "supervisor", "admin"]
+
+
+class GrantSchema(Schema):
+    role = fields.String(required=True, validate=validate.OneOf(STAFF_ROLE_VALUES))
+    agency = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=35),
+                           metadata={"description": "agency identifier; required for "
+                                     "reception, officer and leader", "example": "000.00.01.H20"})
+
+
+class AdminUserSchema(Schema):
+    login = fields.String(required=True)
+    full_name = fields.String(required=True)
+    email = fields.String(allow_none=True)
+    kind = fields.String(required=True)
+    is_active = fields.Boolean(required=True)
+    grants = fields.List(fields.Nested(GrantSchema), required=True)
+
+
+class NewStaffSchema(Schema):
+    login = fields.String(required=True, validate=validate.Length(1, 120),
+                          metadata={"example": "lan.tn"})
+    full_name = fields.String(required=True, validate=validate.Length(1, 200),
+                              metadata={"example": "Trần Thị Lan"})
+    email = fields.String(required=True, validate=validate.Length(3, 200),
+                          metadata={"description": "the one-time code to set the password "
+                                    "goes here", "example": "lan@dongthap.gov.vn"})
+    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
+    title = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class UserQuerySchema(Schema):
+    q = fields.String(load_default="", validate=validate.Length(max=100))
+
+
+class UserActiveSchema(Schema):
+    is_active = fields.Boolean(required=True)

@@ -4,15 +4,16 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from backoffice import PUBLIC, agencies, api_admin, home
+    from backoffice import PUBLIC, agencies, api_admin, home, users
     from motcua.api import register
     from motcua.auth import staff_only
 
-    for blueprint in (home.bp, agencies.bp, api_admin.bp):
+    for blueprint in (home.bp, agencies.bp, users.bp, api_admin.bp):
         if not blueprint.before_request_funcs.get(None):  # a blueprint outlives an app
             blueprint.before_request(staff_only(PUBLIC))  # a citizen gets 404 (issue 12)
     app.register_blueprint(home.bp)
     app.register_blueprint(agencies.bp)
+    app.register_blueprint(users.bp)
     register(api_admin.bp)
     app.jinja_env.globals["staff_nav"] = _staff_nav
 

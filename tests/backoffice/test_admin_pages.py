@@ -48,7 +48,8 @@ def test_an_administrator_previews_then_applies_an_agencies_file(app: Any) -> No
     admin = app.test_client()
     assert login(admin, world["admin"]).headers["Location"] == "/backoffice/admin/"
     home = admin.get("/backoffice/admin/").get_data(as_text=True)
-    for href in ("/backoffice/admin/agencies/", "/backoffice/work/processes",
+    for href in ("/backoffice/admin/agencies/", "/backoffice/admin/users/",
+                 "/backoffice/work/processes",
                  "/backoffice/calendar", "/backoffice/exchange/", "/backoffice/admin/clients/"):
         assert f'href="{href}"' in home, href
     preview = _upload(admin, MERGER)
@@ -125,7 +126,8 @@ def test_each_role_lands_on_its_own_page_and_sees_its_links(app: Any) -> None:
     assert 'href="/backoffice/desk/"' not in nav
     english = admin.get("/backoffice/admin/?lang=en").get_data(as_text=True)
     assert "Integration clients" in english
-    assert "Users and roles" not in english  # no link to a page that is not installed
+    assert "Users and roles" in english
+    assert "Import procedures" not in english  # no link to a page that is not installed
 
 
 def _checked(app: Any) -> Checked:
