@@ -127,3 +127,15 @@ def test_only_administrators_import(session: Session) -> None:
         import_agencies(session, clerk.actor(), province())
     with pytest.raises(Forbidden):
         plan_agencies(session, clerk.actor(), province())
+
+
+def test_the_demo_province_file_loads_and_reloads_unchanged(session: Session) -> None:
+    from pathlib import Path
+
+    import yaml
+
+    data = yaml.safe_load((Path(__file__).resolve().parents[2] / "motcua" / "demo"
+                           / "agencies.yaml").read_text(encoding="utf-8"))
+    first = import_agencies(session, ADMIN, data)
+    assert len(first.created) == len(data["agencies"]) > 40
+    assert not import_agencies(session, ADMIN, data).changed
