@@ -234,6 +234,9 @@ CODE_ATTEMPTS = 5
 class CodePurpose(StrEnum):
     CONFIRM = "confirm"  # confirm the e-mail or phone given at registration
     RESET = "reset"  # reset a forgotten password
+    # A reset an administrator started for a member of staff (dossiers/staff.py): staff cannot
+    # ask for a reset themselves, so a known e-mail address is not enough to take an account.
+    ADMIN_RESET = "admin_reset"
 
 
 class OneTimeCode(Base):
@@ -419,11 +422,12 @@ def reset_password(session: Session, identifier: str, code: str, password: str,
     """
     passwords.check(password)  # before the code is spent, the same for every account
     user = _find(session, identifier)
-    if user is None or user.kind == AccountKind.STAFF or not user.is_active:
+    if user is None or not user.is_active:
         spend_hashing_time(password)
         raise _bad_reset_code()
     new_hash = hash_password(password)  # the same argon2 work as for an unknown account
-    row = _live_code(session, user, CodePurpose.RESET, code,
+    purpose = CodePurpose.ADMIN_RESET if user.kind == AccountKind.STAFF else CodePurpose.RESET
+    row = _live_code(session, user, purpose, code,
                      (_bad_reset_code(), _bad_reset_code()), at)
     passwords.check(password, personal_details(user))
     user.password_hash = new_hash

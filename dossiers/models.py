@@ -3,6 +3,7 @@
 from dossiers.accounts import ApiToken, OneTimeCode, RoleGrant, User
 from dossiers.agencies import Agency, AgencyParent
 from dossiers.apologies import Apology
+from dossiers.audit import AdminEvent
 from dossiers.calendar_store import CalendarOverride
 from dossiers.clients.models import (
     ClientAuditEvent,
@@ -32,7 +33,8 @@ from dossiers.throttle import Throttle
 from dossiers.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
-    "Agency", "AgencyParent", "ApiToken", "Apology", "Base", "Blob", "CalendarOverride", "Dossier",
+    "AdminEvent", "Agency", "AgencyParent", "ApiToken", "Apology", "Base", "Blob",
+    "CalendarOverride", "Dossier",
     "DossierComponent", "DossierCounter", "DossierFile", "DossierStep", "Event", "ExchangeMessage",
     "Message", "OneTimeCode", "OutboxMessage", "Peer",
     "Procedure", "ProcedureAgency", "ProcedureComponent", "ProcedureFee", "ProcedureVersion",

@@ -65,4 +65,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> "Flask":
     from motcua import integrations  # clients, OAuth 2 tokens, webhooks (issue 13)
 
     integrations.init_app(app)
+    from motcua import administration  # admin home, agencies (issue 13)
+
+    administration.init_app(app)
     return app

@@ -380,6 +380,9 @@ _register_tokens(cli)
 from motcua.cli_clients import register as _register_clients  # noqa: E402
 
 _register_clients(cli)
+from motcua.cli_agencies import register as _register_agencies  # noqa: E402
+
+_register_agencies(cli)
 from motcua import cli_signing  # noqa: E402,F401  (sign, copy, sign-attachment, verify)
 
 # --- processing (issue 6) -------------------------------------------------------------------

@@ -26,6 +26,7 @@ from motcua import limits
 from motcua.auth import current_actor, start_session, token_lifetime
 from motcua.clock import now
 from motcua.database import get_session
+from motcua.navigation import start_page
 from portal.forms import CodeForm, ForgotForm, LoginForm, RegisterForm, ResetForm, TokenForm
 
 bp = Blueprint("account", __name__)
@@ -130,8 +131,8 @@ def login() -> str | Response:
         else:
             db.commit()
             start_session(user)
-            default = (url_for("backoffice.dashboard") if current_actor().is_staff
-                       else url_for("my.dossiers"))
+            actor = current_actor()
+            default = start_page(actor) if actor.is_staff else url_for("my.dossiers")
             return redirect(_safe_next(request.args.get("next"), default))
     return render_template("portal/login.html", form=form)
 

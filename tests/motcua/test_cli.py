@@ -215,3 +215,39 @@ def test_a_catalogue_with_long_free_text_imports_on_both_databases(database: str
     assert real["name"] in run("procedures", "list").output
     again = run("procedures", "import", str(path))
     assert "không đổi: 1" in again.output
+
+
+def test_agencies_import_twice_changes_nothing_the_second_time(database: str,
+                                                              tmp_path: Path) -> None:
+    run = _runner(database, tmp_path)
+    province = {"agencies": [
+        {"code": "000.00.00.H58", "name": "UBND tỉnh Tiền Giang", "kind": "peoples_committee",
+         "valid_from": "2008-01-01", "valid_to": "2025-07-01", "successor": "000.00.00.H60",
+         "address": "Số 23, đường 30/4, phường Mỹ Tho " * 8},
+        {"code": "000.00.00.H60", "name": "UBND tỉnh Đồng Tháp", "kind": "peoples_committee",
+         "valid_from": "2025-07-01"}]}
+    path = tmp_path / "agencies.json"
+    path.write_text(json.dumps(province, ensure_ascii=False), encoding="utf-8")
+    preview = run("agencies", "import", str(path), "--dry-run")
+    assert preview.exit_code == 0, preview.output
+    assert "Sẽ / would: mới / created: 2;" in preview.output
+    assert run("agencies", "list", "--json").output.strip() == "[]"
+    first = run("agencies", "import", str(path))
+    assert first.exit_code == 0, first.output
+    assert "closed 2025-07-01 → 000.00.00.H60" in first.output
+    counts = _row_counts(database)
+    again = run("agencies", "import", str(path))
+    assert again.output.strip() == "Không có thay đổi / nothing to change"
+    assert _row_counts(database) == counts
+    listed = json.loads(run("agencies", "list", "--json").output)
+    assert [a["valid_to"] for a in listed] == ["2025-07-01", None]
+
+
+def test_agencies_import_names_the_bad_entry(run: Any, tmp_path: Path) -> None:
+    path = tmp_path / "agencies.yaml"
+    path.write_text("agencies:\n  - {code: 000.00.00.H58, name: UBND, kind: tinh, "
+                    "valid_from: 2008-01-01}\n", encoding="utf-8")
+    result = run("agencies", "import", str(path))
+    assert result.exit_code == 1
+    assert "agencies[1].kind: loại 'tinh' không hợp lệ" in result.output
+    assert "agencies[1].kind: invalid kind 'tinh'" in result.output

@@ -21,6 +21,8 @@ FIRST_REVISION = "ea7adba16778"  # the initial schema: later tables and columns 
 # Arguments that get each command past its own checks to the database. Commands that serve,
 # open a shell or write migration files are run elsewhere (or not at all).
 ARGS: dict[str, list[str]] = {
+    "agencies import": ["{tmp}/agencies.yaml"],
+    "agencies list": [],
     "calendar due": ["--from", "2026-02-13T09:00+07:00", "--days", "5"],
     "calendar holidays": ["2026"],
     "calendar set": ["2026-12-31", "--off", "--reason", "QĐ thử"],
@@ -96,6 +98,7 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 @pytest.fixture
 def invoke(database: str, tmp_path: Path) -> Any:
     (tmp_path / "catalogue.yaml").write_text("procedures: []\n", encoding="utf-8")
+    (tmp_path / "agencies.yaml").write_text("agencies: []\n", encoding="utf-8")
     (tmp_path / "doc.pdf").write_bytes(samples.pdf())
     env = {"DATABASE_URL": database, "MOTCUA_INSTANCE": str(tmp_path / "instance"),
            "MOTCUA_STORAGE": str(tmp_path / "files"), "SECRET_KEY": "test", "REDIS_URL": ""}
