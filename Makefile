@@ -70,6 +70,7 @@ services: system-packages ## Start PostgreSQL and Redis when they are not runnin
 
 test: $(TEST_STAMP) services ## Install test needs (Chromium included) and run every test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
 	  $(BIN)/python -m pytest

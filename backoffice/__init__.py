@@ -7,12 +7,15 @@ from flask import Flask
 # Routes of back-office blueprints that are not for staff only (endpoint, method): the
 # login redirect, the public working-day calendar, the public signature check, and the door
 # other installations knock on with their own peer token.
-PUBLIC = frozenset({
-    ("backoffice.login", "GET"),
-    ("backoffice_api.Due", "GET"), ("backoffice_api.Year", "GET"),
-    ("signing_api.Verify", "POST"),
-    ("exchange_api.Messages", "POST"),
-})
+PUBLIC = frozenset(
+    {
+        ("backoffice.login", "GET"),
+        ("backoffice_api.Due", "GET"),
+        ("backoffice_api.Year", "GET"),
+        ("signing_api.Verify", "POST"),
+        ("exchange_api.Messages", "POST"),
+    }
+)
 
 _GUARDED: set[str] = set()
 

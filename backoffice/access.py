@@ -21,8 +21,7 @@ WORK = (Role.RECEPTION, Role.OFFICER, Role.LEADER, Role.SUPERVISOR)
 STAFF = tuple(role for role in Role if role is not Role.CITIZEN)
 
 
-def visible_dossier(dossier_id: int,
-                    roles: Iterable[Role] = ()) -> tuple[Session, Actor, Dossier]:
+def visible_dossier(dossier_id: int, roles: Iterable[Role] = ()) -> tuple[Session, Actor, Dossier]:
     """The request's session and actor, and the dossier they may see (see the module)."""
     session, actor = get_session(), current_actor()
     if actor.user_id is None and actor.client_id is None:

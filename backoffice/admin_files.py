@@ -25,6 +25,8 @@ def read_setup_file(raw: bytes) -> Any:
     try:
         return yaml.load(raw.decode("utf-8"), Loader=_NoAliases)  # noqa: S506 - a SafeLoader
     except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise InvalidFile(f"Tệp không đọc được (YAML hoặc JSON, UTF-8): {error}",
-                          f"Unreadable file (YAML or JSON, UTF-8): {error}",
-                          code="unreadable_file") from None
+        raise InvalidFile(
+            f"Tệp không đọc được (YAML hoặc JSON, UTF-8): {error}",
+            f"Unreadable file (YAML or JSON, UTF-8): {error}",
+            code="unreadable_file",
+        ) from None

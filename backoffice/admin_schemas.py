@@ -16,19 +16,32 @@ class AdminAgencySchema(Schema):
 
 
 class AgenciesFileSchema(Schema):
-    agencies = fields.List(fields.Dict(), required=True, metadata={
-        "description": "entries as in `motcua agencies import` (code, name, kind, valid_from, "
-                       "parent, parent_from, valid_to, successor, short_name, address, phone, "
-                       "email, gso_code, dvcqg_id); checked by the use case, errors name the "
-                       "entry and field",
-        "example": [{"code": "000.00.00.H58", "name": "UBND tỉnh Tiền Giang",
-                     "kind": "peoples_committee", "valid_from": "2008-01-01",
-                     "valid_to": "2025-07-01", "successor": "000.00.00.H20"}]})
+    agencies = fields.List(
+        fields.Dict(),
+        required=True,
+        metadata={
+            "description": "entries as in `motcua agencies import` (code, name, kind, valid_from, "
+            "parent, parent_from, valid_to, successor, short_name, address, phone, "
+            "email, gso_code, dvcqg_id); checked by the use case, errors name the "
+            "entry and field",
+            "example": [
+                {
+                    "code": "000.00.00.H58",
+                    "name": "UBND tỉnh Tiền Giang",
+                    "kind": "peoples_committee",
+                    "valid_from": "2008-01-01",
+                    "valid_to": "2025-07-01",
+                    "successor": "000.00.00.H20",
+                }
+            ],
+        },
+    )
 
 
 class DryRunSchema(Schema):
-    dry_run = fields.Boolean(load_default=False,
-                             metadata={"description": "preview: say what would change"})
+    dry_run = fields.Boolean(
+        load_default=False, metadata={"description": "preview: say what would change"}
+    )
 
 
 class AgencyFieldChangeSchema(Schema):
@@ -41,8 +54,9 @@ class AgencyImportChangeSchema(Schema):
     code = fields.String(required=True)
     name = fields.String(required=True)
     action = fields.String(required=True, metadata={"enum": ["create", "update", "unchanged"]})
-    fields_ = fields.List(fields.Nested(AgencyFieldChangeSchema), required=True, data_key="fields",
-                          attribute="fields")
+    fields_ = fields.List(
+        fields.Nested(AgencyFieldChangeSchema), required=True, data_key="fields", attribute="fields"
+    )
     parent_before = fields.String(allow_none=True)
     parent_after = fields.String(allow_none=True)
     parent_from = fields.String(allow_none=True, metadata={"format": "date"})
@@ -66,10 +80,15 @@ STAFF_ROLE_VALUES = ["reception", "officer", "leader", "supervisor", "admin"]
 
 class GrantSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf(STAFF_ROLE_VALUES))
-    agency = fields.String(load_default=None, allow_none=True,
-                           validate=validate.Length(max=35),
-                           metadata={"description": "agency identifier; required for "
-                                     "reception, officer and leader", "example": "000.00.01.H20"})
+    agency = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=35),
+        metadata={
+            "description": "agency identifier; required for reception, officer and leader",
+            "example": "000.00.01.H20",
+        },
+    )
 
 
 class AdminUserSchema(Schema):
@@ -82,13 +101,20 @@ class AdminUserSchema(Schema):
 
 
 class NewStaffSchema(Schema):
-    login = fields.String(required=True, validate=validate.Length(1, 120),
-                          metadata={"example": "lan.tn"})
-    full_name = fields.String(required=True, validate=validate.Length(1, 200),
-                              metadata={"example": "Trần Thị Lan"})
-    email = fields.String(required=True, validate=validate.Length(3, 200),
-                          metadata={"description": "the one-time code to set the password "
-                                    "goes here", "example": "lan@dongthap.gov.vn"})
+    login = fields.String(
+        required=True, validate=validate.Length(1, 120), metadata={"example": "lan.tn"}
+    )
+    full_name = fields.String(
+        required=True, validate=validate.Length(1, 200), metadata={"example": "Trần Thị Lan"}
+    )
+    email = fields.String(
+        required=True,
+        validate=validate.Length(3, 200),
+        metadata={
+            "description": "the one-time code to set the password goes here",
+            "example": "lan@dongthap.gov.vn",
+        },
+    )
     phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
     title = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 

@@ -32,9 +32,12 @@ def _admin() -> Actor:
 def _index(actor: Actor, status: int = 200) -> tuple[str, int]:
     db, today = get_session(), today_in_vietnam()
     rows = [agency_dict(db, a, today) for a in list_agencies(db, actor)]
-    return render_template("backoffice/agencies.html", agencies=rows, today=today,
-                           imports=audit.recent(db, actor, action_prefix="agencies:",
-                                                limit=10)), status
+    return render_template(
+        "backoffice/agencies.html",
+        agencies=rows,
+        today=today,
+        imports=audit.recent(db, actor, action_prefix="agencies:", limit=10),
+    ), status
 
 
 @bp.get("/")
@@ -57,9 +60,12 @@ def preview() -> tuple[str, int]:
     except DomainError as error:
         flash(error.message, "error")
         return _index(actor, 422)
-    return render_template("backoffice/agencies_preview.html", plan=plan,
-                           filename=upload.filename,
-                           data=json.dumps(data, ensure_ascii=False, default=str)), 200
+    return render_template(
+        "backoffice/agencies_preview.html",
+        plan=plan,
+        filename=upload.filename,
+        data=json.dumps(data, ensure_ascii=False, default=str),
+    ), 200
 
 
 @bp.post("/apply")
@@ -77,8 +83,14 @@ def apply() -> BaseResponse | tuple[str, int]:
         return _index(actor, 422)
     db.commit()
     if plan.changed:
-        flash(_("Đã nhập: %(created)d cơ quan mới, %(updated)d cơ quan cập nhật.",
-                created=len(plan.created), updated=len(plan.updated)), "info")
+        flash(
+            _(
+                "Đã nhập: %(created)d cơ quan mới, %(updated)d cơ quan cập nhật.",
+                created=len(plan.created),
+                updated=len(plan.updated),
+            ),
+            "info",
+        )
     else:
         flash(_("Không có thay đổi."), "info")
     return redirect(url_for("agencies_admin.index"))

@@ -11,17 +11,24 @@ from dossiers.calendar import VN_TZ, TimeUnit
 from dossiers.calendar_store import load_calendar
 from motcua.database import get_session
 
-bp = Blueprint("backoffice_api", __name__, url_prefix="/api/v1/calendar",
-               description="Working-day calendar / Lịch ngày làm việc")
+bp = Blueprint(
+    "backoffice_api",
+    __name__,
+    url_prefix="/api/v1/calendar",
+    description="Working-day calendar / Lịch ngày làm việc",
+)
 
 
 class DueArgs(Schema):
-    start = fields.DateTime(required=True, data_key="from",
-                            metadata={"description": "ISO 8601 with offset, e.g. "
-                                      "2026-02-13T09:00+07:00"})
+    start = fields.DateTime(
+        required=True,
+        data_key="from",
+        metadata={"description": "ISO 8601 with offset, e.g. 2026-02-13T09:00+07:00"},
+    )
     value = fields.Integer(required=True, validate=validate.Range(0, 3650))
-    unit = fields.String(load_default=TimeUnit.WORKING_DAYS,
-                         validate=validate.OneOf([u.value for u in TimeUnit]))
+    unit = fields.String(
+        load_default=TimeUnit.WORKING_DAYS, validate=validate.OneOf([u.value for u in TimeUnit])
+    )
     cut_off = fields.Time(load_default=None)
 
     @validates("start")
@@ -42,9 +49,13 @@ class Due(MethodView):
         cut_off: time | None = args["cut_off"]
         received = calendar.received_on(args["start"], cut_off)
         due = calendar.due(args["start"], args["value"], TimeUnit(args["unit"]), cut_off)
-        return {"from": args["start"].astimezone(VN_TZ).isoformat(),
-                "counted_from": received.isoformat(), "due": due.isoformat(),
-                "value": args["value"], "unit": args["unit"]}
+        return {
+            "from": args["start"].astimezone(VN_TZ).isoformat(),
+            "counted_from": received.isoformat(),
+            "due": due.isoformat(),
+            "value": args["value"],
+            "unit": args["unit"],
+        }
 
 
 @bp.route("/<int:year>")
@@ -54,5 +65,7 @@ class Year(MethodView):
         """Days off on weekdays and working weekend days of a year"""
         if not 1990 <= year <= 2100:
             return []
-        return [{"day": d.day.isoformat(), "working": d.working, "reason": d.reason,
-                 "source": d.source} for d in load_calendar(get_session()).year(year)]
+        return [
+            {"day": d.day.isoformat(), "working": d.working, "reason": d.reason, "source": d.source}
+            for d in load_calendar(get_session()).year(year)
+        ]

@@ -31,17 +31,27 @@ from dossiers.calendar import today_in_vietnam
 from motcua.api import require_user
 from motcua.database import get_session
 
-bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin",
-               description="Administration (administrators) / Quản trị hệ thống")
+bp = Blueprint(
+    "admin_api",
+    __name__,
+    url_prefix="/api/v1/admin",
+    description="Administration (administrators) / Quản trị hệ thống",
+)
 SECURITY = [{"bearerAuth": []}]
 
 
 def agency_dict(session: Any, agency: Agency, today: date) -> dict[str, Any]:
     parent = parent_on(session, agency, today)
     successor = session.get(Agency, agency.successor_id) if agency.successor_id else None
-    return {"code": agency.code, "name": agency.name, "kind": agency.kind,
-            "parent": parent.code if parent else None, "valid_from": agency.valid_from,
-            "valid_to": agency.valid_to, "successor": successor.code if successor else None}
+    return {
+        "code": agency.code,
+        "name": agency.name,
+        "kind": agency.kind,
+        "parent": parent.code if parent else None,
+        "valid_from": agency.valid_from,
+        "valid_to": agency.valid_to,
+        "successor": successor.code if successor else None,
+    }
 
 
 @bp.route("/agencies")
@@ -75,12 +85,18 @@ class AgenciesImport(MethodView):
 
 
 def user_dict(session: Any, user: User) -> dict[str, Any]:
-    agencies = {g.agency_id: session.get(Agency, g.agency_id) for g in user.grants
-                if g.agency_id}
-    return {"login": user.login, "full_name": user.full_name, "email": user.email,
-            "kind": user.kind, "is_active": user.is_active,
-            "grants": [{"role": g.role, "agency": agencies[g.agency_id].code
-                        if g.agency_id else None} for g in user.grants]}
+    agencies = {g.agency_id: session.get(Agency, g.agency_id) for g in user.grants if g.agency_id}
+    return {
+        "login": user.login,
+        "full_name": user.full_name,
+        "email": user.email,
+        "kind": user.kind,
+        "is_active": user.is_active,
+        "grants": [
+            {"role": g.role, "agency": agencies[g.agency_id].code if g.agency_id else None}
+            for g in user.grants
+        ],
+    }
 
 
 @bp.route("/users")

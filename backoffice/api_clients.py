@@ -20,17 +20,27 @@ from dossiers.clients.models import IntegrationClient
 from motcua.api import require_user
 from motcua.database import get_session
 
-bp = Blueprint("clients_api", __name__, url_prefix="/api/v1/clients",
-               description="Integration clients (administrators) / Ứng dụng tích hợp")
+bp = Blueprint(
+    "clients_api",
+    __name__,
+    url_prefix="/api/v1/clients",
+    description="Integration clients (administrators) / Ứng dụng tích hợp",
+)
 SECURITY = [{"bearerAuth": []}]
 
 
 def client_dict(session: Any, client: IntegrationClient) -> dict[str, Any]:
     agency = session.get(Agency, client.agency_id) if client.agency_id else None
-    return {"client_id": client.client_id, "name": client.name,
-            "agency": agency.code if agency else None, "scopes": client.scopes,
-            "is_active": client.is_active, "created_at": client.created_at,
-            "secret_rotated_at": client.secret_rotated_at, "disabled_at": client.disabled_at}
+    return {
+        "client_id": client.client_id,
+        "name": client.name,
+        "agency": agency.code if agency else None,
+        "scopes": client.scopes,
+        "is_active": client.is_active,
+        "created_at": client.created_at,
+        "secret_rotated_at": client.secret_rotated_at,
+        "disabled_at": client.disabled_at,
+    }
 
 
 @bp.route("")
@@ -50,9 +60,9 @@ class Clients(MethodView):
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Register a client; its secret is in this answer only / Đăng ký ứng dụng"""
         actor, session = require_user(), get_session()
-        client, secret = clients.register_client(session, actor, name=data["name"],
-                                                 agency_code=data["agency"],
-                                                 scopes=data["scopes"])
+        client, secret = clients.register_client(
+            session, actor, name=data["name"], agency_code=data["agency"], scopes=data["scopes"]
+        )
         session.commit()
         return {**client_dict(session, client), "client_secret": secret}
 
@@ -74,8 +84,9 @@ class ClientItem(MethodView):
     def patch(self, data: dict[str, Any], client_id: str) -> dict[str, Any]:
         """Disable (its tokens stop at once) or enable a client / Khóa, mở khóa"""
         actor, session = require_user(), get_session()
-        client = clients.set_active(session, actor, clients.get_client(session, actor, client_id),
-                                    data["is_active"])
+        client = clients.set_active(
+            session, actor, clients.get_client(session, actor, client_id), data["is_active"]
+        )
         session.commit()
         return client_dict(session, client)
 

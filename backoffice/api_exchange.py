@@ -34,25 +34,40 @@ from motcua.api import require_user
 from motcua.database import get_session
 from motcua.files import store
 
-bp = Blueprint("exchange_api", __name__, url_prefix="/api/v1/exchange",
-               description="Liên thông giữa các hệ thống / exchange between installations")
+bp = Blueprint(
+    "exchange_api",
+    __name__,
+    url_prefix="/api/v1/exchange",
+    description="Liên thông giữa các hệ thống / exchange between installations",
+)
 
 
 def message_dict(row: ExchangeMessage) -> dict[str, Any]:
-    return {"id": row.id, "message_id": row.message_id, "direction": row.direction,
-            "kind": row.kind, "state": row.state, "reason": row.reason,
-            "peer": row.peer.name if row.peer else None, "dossier_id": row.dossier_id,
-            "from_agency": row.from_agency, "to_agency": row.to_agency,
-            "remote_dossier_code": row.remote_dossier_code, "status_code": row.status_code,
-            "attempts": row.attempts, "last_error": row.last_error,
-            "created_at": row.created_at.isoformat(),
-            "done_at": row.done_at.isoformat() if row.done_at else None}
+    return {
+        "id": row.id,
+        "message_id": row.message_id,
+        "direction": row.direction,
+        "kind": row.kind,
+        "state": row.state,
+        "reason": row.reason,
+        "peer": row.peer.name if row.peer else None,
+        "dossier_id": row.dossier_id,
+        "from_agency": row.from_agency,
+        "to_agency": row.to_agency,
+        "remote_dossier_code": row.remote_dossier_code,
+        "status_code": row.status_code,
+        "attempts": row.attempts,
+        "last_error": row.last_error,
+        "created_at": row.created_at.isoformat(),
+        "done_at": row.done_at.isoformat() if row.done_at else None,
+    }
 
 
 def _peer() -> Peer:
     header = request.headers.get("Authorization", "")
-    peer = peer_for_token(get_session(), header[7:].strip()) if header.startswith(
-        "Bearer ") else None
+    peer = (
+        peer_for_token(get_session(), header[7:].strip()) if header.startswith("Bearer ") else None
+    )
     if peer is None:
         raise Unauthenticated("Token liên thông không hợp lệ", "Invalid exchange token")
     return peer
@@ -73,8 +88,12 @@ class Messages(MethodView):
         if envelope is None or not signature:
             raise InvalidInput("Thiếu phong bì hoặc chữ ký", "Envelope or signature missing")
         parts = {name: f.read() for name, f in request.files.items() if name != "envelope"}
-        delivery = Delivery(envelope=envelope.read(), signature=signature,
-                            certificate=request.form.get("certificate", ""), parts=parts)
+        delivery = Delivery(
+            envelope=envelope.read(),
+            signature=signature,
+            certificate=request.form.get("certificate", ""),
+            parts=parts,
+        )
         signer = signer_from(current_app.config)
         db = get_session()
         for _ in range(2):
@@ -99,8 +118,10 @@ def _done(db: Session, dossier: Dossier, row: ExchangeMessage) -> dict[str, Any]
     db.commit()  # without Redis the message is delivered right after this commit
     db.refresh(row)
     db.refresh(dossier)
-    return {"dossier": {"id": dossier.id, "code": dossier.code, "status": dossier.status},
-            "message": message_dict(row)}
+    return {
+        "dossier": {"id": dossier.id, "code": dossier.code, "status": dossier.status},
+        "message": message_dict(row),
+    }
 
 
 # Fields are checked by the domain after the dossier is found, so a route naming someone
@@ -157,11 +178,15 @@ class Complete(MethodView):
     def post(self, dossier_id: int) -> dict[str, Any]:
         """Return the result (multipart: files, note) / Trả kết quả liên thông"""
         db, actor, dossier = visible_dossier(dossier_id)
-        uploads = [exchange.Upload(f.filename or "ket-qua", f.read(),
-                                   f.mimetype or "application/octet-stream")
-                   for f in request.files.getlist("files")]
-        row = exchange.complete(db, dossier, actor, store(), uploads,
-                                request.form.get("note", "")[:4000])
+        uploads = [
+            exchange.Upload(
+                f.filename or "ket-qua", f.read(), f.mimetype or "application/octet-stream"
+            )
+            for f in request.files.getlist("files")
+        ]
+        row = exchange.complete(
+            db, dossier, actor, store(), uploads, request.form.get("note", "")[:4000]
+        )
         return _done(db, dossier, row)
 
 

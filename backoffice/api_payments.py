@@ -18,8 +18,12 @@ from payments.ledger import record_desk_payment, request_payment
 from payments.models import Method
 from payments.refunds import record_refund
 
-bp = Blueprint("payments_office_api", __name__, url_prefix="/api/v1/backoffice",
-               description="Staff: payments, refunds, finance / Thu phí, hoàn trả, số liệu")
+bp = Blueprint(
+    "payments_office_api",
+    __name__,
+    url_prefix="/api/v1/backoffice",
+    description="Staff: payments, refunds, finance / Thu phí, hoàn trả, số liệu",
+)
 SECURITY = [{"bearerAuth": []}]
 
 
@@ -70,8 +74,9 @@ class DeskPayments(MethodView):
     def post(self, data: dict[str, Any], dossier_id: int) -> dict[str, Any]:
         """Record cash or card taken at the desk, with the receipt number"""
         session, actor, dossier = visible_dossier(dossier_id)
-        payment = record_desk_payment(session, actor, dossier, Method(data["method"]),
-                                      data["receipt_number"])
+        payment = record_desk_payment(
+            session, actor, dossier, Method(data["method"]), data["receipt_number"]
+        )
         session.commit()
         return payment_json(payment)
 
@@ -120,8 +125,15 @@ class RefundsDue(MethodView):
     def get(self) -> list[dict[str, Any]]:
         """Money the gateway took for orders already closed, to be refunded"""
         actor, session = require_user(), get_session()
-        return [{**payment_json(p), "dossier_id": p.dossier_id, "dossier_code": p.dossier.code,
-                 "reason": p.state_reason} for p in refunds_due(session, actor)]
+        return [
+            {
+                **payment_json(p),
+                "dossier_id": p.dossier_id,
+                "dossier_code": p.dossier.code,
+                "reason": p.state_reason,
+            }
+            for p in refunds_due(session, actor)
+        ]
 
 
 @bp.route("/finance.xlsx")

@@ -30,31 +30,59 @@ from motcua.api import require_user
 from motcua.database import get_session
 from motcua.files import printer, store
 
-bp = Blueprint("work_api", __name__, url_prefix="/api/v1/work",
-               description="Processing by officers and leaders / Xử lý hồ sơ")
+bp = Blueprint(
+    "work_api",
+    __name__,
+    url_prefix="/api/v1/work",
+    description="Processing by officers and leaders / Xử lý hồ sơ",
+)
 SECURITY = [{"bearerAuth": []}]
-ACTIONS = ("assign", "forward", "send-back", "approve", "supplement", "propose",
-           "propose-stop", "stop", "decline-stop", "note", "transfer", "transfer-accept",
-           "transfer-reject", "transfer-complete", "return")
+ACTIONS = (
+    "assign",
+    "forward",
+    "send-back",
+    "approve",
+    "supplement",
+    "propose",
+    "propose-stop",
+    "stop",
+    "decline-stop",
+    "note",
+    "transfer",
+    "transfer-accept",
+    "transfer-reject",
+    "transfer-complete",
+    "return",
+)
 
 
 class QueueArgs(Schema):
-    queue = fields.String(load_default=Queue.MINE.value,
-                          validate=validate.OneOf([q.value for q in Queue]))
+    queue = fields.String(
+        load_default=Queue.MINE.value, validate=validate.OneOf([q.value for q in Queue])
+    )
 
 
 class ActionSchema(Schema):
-    revision = fields.Integer(load_default=None, metadata={
-        "description": "the dossier revision this action was decided on"})
+    revision = fields.Integer(
+        load_default=None,
+        metadata={"description": "the dossier revision this action was decided on"},
+    )
     user_id = fields.Integer(load_default=None, validate=validate.Range(1, 2**31 - 1))
-    agency = fields.String(load_default=None, validate=validate.Length(max=35),
-                           metadata={"description": "receiving agency identifier (transfer)"})
+    agency = fields.String(
+        load_default=None,
+        validate=validate.Length(max=35),
+        metadata={"description": "receiving agency identifier (transfer)"},
+    )
     days = fields.Integer(load_default=1, validate=validate.Range(1, 60))
     note = fields.String(load_default="", validate=validate.Length(max=4000))
     reason = fields.String(load_default="", validate=validate.Length(max=2000))
     opinion = fields.String(load_default="", validate=validate.Length(max=4000))
-    reasons = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict,
-                          metadata={"description": "component id → what to supplement"})
+    reasons = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        load_default=dict,
+        metadata={"description": "component id → what to supplement"},
+    )
 
 
 class ApologySchema(Schema):
@@ -68,14 +96,14 @@ class RegisterArgs(Schema):
     agency = fields.String(required=True, validate=validate.Length(1, 35))
     start = fields.Date(required=True, data_key="from")
     end = fields.Date(required=True, data_key="to")
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "xlsx",
-                                                                         "pdf"]))
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "xlsx", "pdf"]))
 
 
 def _staff() -> Actor:
     actor = require_user()
-    if not actor.agencies(Role.RECEPTION, Role.OFFICER, Role.LEADER) \
-            and not actor.has(Role.SUPERVISOR):
+    if not actor.agencies(Role.RECEPTION, Role.OFFICER, Role.LEADER) and not actor.has(
+        Role.SUPERVISOR
+    ):
         raise Forbidden("Chỉ cán bộ, công chức dùng chức năng này", "Staff only")
     return actor
 
@@ -86,23 +114,49 @@ def _iso(value: datetime | None) -> str | None:
 
 def work_detail(session: Any, actor: Actor, dossier: Dossier) -> dict[str, Any]:
     return {
-        "id": dossier.id, "code": dossier.code, "revision": dossier.revision,
-        "status": dossier.status, "national_status": dossier.national_status,
-        "procedure": dossier.procedure_version.code, "applicant": dossier.applicant_name,
-        "holder_agency": dossier.holder_agency.code, "assignee_id": dossier.assignee_id,
-        "received_at": _iso(dossier.received_at), "due_at": _iso(dossier.due_at),
-        "paused_since": _iso(dossier.paused_at), "current_step": dossier.current_step,
+        "id": dossier.id,
+        "code": dossier.code,
+        "revision": dossier.revision,
+        "status": dossier.status,
+        "national_status": dossier.national_status,
+        "procedure": dossier.procedure_version.code,
+        "applicant": dossier.applicant_name,
+        "holder_agency": dossier.holder_agency.code,
+        "assignee_id": dossier.assignee_id,
+        "received_at": _iso(dossier.received_at),
+        "due_at": _iso(dossier.due_at),
+        "paused_since": _iso(dossier.paused_at),
+        "current_step": dossier.current_step,
         "stop_proposed": dossier.stop_proposed_at is not None,
-        "steps": [{"position": s.position, "name": s.name, "role": s.role,
-                   "agency_id": s.agency_id, "due_at": _iso(s.due_at),
-                   "started_at": _iso(s.started_at), "finished_at": _iso(s.finished_at),
-                   "assignee_id": s.assignee_id} for s in steps_of(session, dossier)],
+        "steps": [
+            {
+                "position": s.position,
+                "name": s.name,
+                "role": s.role,
+                "agency_id": s.agency_id,
+                "due_at": _iso(s.due_at),
+                "started_at": _iso(s.started_at),
+                "finished_at": _iso(s.finished_at),
+                "assignee_id": s.assignee_id,
+            }
+            for s in steps_of(session, dossier)
+        ],
         "actions": sorted(processing.available_actions(session, actor, dossier)),
         "apology": _apology(session, dossier),
-        "history": [{"seq": e.seq, "kind": e.kind, "label": e.label, "at": _iso(e.at),
-                     "actor": e.actor_name, "to_agency_id": e.to_agency_id,
-                     "to_user_id": e.to_user_id, "reason": e.reason, "payload": e.payload}
-                    for e in events.history(session, dossier)],
+        "history": [
+            {
+                "seq": e.seq,
+                "kind": e.kind,
+                "label": e.label,
+                "at": _iso(e.at),
+                "actor": e.actor_name,
+                "to_agency_id": e.to_agency_id,
+                "to_user_id": e.to_user_id,
+                "reason": e.reason,
+                "payload": e.payload,
+            }
+            for e in events.history(session, dossier)
+        ],
     }
 
 
@@ -110,8 +164,12 @@ def _apology(session: Any, dossier: Dossier) -> dict[str, Any] | None:
     letter = apologies.open_apology(session, dossier)
     if letter is None:
         return None
-    return {"id": letter.id, "reason": letter.reason, "due_before": _iso(letter.due_before),
-            "new_due_at": _iso(letter.new_due_at)}
+    return {
+        "id": letter.id,
+        "reason": letter.reason,
+        "due_before": _iso(letter.due_before),
+        "new_due_at": _iso(letter.new_due_at),
+    }
 
 
 @bp.route("")
@@ -125,12 +183,21 @@ class WorkQueue(MethodView):
         queue = Queue(args["queue"])
         if queue not in visible_queues(actor):
             raise Forbidden("Hàng đợi này dành cho lãnh đạo", "This queue is for leaders")
-        return [{"id": it.dossier.id, "code": it.dossier.code, "status": it.dossier.status,
-                 "procedure": it.dossier.procedure_version.code,
-                 "applicant": it.dossier.applicant_name,
-                 "step": it.step.name if it.step else None, "due": _iso(it.due),
-                 "dossier_due_at": _iso(it.dossier.due_at), "urgency": it.urgency.value,
-                 "left": it.left} for it in work_items(session, actor, queue)]
+        return [
+            {
+                "id": it.dossier.id,
+                "code": it.dossier.code,
+                "status": it.dossier.status,
+                "procedure": it.dossier.procedure_version.code,
+                "applicant": it.dossier.applicant_name,
+                "step": it.step.name if it.step else None,
+                "due": _iso(it.due),
+                "dossier_due_at": _iso(it.dossier.due_at),
+                "urgency": it.urgency.value,
+                "left": it.left,
+            }
+            for it in work_items(session, actor, queue)
+        ]
 
 
 @bp.route("/<id:dossier_id>")
@@ -172,8 +239,7 @@ def _perform(session: Any, actor: Actor, d: Dossier, action: str, data: dict[str
     elif action == "approve":
         processing.approve(session, actor, d, note, data["user_id"])
     elif action == "propose":
-        processing.propose_result(session, actor, store(), d, note=note,
-                                  to_user_id=data["user_id"])
+        processing.propose_result(session, actor, store(), d, note=note, to_user_id=data["user_id"])
     elif action == "supplement":
         try:
             reasons = {int(k): v for k, v in data["reasons"].items()}
@@ -192,8 +258,9 @@ def _perform(session: Any, actor: Actor, d: Dossier, action: str, data: dict[str
         code = data["agency"] or ""
         agency = session.scalar(select(Agency).where(Agency.code == code))
         if agency is None:
-            raise InvalidInput(f"Không có cơ quan mã {code}", f"No agency {code}",
-                               code="unknown_agency")
+            raise InvalidInput(
+                f"Không có cơ quan mã {code}", f"No agency {code}", code="unknown_agency"
+            )
         transfers.transfer(session, actor, d, agency.id, note=note, days=data["days"])
     elif action == "transfer-accept":
         transfers.accept_transfer(session, actor, d, note)
@@ -205,7 +272,6 @@ def _perform(session: Any, actor: Actor, d: Dossier, action: str, data: dict[str
         processing.return_result(session, actor, d, note)
 
 
-
 @bp.route("/<id:dossier_id>/control-sheet")
 class ControlSheet(MethodView):
     @bp.response(200)
@@ -213,11 +279,20 @@ class ControlSheet(MethodView):
     def get(self, dossier_id: int) -> list[dict[str, Any]]:
         """The process control sheet's rows / Phiếu kiểm soát (PDF at …/control-sheet.pdf)"""
         session, _, dossier = visible_dossier(dossier_id, WORK)
-        return [{"kind": r.kind.value, "giver": r.giver, "giver_unit": r.giver_unit,
-                 "receiver": r.receiver, "receiver_unit": r.receiver_unit, "at": _iso(r.at),
-                 "timeliness": r.timeliness.value if r.timeliness else None,
-                 "outcome": r.outcome, "note": r.note}
-                for r in control_sheet_rows(session, dossier)]
+        return [
+            {
+                "kind": r.kind.value,
+                "giver": r.giver,
+                "giver_unit": r.giver_unit,
+                "receiver": r.receiver,
+                "receiver_unit": r.receiver_unit,
+                "at": _iso(r.at),
+                "timeliness": r.timeliness.value if r.timeliness else None,
+                "outcome": r.outcome,
+                "note": r.note,
+            }
+            for r in control_sheet_rows(session, dossier)
+        ]
 
 
 @bp.route("/<id:dossier_id>/control-sheet.pdf")
@@ -244,8 +319,14 @@ class ApologyDecision(MethodView):
         if data["decision"] == "dismiss":
             apologies.dismiss(session, actor, letter, data["note"])
         else:
-            apologies.approve(session, actor, letter, reason=data["reason"],
-                              new_due_at=data["new_due_at"], printer=printer())
+            apologies.approve(
+                session,
+                actor,
+                letter,
+                reason=data["reason"],
+                new_due_at=data["new_due_at"],
+                printer=printer(),
+            )
         session.commit()
         return work_detail(session, actor, letter.dossier)
 
@@ -265,15 +346,17 @@ class Register(MethodView):
         start, end = args["start"], args["end"]
         _period(start, end)
         if args["format"] == "xlsx":
-            return Response(register_xlsx(session, agency, start, end), mimetype=(
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+            return Response(
+                register_xlsx(session, agency, start, end),
+                mimetype=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            )
         if args["format"] == "pdf":
-            return Response(register_pdf(session, agency, start, end),
-                            mimetype="application/pdf")
+            return Response(register_pdf(session, agency, start, end), mimetype="application/pdf")
         return register_rows(session, agency.id, start, end)
 
 
 def _period(start: date, end: date) -> None:
     if end < start or (end - start).days > 366:
-        raise InvalidInput("Kỳ báo cáo không hợp lệ (tối đa 1 năm)",
-                           "Invalid period (one year at most)")
+        raise InvalidInput(
+            "Kỳ báo cáo không hợp lệ (tối đa 1 năm)", "Invalid period (one year at most)"
+        )

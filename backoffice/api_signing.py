@@ -19,15 +19,24 @@ from motcua.database import get_session
 from motcua.keyring import signing
 from motcua.verify_upload import VERIFICATIONS, check_file, read_limited
 
-bp = Blueprint("signing_api", __name__, url_prefix="/api/v1",
-               description="Signed results and verification / Ký số và kiểm tra văn bản")
+bp = Blueprint(
+    "signing_api",
+    __name__,
+    url_prefix="/api/v1",
+    description="Signed results and verification / Ký số và kiểm tra văn bản",
+)
 SECURITY = [{"bearerAuth": []}]
 
 
 class ResultSignSchema(Schema):
-    sha256 = fields.String(load_default=None, validate=validate.Length(equal=64), metadata={
-        "description": "SHA-256 of the candidate the leader previewed (GET …/result/candidate); "
-                       "required unless a pdf part is sent"})
+    sha256 = fields.String(
+        load_default=None,
+        validate=validate.Length(equal=64),
+        metadata={
+            "description": "SHA-256 of the candidate the leader previewed "
+            "(GET …/result/candidate); required unless a pdf part is sent"
+        },
+    )
     # Read from the files part (documented here: one multipart body carries both).
     pdf = fields.Raw(load_default=None, metadata={"type": "string", "format": "binary"})
 
@@ -55,17 +64,28 @@ class ResultCandidate(MethodView):
     def get(self, dossier_id: int) -> dict[str, Any]:
         """What the leader would sign now: the officer's draft or the filled template"""
         found = _candidate(dossier_id)
-        return {"source": found.source, "sha256": found.sha256, "filename": found.filename,
-                "number": found.number, "pages": page_count(found.pdf),
-                "draft_file_id": found.draft_file_id,
-                "pdf": url_for("signing_api.ResultCandidatePdf", dossier_id=dossier_id)}
+        return {
+            "source": found.source,
+            "sha256": found.sha256,
+            "filename": found.filename,
+            "number": found.number,
+            "pages": page_count(found.pdf),
+            "draft_file_id": found.draft_file_id,
+            "pdf": url_for("signing_api.ResultCandidatePdf", dossier_id=dossier_id),
+        }
 
 
 @bp.route("/dossiers/<int:dossier_id>/result/candidate.pdf")
 class ResultCandidatePdf(MethodView):
-    @bp.doc(security=SECURITY, responses={"200": {
-        "description": "The candidate's exact bytes",
-        "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}})
+    @bp.doc(
+        security=SECURITY,
+        responses={
+            "200": {
+                "description": "The candidate's exact bytes",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        },
+    )
     def get(self, dossier_id: int) -> Response:
         """The exact bytes the signatures will be placed on"""
         found = _candidate(dossier_id)
@@ -86,12 +106,22 @@ class Result(MethodView):
         dossier = get_dossier(session, dossier_id)
         events.require_view(session, actor, dossier)
         upload = request.files.get("pdf")
-        record = issue_result(session, signing(), dossier, actor, seen_sha256=seen.get("sha256"),
-                              pdf=upload.read() if upload else None)
+        record = issue_result(
+            session,
+            signing(),
+            dossier,
+            actor,
+            seen_sha256=seen.get("sha256"),
+            pdf=upload.read() if upload else None,
+        )
         session.commit()
-        return {"file_id": record.id, "sha256": record.sha256, "status": dossier.status,
-                "number": record.details.get("number"),
-                "verify_code": record.details.get("verify_code")}
+        return {
+            "file_id": record.id,
+            "sha256": record.sha256,
+            "status": dossier.status,
+            "number": record.details.get("number"),
+            "verify_code": record.details.get("verify_code"),
+        }
 
 
 @bp.route("/dossiers/<int:dossier_id>/result/cancel")
@@ -106,9 +136,11 @@ class CancelResult(MethodView):
         events.require_view(session, actor, dossier)
         issued = cancel_result(session, dossier, actor, data["reason"])
         session.commit()
-        return {"sha256": issued.sha256, "status": dossier.status,
-                "cancelled_at": issued.cancelled_at.isoformat() if issued.cancelled_at
-                else None}
+        return {
+            "sha256": issued.sha256,
+            "status": dossier.status,
+            "cancelled_at": issued.cancelled_at.isoformat() if issued.cancelled_at else None,
+        }
 
 
 @bp.route("/verify")
@@ -118,8 +150,10 @@ class Verify(MethodView):
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Verify a signed PDF (multipart ``file``): the same verdict as ``motcua verify``"""
         if limits.over_limit("verify", VERIFICATIONS):
-            raise TooManyAttempts("Bạn đã kiểm tra quá nhiều lần; vui lòng thử lại sau",
-                                  "Too many verifications; try again later")
+            raise TooManyAttempts(
+                "Bạn đã kiểm tra quá nhiều lần; vui lòng thử lại sau",
+                "Too many verifications; try again later",
+            )
         del data  # read through the size limit below
         body, filename, error = read_limited()
         if body is None:

@@ -36,18 +36,26 @@ def index() -> str:
     if request.method == "POST":
         try:
             client, secret = clients.register_client(
-                db, actor, name=request.form.get("name", ""),
+                db,
+                actor,
+                name=request.form.get("name", ""),
                 agency_code=request.form.get("agency") or None,
-                scopes=request.form.getlist("scopes"))
+                scopes=request.form.getlist("scopes"),
+            )
             db.commit()
             created = {"client_id": client.client_id, "secret": secret, "name": client.name}
         except DomainError as error:
             db.rollback()
             flash(error.message, "error")
     agencies = {a.id: a for a in db.scalars(select(Agency))}
-    return render_template("backoffice/clients.html", clients=clients.list_clients(db, actor),
-                           agencies=agencies, scopes=SCOPES, created=created,
-                           form=request.form)
+    return render_template(
+        "backoffice/clients.html",
+        clients=clients.list_clients(db, actor),
+        agencies=agencies,
+        scopes=SCOPES,
+        created=created,
+        form=request.form,
+    )
 
 
 def _client(client_id: str) -> tuple[Actor, object]:
@@ -63,14 +71,26 @@ def _client(client_id: str) -> tuple[Actor, object]:
 def client(client_id: str) -> str:
     actor, row = _client(client_id)
     db = get_session()
-    subscriptions = db.scalars(select(WebhookSubscription).where(
-        WebhookSubscription.client_pk == row.id).order_by(WebhookSubscription.id)).all()
-    recent = db.scalars(select(WebhookDelivery).where(WebhookDelivery.subscription_id.in_(
-        [s.id for s in subscriptions])).order_by(WebhookDelivery.id.desc()).limit(100)).all()
-    return render_template("backoffice/client.html", client=row,
-                           audit=clients.audit_log(db, actor, row), scopes=SCOPES,
-                           subscriptions=subscriptions, deliveries=recent,
-                           attempts={d.id: webhooks.attempts(db, d) for d in recent})
+    subscriptions = db.scalars(
+        select(WebhookSubscription)
+        .where(WebhookSubscription.client_pk == row.id)
+        .order_by(WebhookSubscription.id)
+    ).all()
+    recent = db.scalars(
+        select(WebhookDelivery)
+        .where(WebhookDelivery.subscription_id.in_([s.id for s in subscriptions]))
+        .order_by(WebhookDelivery.id.desc())
+        .limit(100)
+    ).all()
+    return render_template(
+        "backoffice/client.html",
+        client=row,
+        audit=clients.audit_log(db, actor, row),
+        scopes=SCOPES,
+        subscriptions=subscriptions,
+        deliveries=recent,
+        attempts={d.id: webhooks.attempts(db, d) for d in recent},
+    )
 
 
 @bp.post("/<client_id>/active")

@@ -41,7 +41,6 @@ from motcua.presenters import dossier_detail
 bp = Blueprint("desk", __name__, url_prefix="/backoffice/desk")
 
 
-
 def _clerk() -> Actor:
     actor = current_actor()
     if not actor.agencies(Role.RECEPTION):
@@ -66,15 +65,28 @@ def _failed(db: Any, error: DomainError, dossier_id: int) -> BaseResponse:
 def queue() -> str:
     """Online dossiers waiting for the desk's check, oldest first (NĐ 45 Art. 11)."""
     db, actor = get_session(), _clerk()
-    rows = db.scalars(select(Dossier).where(
-        Dossier.receiving_agency_id.in_(actor.agencies(Role.RECEPTION)),
-        Dossier.status == Status.SUBMITTED).order_by(Dossier.submitted_at)).all()
+    rows = db.scalars(
+        select(Dossier)
+        .where(
+            Dossier.receiving_agency_id.in_(actor.agencies(Role.RECEPTION)),
+            Dossier.status == Status.SUBMITTED,
+        )
+        .order_by(Dossier.submitted_at)
+    ).all()
     now = utcnow()
-    items = [{"id": d.id, "code": d.code, "applicant": d.applicant_name,
-              "procedure": d.procedure_version.name,
-              "submitted": d.submitted_at.astimezone(VN_TZ) if d.submitted_at else None,
-              "waiting_hours": round((now - d.submitted_at).total_seconds() / 3600, 1)
-              if d.submitted_at else None} for d in rows]
+    items = [
+        {
+            "id": d.id,
+            "code": d.code,
+            "applicant": d.applicant_name,
+            "procedure": d.procedure_version.name,
+            "submitted": d.submitted_at.astimezone(VN_TZ) if d.submitted_at else None,
+            "waiting_hours": round((now - d.submitted_at).total_seconds() / 3600, 1)
+            if d.submitted_at
+            else None,
+        }
+        for d in rows
+    ]
     return render_template("backoffice/desk_queue.html", items=items)
 
 
@@ -85,8 +97,9 @@ def find() -> BaseResponse:
     db, actor = get_session(), _clerk()
     code = (request.args.get("code") or "").strip().upper()
     dossier = db.scalar(select(Dossier).where(Dossier.code == code)) if code else None
-    if dossier is None or not events.can_view(actor, dossier,
-                                              events.agencies_that_held(db, dossier)):
+    if dossier is None or not events.can_view(
+        actor, dossier, events.agencies_that_held(db, dossier)
+    ):
         flash(f"Không tìm thấy hồ sơ {code}. / Dossier not found.", "error")
         return redirect(url_for("desk.queue"))
     return redirect(url_for("desk.dossier", dossier_id=dossier.id))
@@ -100,26 +113,45 @@ def new() -> str | BaseResponse:
     id_number = (request.values.get("id_number") or "").strip()
     previous = None
     if id_number:  # the applicant's details from their earlier dossiers
-        previous = db.scalar(select(Dossier).where(Dossier.applicant_id_number == id_number)
-                             .order_by(Dossier.id.desc()))
+        previous = db.scalar(
+            select(Dossier)
+            .where(Dossier.applicant_id_number == id_number)
+            .order_by(Dossier.id.desc())
+        )
     if request.method == "POST" and request.form.get("procedure"):
         agencies = actor.agencies(Role.RECEPTION)
         try:
-            dossier = create_draft(db, actor, request.form["procedure"], Applicant(
-                name=request.form.get("name", ""), id_number=id_number or None,
-                phone=request.form.get("phone") or None,
-                email=request.form.get("email") or None,
-                address=request.form.get("address") or None),
-                channel=Channel.COUNTER, agency_code=_agency_code(db, agencies))
+            dossier = create_draft(
+                db,
+                actor,
+                request.form["procedure"],
+                Applicant(
+                    name=request.form.get("name", ""),
+                    id_number=id_number or None,
+                    phone=request.form.get("phone") or None,
+                    email=request.form.get("email") or None,
+                    address=request.form.get("address") or None,
+                ),
+                channel=Channel.COUNTER,
+                agency_code=_agency_code(db, agencies),
+            )
             db.commit()
             return redirect(url_for("desk.dossier", dossier_id=dossier.id))
         except DomainError as error:
             db.rollback()
             flash(error.message, "error")
-    procedures = [v for v in search(db, request.values.get("q", ""), limit=200)
-                  if any(a.agency_id in actor.agencies(Role.RECEPTION) for a in v.agencies)]
-    return render_template("backoffice/desk_new.html", procedures=procedures,
-                           previous=previous, id_number=id_number, form=request.form)
+    procedures = [
+        v
+        for v in search(db, request.values.get("q", ""), limit=200)
+        if any(a.agency_id in actor.agencies(Role.RECEPTION) for a in v.agencies)
+    ]
+    return render_template(
+        "backoffice/desk_new.html",
+        procedures=procedures,
+        previous=previous,
+        id_number=id_number,
+        form=request.form,
+    )
 
 
 def _agency_code(db: Any, agencies: frozenset[int]) -> str | None:
@@ -135,10 +167,13 @@ def dossier(dossier_id: int) -> str:
     db, actor, record = visible_dossier(dossier_id, DESK)
     log = events.history(db, record)
     compared = next((e for e in reversed(log) if e.kind == "originals_compared"), None)
-    return render_template("backoffice/desk_dossier.html",
-                           d=dossier_detail(record, log, Audience.STAFF), record=record,
-                           compared=compared, scan_reports={
-                               f.id: f.details.get("scan_check") for f in record.files})
+    return render_template(
+        "backoffice/desk_dossier.html",
+        d=dossier_detail(record, log, Audience.STAFF),
+        record=record,
+        compared=compared,
+        scan_reports={f.id: f.details.get("scan_check") for f in record.files},
+    )
 
 
 @bp.post("/dossiers/<id:dossier_id>/components/<id:component_id>/scan")
@@ -150,10 +185,19 @@ def scan(dossier_id: int, component_id: int) -> BaseResponse:
         flash("Chọn tệp scan. / Choose a scan.", "error")
         return redirect(url_for("desk.dossier", dossier_id=dossier_id))
     try:
-        attach_file(db, actor, store(), record,
-                    component_id, filename=upload.filename, content_type=upload.mimetype,
-                    data=upload.read(), kind=FileKind.SCAN, replace=True,
-                    max_bytes=current_app.config["MOTCUA_MAX_FILE_BYTES"])
+        attach_file(
+            db,
+            actor,
+            store(),
+            record,
+            component_id,
+            filename=upload.filename,
+            content_type=upload.mimetype,
+            data=upload.read(),
+            kind=FileKind.SCAN,
+            replace=True,
+            max_bytes=current_app.config["MOTCUA_MAX_FILE_BYTES"],
+        )
     except DomainError as error:
         return _failed(db, error, dossier_id)
     return _done(db, f"Đã đính kèm bản scan {upload.filename}.", record)
@@ -164,12 +208,18 @@ def scan(dossier_id: int, component_id: int) -> BaseResponse:
 def mark(dossier_id: int, component_id: int) -> BaseResponse:
     db, actor, record = visible_dossier(dossier_id, DESK)
     try:
-        mark_component(db, actor, record, component_id,
-                       ComponentState(request.form.get("state", "pending")),
-                       request.form.get("note"))
+        mark_component(
+            db,
+            actor,
+            record,
+            component_id,
+            ComponentState(request.form.get("state", "pending")),
+            request.form.get("note"),
+        )
     except (DomainError, ValueError) as error:
-        return _failed(db, error if isinstance(error, DomainError)
-                       else DomainError(str(error)), dossier_id)
+        return _failed(
+            db, error if isinstance(error, DomainError) else DomainError(str(error)), dossier_id
+        )
     return _done(db, "Đã cập nhật thành phần hồ sơ.", record)
 
 
@@ -181,8 +231,7 @@ def receive(dossier_id: int) -> BaseResponse:
         receive_at_counter(db, actor, record, printer=printer())
     except DomainError as error:
         return _failed(db, error, dossier_id)
-    return _done(db, f"Đã tiếp nhận hồ sơ {record.code}. In giấy tiếp nhận và nhãn hồ sơ.",
-                 record)
+    return _done(db, f"Đã tiếp nhận hồ sơ {record.code}. In giấy tiếp nhận và nhãn hồ sơ.", record)
 
 
 @bp.post("/dossiers/<id:dossier_id>/accept")
@@ -205,8 +254,9 @@ def supplement(dossier_id: int) -> BaseResponse:
     db, actor, record = visible_dossier(dossier_id, DESK)
     reasons = {c.id: request.form.get(f"reason-{c.id}", "") for c in record.components}
     try:
-        request_supplement(db, actor, record, reasons, request.form.get("note", ""),
-                           printer=printer())
+        request_supplement(
+            db, actor, record, reasons, request.form.get("note", ""), printer=printer()
+        )
     except DomainError as error:
         return _failed(db, error, dossier_id)
     return _done(db, "Đã gửi yêu cầu bổ sung tới người nộp.", record)
@@ -218,11 +268,9 @@ def refuse(dossier_id: int) -> BaseResponse:
     db, actor, record = visible_dossier(dossier_id, DESK)
     try:
         if exchange.incoming_message(db, record) is not None:
-            exchange.reject(db, record, actor, request.form.get("reason", ""),
-                            printer=printer())
+            exchange.reject(db, record, actor, request.form.get("reason", ""), printer=printer())
         else:
-            refuse_dossier(db, actor, record, request.form.get("reason", ""),
-                           printer=printer())
+            refuse_dossier(db, actor, record, request.form.get("reason", ""), printer=printer())
     except DomainError as error:
         return _failed(db, error, dossier_id)
     return _done(db, "Đã từ chối tiếp nhận; người nộp đã được thông báo.", record)
@@ -232,15 +280,22 @@ def refuse(dossier_id: int) -> BaseResponse:
 @login_required
 def compare(dossier_id: int) -> BaseResponse:
     db, actor, record = visible_dossier(dossier_id, DESK)
-    results = {c.id: (request.form.get(f"match-{c.id}") == "yes",
-                      request.form.get(f"note-{c.id}", ""))
-               for c in record.components if request.form.get(f"match-{c.id}")}
+    results = {
+        c.id: (request.form.get(f"match-{c.id}") == "yes", request.form.get(f"note-{c.id}", ""))
+        for c in record.components
+        if request.form.get(f"match-{c.id}")
+    }
     try:
         matched = compare_originals(db, actor, record, results, printer=printer())
     except DomainError as error:
         return _failed(db, error, dossier_id)
-    return _done(db, "Bản giấy khớp hồ sơ điện tử." if matched
-                 else "Có thành phần không khớp: hồ sơ được đánh dấu cho cán bộ xử lý.", record)
+    return _done(
+        db,
+        "Bản giấy khớp hồ sơ điện tử."
+        if matched
+        else "Có thành phần không khớp: hồ sơ được đánh dấu cho cán bộ xử lý.",
+        record,
+    )
 
 
 @bp.get("/dossiers/<id:dossier_id>/files/<id:file_id>")

@@ -56,8 +56,12 @@ def _own_certificate() -> dict[str, str] | None:
 def index() -> str:
     _admin()
     db = get_session()
-    return render_template("backoffice/exchange_index.html", peers=exchange.list_peers(db),
-                           messages=messages(db), own=_own_certificate())
+    return render_template(
+        "backoffice/exchange_index.html",
+        peers=exchange.list_peers(db),
+        messages=messages(db),
+        own=_own_certificate(),
+    )
 
 
 def _codes(text: str) -> list[str]:
@@ -73,10 +77,14 @@ def peer_new() -> str | BaseResponse:
         db = get_session()
         try:
             peer, token = exchange.add_peer(
-                db, actor, name=form.get("name", ""), base_url=form.get("base_url", ""),
+                db,
+                actor,
+                name=form.get("name", ""),
+                base_url=form.get("base_url", ""),
                 agency_codes=_codes(form.get("agency_codes", "")),
                 certificates=form.get("certificates", ""),
-                outbound_token=form.get("outbound_token") or None)
+                outbound_token=form.get("outbound_token") or None,
+            )
             db.commit()
         except DomainError as error:
             db.rollback()
@@ -99,11 +107,16 @@ def peer_edit(peer_id: int) -> str | BaseResponse:
                 token = new_inbound_token(db, actor, peer)
                 db.commit()
                 return render_template("backoffice/exchange_token.html", peer=peer, token=token)
-            exchange.update_peer(db, actor, peer, base_url=form.get("base_url", ""),
-                                 agency_codes=_codes(form.get("agency_codes", "")),
-                                 certificates=form.get("certificates", ""),
-                                 outbound_token=form.get("outbound_token", ""),
-                                 is_active=form.get("is_active") == "y")
+            exchange.update_peer(
+                db,
+                actor,
+                peer,
+                base_url=form.get("base_url", ""),
+                agency_codes=_codes(form.get("agency_codes", "")),
+                certificates=form.get("certificates", ""),
+                outbound_token=form.get("outbound_token", ""),
+                is_active=form.get("is_active") == "y",
+            )
             db.commit()
             flash("Đã lưu. / Saved.", "info")
             return redirect(url_for("exchange.index"))
@@ -111,10 +124,17 @@ def peer_edit(peer_id: int) -> str | BaseResponse:
             db.rollback()
             flash(error.message, "error")
     certificates = [keys.describe(p) for p in keys.split_pem(peer.certificates)]
-    return render_template("backoffice/exchange_peer.html", peer=peer, form={
-        "name": peer.name, "base_url": peer.base_url,
-        "agency_codes": "\n".join(peer.agency_codes), "is_active": peer.is_active},
-        certificates=certificates)
+    return render_template(
+        "backoffice/exchange_peer.html",
+        peer=peer,
+        form={
+            "name": peer.name,
+            "base_url": peer.base_url,
+            "agency_codes": "\n".join(peer.agency_codes),
+            "is_active": peer.is_active,
+        },
+        certificates=certificates,
+    )
 
 
 @bp.get("/messages/<id:message_id>")
@@ -155,5 +175,6 @@ def edxml_download(dossier: Dossier, data: bytes) -> Response:
     response = Response(data, mimetype="application/xml")
     # a code received from another installation is not trusted to keep the header whole
     response.headers["Content-Disposition"] = content_disposition(
-        f"{dossier.code or dossier.id}.edxml")
+        f"{dossier.code or dossier.id}.edxml"
+    )
     return response

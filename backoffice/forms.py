@@ -8,5 +8,4 @@ from wtforms.validators import DataRequired, Length
 class OverrideForm(FlaskForm):
     day = DateField("Ngày", validators=[DataRequired()])
     working = BooleanField("Là ngày làm việc (làm bù)")
-    reason = StringField("Lý do, văn bản quyết định",
-                         validators=[DataRequired(), Length(max=500)])
+    reason = StringField("Lý do, văn bản quyết định", validators=[DataRequired(), Length(max=500)])

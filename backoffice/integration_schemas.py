@@ -18,6 +18,7 @@ from motcua.api import ErrorSchema
 
 def errors(blueprint: Blueprint, *statuses: int) -> Callable[[Any], Any]:
     """Declare the error body for each status an operation may answer."""
+
     def decorate(view: Any) -> Any:
         for status in statuses:
             view = blueprint.alt_response(status, schema=ErrorSchema)(view)
@@ -47,14 +48,24 @@ SCOPE_FIELD = fields.String(validate=validate.OneOf(list(SCOPES)))
 
 # --- clients (administrators) -------------------------------------------------------------
 
+
 class NewClientSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(1, 200),
-                         metadata={"example": "Cổng Dịch vụ công quốc gia"})
-    agency = fields.String(load_default=None, validate=validate.Length(max=35),
-                           metadata={"description": "agency identifier", "example":
-                                     "000.00.01.H99"})
-    scopes = fields.List(SCOPE_FIELD, required=True, validate=validate.Length(min=1),
-                         metadata={"example": ["dossiers:submit-on-behalf", "webhooks"]})
+    name = fields.String(
+        required=True,
+        validate=validate.Length(1, 200),
+        metadata={"example": "Cổng Dịch vụ công quốc gia"},
+    )
+    agency = fields.String(
+        load_default=None,
+        validate=validate.Length(max=35),
+        metadata={"description": "agency identifier", "example": "000.00.01.H99"},
+    )
+    scopes = fields.List(
+        SCOPE_FIELD,
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={"example": ["dossiers:submit-on-behalf", "webhooks"]},
+    )
 
 
 class ClientSchema(Schema):
@@ -91,15 +102,18 @@ class AuditEventSchema(Schema):
 
 # --- on-behalf submission -----------------------------------------------------------------
 
+
 class FileInputSchema(Schema):
     filename = fields.String(required=True, validate=validate.Length(1, 255))
     content = Base64Bytes(required=True, metadata={"format": "byte"})
 
 
 class ComponentInputSchema(Schema):
-    position = fields.Integer(required=True, validate=validate.Range(1, 1000),
-                              metadata={"description": "the component's position in "
-                                        "GET /api/v1/procedures/{code}"})
+    position = fields.Integer(
+        required=True,
+        validate=validate.Range(1, 1000),
+        metadata={"description": "the component's position in GET /api/v1/procedures/{code}"},
+    )
     files = fields.List(fields.Nested(FileInputSchema), load_default=list)
     state = fields.String(load_default=None, validate=validate.OneOf(["paper", "not_provided"]))
     note = fields.String(load_default=None, validate=validate.Length(max=1000))
@@ -107,8 +121,9 @@ class ComponentInputSchema(Schema):
 
 class OnBehalfApplicantSchema(Schema):
     id_type = fields.String(required=True, validate=validate.OneOf(["cccd", "tax_code"]))
-    id_number = fields.String(required=True, validate=validate.Length(1, 20),
-                              metadata={"example": "079123456789"})
+    id_number = fields.String(
+        required=True, validate=validate.Length(1, 20), metadata={"example": "079123456789"}
+    )
     name = fields.String(required=True, validate=validate.Length(1, 200))
     phone = fields.String(load_default=None, validate=validate.Length(max=20))
     email = fields.Email(load_default=None)
@@ -152,13 +167,22 @@ class ClientDossierSchema(Schema):
 
 # --- webhooks -----------------------------------------------------------------------------
 
+
 class NewSubscriptionSchema(Schema):
-    url = fields.String(required=True, validate=validate.Length(1, 500),
-                        metadata={"example": "https://example.gov.vn/motcua/events"})
-    kinds = fields.List(fields.String(validate=validate.Length(1, 40)), required=True,
-                        validate=validate.Length(min=1),
-                        metadata={"example": ["submitted", "accepted", "refused"],
-                                  "description": "event kinds, or [\"*\"] for all"})
+    url = fields.String(
+        required=True,
+        validate=validate.Length(1, 500),
+        metadata={"example": "https://example.gov.vn/motcua/events"},
+    )
+    kinds = fields.List(
+        fields.String(validate=validate.Length(1, 40)),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={
+            "example": ["submitted", "accepted", "refused"],
+            "description": 'event kinds, or ["*"] for all',
+        },
+    )
 
 
 class SubscriptionSchema(Schema):
@@ -170,8 +194,9 @@ class SubscriptionSchema(Schema):
 
 
 class NewSubscriptionResultSchema(SubscriptionSchema):
-    secret = fields.String(required=True, metadata={
-        "description": "HMAC-SHA256 key of Motcua-Signature; shown once"})
+    secret = fields.String(
+        required=True, metadata={"description": "HMAC-SHA256 key of Motcua-Signature; shown once"}
+    )
 
 
 class AttemptSchema(Schema):
@@ -187,8 +212,9 @@ class DeliverySchema(Schema):
     dossier_id = fields.Integer(required=True)
     event_id = fields.Integer(required=True)
     kind = fields.String(required=True)
-    state = fields.String(required=True, validate=validate.OneOf(
-        ["pending", "delivered", "failed"]))
+    state = fields.String(
+        required=True, validate=validate.OneOf(["pending", "delivered", "failed"])
+    )
     attempts = fields.Integer(required=True)
     last_status_code = fields.Integer(allow_none=True)
     last_error = fields.String(allow_none=True)

@@ -42,15 +42,20 @@ def _act(dossier_id: int, message: str, work: Work) -> BaseResponse:
 @login_required
 def dossier_payments(dossier_id: int) -> str:
     db, _, dossier = visible_dossier(dossier_id, STAFF)
-    return render_template("backoffice/payments.html", d=dossier,
-                           due=amount_due(db, dossier), payments=payments_of(db, dossier))
+    return render_template(
+        "backoffice/payments.html",
+        d=dossier,
+        due=amount_due(db, dossier),
+        payments=payments_of(db, dossier),
+    )
 
 
 @bp.post("/dossiers/<id:dossier_id>/payments/request")
 @login_required
 def ask(dossier_id: int) -> BaseResponse:
-    return _act(dossier_id, "Đã yêu cầu thực hiện nghĩa vụ tài chính. / Payment requested.",
-                request_payment)
+    return _act(
+        dossier_id, "Đã yêu cầu thực hiện nghĩa vụ tài chính. / Payment requested.", request_payment
+    )
 
 
 def _method() -> Method:
@@ -63,18 +68,26 @@ def _method() -> Method:
 @bp.post("/dossiers/<id:dossier_id>/payments/desk")
 @login_required
 def desk(dossier_id: int) -> BaseResponse:
-    return _act(dossier_id, "Đã ghi nhận khoản thu tại quầy. / Payment recorded.",
-                lambda db, actor, dossier: record_desk_payment(
-                    db, actor, dossier, _method(), request.form.get("receipt_number", "")))
+    return _act(
+        dossier_id,
+        "Đã ghi nhận khoản thu tại quầy. / Payment recorded.",
+        lambda db, actor, dossier: record_desk_payment(
+            db, actor, dossier, _method(), request.form.get("receipt_number", "")
+        ),
+    )
 
 
 @bp.post("/dossiers/<id:dossier_id>/payments/exempt")
 @login_required
 def exempt(dossier_id: int) -> BaseResponse:
     fee_id = request.form.get("fee_id", type=int) or 0
-    return _act(dossier_id, "Đã miễn khoản phí. / Fee exempted.",
-                lambda db, actor, dossier: exempt_fee(db, actor, dossier, fee_id,
-                                                      request.form.get("reason", "")))
+    return _act(
+        dossier_id,
+        "Đã miễn khoản phí. / Fee exempted.",
+        lambda db, actor, dossier: exempt_fee(
+            db, actor, dossier, fee_id, request.form.get("reason", "")
+        ),
+    )
 
 
 @bp.post("/dossiers/<id:dossier_id>/payments/<id:payment_id>/refund")
@@ -84,8 +97,9 @@ def refund(dossier_id: int, payment_id: int) -> BaseResponse:
         payment = db.get(Payment, payment_id)
         if payment is None or payment.dossier_id != dossier.id:
             abort(404)  # this page names only the dossier's own payments
-        return record_refund(db, actor, payment_id, request.form.get("reason", ""),
-                             request.form.get("reference", ""))
+        return record_refund(
+            db, actor, payment_id, request.form.get("reason", ""), request.form.get("reference", "")
+        )
 
     return _act(dossier_id, "Đã ghi nhận hoàn trả. / Refund recorded.", work)
 
@@ -94,8 +108,9 @@ def _figures() -> tuple[list[Row], date, date]:
     """The finance rows for the requested days (the last seven by default)."""
     today = today_in_vietnam()
     try:
-        start = date.fromisoformat(request.args.get("from") or (today - timedelta(days=6))
-                                   .isoformat())
+        start = date.fromisoformat(
+            request.args.get("from") or (today - timedelta(days=6)).isoformat()
+        )
         end = date.fromisoformat(request.args.get("to") or today.isoformat())
     except ValueError:
         abort(400)
@@ -109,8 +124,13 @@ def _figures() -> tuple[list[Row], date, date]:
 @login_required
 def finance() -> str:
     rows, start, end = _figures()
-    return render_template("backoffice/finance.html", rows=rows, start=start, end=end,
-                           due=refunds_due(get_session(), current_actor()))
+    return render_template(
+        "backoffice/finance.html",
+        rows=rows,
+        start=start,
+        end=end,
+        due=refunds_due(get_session(), current_actor()),
+    )
 
 
 @bp.post("/finance/refunds/<id:payment_id>")
@@ -121,8 +141,9 @@ def refund_due(payment_id: int) -> BaseResponse:
     if not actor.is_staff:
         abort(404)
     try:
-        record_refund(db, actor, payment_id, request.form.get("reason", ""),
-                      request.form.get("reference", ""))
+        record_refund(
+            db, actor, payment_id, request.form.get("reason", ""), request.form.get("reference", "")
+        )
         db.commit()
         flash("Đã ghi nhận hoàn trả. / Refund recorded.", "info")
     except DomainError as error:
@@ -137,5 +158,8 @@ def refund_due(payment_id: int) -> BaseResponse:
 @login_required
 def finance_xlsx() -> Response:
     rows, start, end = _figures()
-    return Response(export_xlsx(rows), mimetype=XLSX_MIMETYPE, headers={
-        "Content-Disposition": f'attachment; filename="thu-phi-{start}-{end}.xlsx"'})
+    return Response(
+        export_xlsx(rows),
+        mimetype=XLSX_MIMETYPE,
+        headers={"Content-Disposition": f'attachment; filename="thu-phi-{start}-{end}.xlsx"'},
+    )

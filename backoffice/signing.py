@@ -61,13 +61,25 @@ def queue() -> str:
     agencies = _leader_agencies()
     db = get_session()
     mine = or_(Dossier.holder_agency_id.in_(agencies), Dossier.competent_agency_id.in_(agencies))
-    waiting = db.scalars(select(Dossier).where(mine, Dossier.status == Status.APPROVED)
-                         .order_by(Dossier.id)).all()
-    issued = db.scalars(select(Dossier).where(mine, Dossier.status.in_(
-        [Status.RESULT_READY, Status.RETURNED, Status.RESULT_CANCELLED]))
-        .order_by(Dossier.id.desc()).limit(100)).all()
-    return render_template("backoffice/signing_queue.html", waiting=waiting, issued=issued,
-                           labels=STATUS_LABELS, Status=Status)
+    waiting = db.scalars(
+        select(Dossier).where(mine, Dossier.status == Status.APPROVED).order_by(Dossier.id)
+    ).all()
+    issued = db.scalars(
+        select(Dossier)
+        .where(
+            mine,
+            Dossier.status.in_([Status.RESULT_READY, Status.RETURNED, Status.RESULT_CANCELLED]),
+        )
+        .order_by(Dossier.id.desc())
+        .limit(100)
+    ).all()
+    return render_template(
+        "backoffice/signing_queue.html",
+        waiting=waiting,
+        issued=issued,
+        labels=STATUS_LABELS,
+        Status=Status,
+    )
 
 
 def _viewable(dossier_id: int) -> Dossier:
@@ -111,8 +123,12 @@ def _candidate_view(record: Dossier) -> dict[str, Any]:
     except DomainError as error:
         return {"problem": error.message}
     store().put(found.pdf)  # the preview reads it back by hash; unreferenced, it is collected
-    view: dict[str, Any] = {"c": found, "pages": pages, "shown": min(pages, MAX_PAGES),
-                            "token": _preview_token(record.id, found.sha256)}
+    view: dict[str, Any] = {
+        "c": found,
+        "pages": pages,
+        "shown": min(pages, MAX_PAGES),
+        "token": _preview_token(record.id, found.sha256),
+    }
     try:
         find_placement(found.pdf, actor.full_name)
     except DomainError as error:
@@ -127,12 +143,16 @@ def dossier(dossier_id: int) -> str:
     record = _viewable(dossier_id)
     results = [f for f in record.files if f.kind == FileKind.RESULT]
     can_sign = record.status == Status.APPROVED
-    return render_template("backoffice/signing_dossier.html", d=record, results=results,
-                           issued=current_result(db, record),
-                           status=STATUS_LABELS[Status(record.status)][0],
-                           can_sign=can_sign,
-                           preview=_candidate_view(record) if can_sign else None,
-                           can_cancel=record.status in (Status.RESULT_READY, Status.RETURNED))
+    return render_template(
+        "backoffice/signing_dossier.html",
+        d=record,
+        results=results,
+        issued=current_result(db, record),
+        status=STATUS_LABELS[Status(record.status)][0],
+        can_sign=can_sign,
+        preview=_candidate_view(record) if can_sign else None,
+        can_cancel=record.status in (Status.RESULT_READY, Status.RETURNED),
+    )
 
 
 @bp.get("/<id:dossier_id>/preview/<int:page>.png")
@@ -157,7 +177,7 @@ def candidate_pdf(dossier_id: int) -> Response:
     _viewable(dossier_id)
     pdf = _previewed(dossier_id)
     response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = "attachment; filename=\"du-thao-ket-qua.pdf\""
+    response.headers["Content-Disposition"] = 'attachment; filename="du-thao-ket-qua.pdf"'
     response.headers["X-Content-SHA256"] = hashlib.sha256(pdf).hexdigest()
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -189,8 +209,10 @@ def cancel(dossier_id: int) -> Response:
     try:
         cancel_result(db, record, actor, request.form.get("reason", ""))
         db.commit()
-        flash("Đã hủy hiệu lực kết quả; người nộp đã được thông báo. / The result is cancelled.",
-              "info")
+        flash(
+            "Đã hủy hiệu lực kết quả; người nộp đã được thông báo. / The result is cancelled.",
+            "info",
+        )
     except DomainError as error:
         db.rollback()
         flash(error.message, "error")
@@ -219,8 +241,9 @@ def images() -> str | Response:
         data = upload.stream.read(MAX_PNG + 1) if upload and upload.filename else b""
         try:
             if not data or len(data) > MAX_PNG:
-                raise DomainError("Hãy chọn một tệp PNG (tối đa 2 MB)",
-                                  "Choose a PNG file (at most 2 MB)")
+                raise DomainError(
+                    "Hãy chọn một tệp PNG (tối đa 2 MB)", "Choose a PNG file (at most 2 MB)"
+                )
             if request.form.get("what") == "seal":
                 agency = db.get(Agency, request.form.get("agency_id", type=int) or 0)
                 if agency is None or agency.id not in agencies:
@@ -236,7 +259,9 @@ def images() -> str | Response:
             flash(error.message, "error")
     mine = db.scalars(select(Agency).where(Agency.id.in_(agencies))).all()
     owners = [f"user:{actor.login}"] + [f"agency:{a.code}" for a in mine]
-    saved: dict[str, Any] = {i.owner: i for i in db.scalars(
-        select(SigningImage).where(SigningImage.owner.in_(owners)))}
-    return render_template("backoffice/signing_images.html", saved=saved, me=actor.login,
-                           agencies=mine)
+    saved: dict[str, Any] = {
+        i.owner: i for i in db.scalars(select(SigningImage).where(SigningImage.owner.in_(owners)))
+    }
+    return render_template(
+        "backoffice/signing_images.html", saved=saved, me=actor.login, agencies=mine
+    )

@@ -17,9 +17,13 @@ from motcua.auth import current_actor
 from motcua.database import get_session
 
 bp = Blueprint("users_admin", __name__, url_prefix="/backoffice/admin/users")
-ROLE_LABELS = {Role.RECEPTION: "Tiếp nhận và trả kết quả", Role.OFFICER: "Chuyên viên xử lý",
-               Role.LEADER: "Lãnh đạo phê duyệt", Role.SUPERVISOR: "Giám sát, thống kê",
-               Role.ADMIN: "Quản trị hệ thống"}
+ROLE_LABELS = {
+    Role.RECEPTION: "Tiếp nhận và trả kết quả",
+    Role.OFFICER: "Chuyên viên xử lý",
+    Role.LEADER: "Lãnh đạo phê duyệt",
+    Role.SUPERVISOR: "Giám sát, thống kê",
+    Role.ADMIN: "Quản trị hệ thống",
+}
 
 
 def _admin() -> Actor:
@@ -36,22 +40,39 @@ def index() -> BaseResponse | tuple[str, int]:
     status = 200
     if request.method == "POST":
         try:
-            user = staff.create_staff(db, actor, staff.NewStaff(
-                login=request.form.get("login", ""), full_name=request.form.get("full_name", ""),
-                email=request.form.get("email", ""), phone=request.form.get("phone") or None,
-                title=request.form.get("title") or None))
+            user = staff.create_staff(
+                db,
+                actor,
+                staff.NewStaff(
+                    login=request.form.get("login", ""),
+                    full_name=request.form.get("full_name", ""),
+                    email=request.form.get("email", ""),
+                    phone=request.form.get("phone") or None,
+                    title=request.form.get("title") or None,
+                ),
+            )
         except DomainError as error:
             db.rollback()
             flash(error.message, "error")
             status = 422
         else:
             db.commit()
-            flash(_("Đã tạo tài khoản %(login)s; mã đặt mật khẩu đã gửi tới %(email)s.",
-                    login=user.login, email=user.email or ""), "info")
+            flash(
+                _(
+                    "Đã tạo tài khoản %(login)s; mã đặt mật khẩu đã gửi tới %(email)s.",
+                    login=user.login,
+                    email=user.email or "",
+                ),
+                "info",
+            )
             return redirect(url_for("users_admin.user", login=user.login))
     query = request.args.get("q", "")
-    return render_template("backoffice/users.html", users=staff.search_users(db, actor, query),
-                           q=query, form=request.form), status
+    return render_template(
+        "backoffice/users.html",
+        users=staff.search_users(db, actor, query),
+        q=query,
+        form=request.form,
+    ), status
 
 
 def _user(login: str) -> tuple[Actor, User]:
@@ -68,8 +89,13 @@ def user(login: str) -> str:
     actor, row = _user(login)
     db = get_session()
     agencies = {a.id: a for a in db.scalars(select(Agency))}
-    return render_template("backoffice/user.html", user=row, agencies=agencies,
-                           roles=ROLE_LABELS, history=staff.history(db, actor, row))
+    return render_template(
+        "backoffice/user.html",
+        user=row,
+        agencies=agencies,
+        roles=ROLE_LABELS,
+        history=staff.history(db, actor, row),
+    )
 
 
 def _act(login: str, action: str) -> BaseResponse:
@@ -77,11 +103,13 @@ def _act(login: str, action: str) -> BaseResponse:
     db = get_session()
     try:
         if action == "grant":
-            staff.grant_role(db, actor, row, request.form.get("role", ""),
-                             request.form.get("agency") or None)
+            staff.grant_role(
+                db, actor, row, request.form.get("role", ""), request.form.get("agency") or None
+            )
         elif action == "withdraw":
-            staff.withdraw_role(db, actor, row, request.form.get("role", ""),
-                                request.form.get("agency") or None)
+            staff.withdraw_role(
+                db, actor, row, request.form.get("role", ""), request.form.get("agency") or None
+            )
         elif action == "active":
             staff.set_active(db, actor, row, request.form.get("active") == "1")
         else:

@@ -37,19 +37,28 @@ def dashboard() -> str:
     agencies = actor.agencies(Role.RECEPTION, Role.OFFICER, Role.LEADER)
     query = select(Dossier).where(Dossier.status != Status.DRAFT)
     if not actor.has(Role.SUPERVISOR):
-        query = query.where(Dossier.holder_agency_id.in_(agencies)
-                            | Dossier.receiving_agency_id.in_(agencies))
-    rows = db.scalars(query.order_by(Dossier.due_at.is_(None), Dossier.due_at,
-                                     Dossier.id.desc()).limit(200)).all()
+        query = query.where(
+            Dossier.holder_agency_id.in_(agencies) | Dossier.receiving_agency_id.in_(agencies)
+        )
+    rows = db.scalars(
+        query.order_by(Dossier.due_at.is_(None), Dossier.due_at, Dossier.id.desc()).limit(200)
+    ).all()
     now = utcnow()
-    items: list[dict[str, Any]] = [{
-        "id": d.id, "code": d.code, "procedure": d.procedure_version.name,
-        "applicant": d.applicant_name, "status": STATUS_LABELS[Status(d.status)][0],
-        "due": d.due_at.astimezone(VN_TZ) if d.due_at else None,
-        "overdue": bool(d.due_at and d.due_at < now and d.finished_at is None),
-    } for d in rows]
-    return render_template("backoffice/dashboard.html", items=items,
-                           is_desk=bool(actor.agencies(Role.RECEPTION)))
+    items: list[dict[str, Any]] = [
+        {
+            "id": d.id,
+            "code": d.code,
+            "procedure": d.procedure_version.name,
+            "applicant": d.applicant_name,
+            "status": STATUS_LABELS[Status(d.status)][0],
+            "due": d.due_at.astimezone(VN_TZ) if d.due_at else None,
+            "overdue": bool(d.due_at and d.due_at < now and d.finished_at is None),
+        }
+        for d in rows
+    ]
+    return render_template(
+        "backoffice/dashboard.html", items=items, is_desk=bool(actor.agencies(Role.RECEPTION))
+    )
 
 
 @bp.get("/dossiers/<id:dossier_id>")
@@ -58,8 +67,10 @@ def dossier(dossier_id: int) -> str:
     db, actor = get_session(), current_actor()
     record = get_dossier(db, dossier_id)
     events.require_view(db, actor, record)
-    return render_template("backoffice/dossier.html",
-                           d=dossier_detail(record, events.history(db, record), Audience.STAFF))
+    return render_template(
+        "backoffice/dossier.html",
+        d=dossier_detail(record, events.history(db, record), Audience.STAFF),
+    )
 
 
 @bp.route("/calendar", methods=["GET", "POST"])
@@ -71,8 +82,13 @@ def calendar() -> str | Response:
     form = OverrideForm()
     if form.validate_on_submit():
         try:
-            set_override(db, actor, form.day.data or date.today(), bool(form.working.data),
-                         form.reason.data or "")
+            set_override(
+                db,
+                actor,
+                form.day.data or date.today(),
+                bool(form.working.data),
+                form.reason.data or "",
+            )
             db.commit()
             flash("Đã lưu điều chỉnh lịch. / Override saved.", "info")
             return redirect(url_for("backoffice.calendar", year=year))
@@ -81,8 +97,14 @@ def calendar() -> str | Response:
             flash(error.message, "error")
     days = load_calendar(db).year(year)
     overrides = db.scalars(select(CalendarOverride).order_by(CalendarOverride.day)).all()
-    return render_template("backoffice/calendar.html", year=year, days=days, form=form,
-                           overrides=overrides, is_admin=actor.has(Role.ADMIN))
+    return render_template(
+        "backoffice/calendar.html",
+        year=year,
+        days=days,
+        form=form,
+        overrides=overrides,
+        is_admin=actor.has(Role.ADMIN),
+    )
 
 
 @bp.post("/calendar/<day>/delete")

@@ -56,8 +56,10 @@ def main() -> None:
         data = make()
         ms, reason = best_ms(data)
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(f"{name:34} {len(data) / 1024:8.1f} KB {ms:8.1f} ms  ratio {ms / baseline:6.1f}  "
-              f"children's peak so far {peak:5.0f} MB  {reason}")
+        print(
+            f"{name:34} {len(data) / 1024:8.1f} KB {ms:8.1f} ms  ratio {ms / baseline:6.1f}  "
+            f"children's peak so far {peak:5.0f} MB  {reason}"
+        )
 
 
 if __name__ == "__main__":

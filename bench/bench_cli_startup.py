@@ -34,8 +34,13 @@ def best_ms(command: Sequence[str], env: dict[str, str], expect: int = 0) -> flo
     times = []
     for _ in range(RUNS + 1):  # the first run warms the page cache
         start = time.perf_counter()
-        done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL,  # noqa: S603
-                              stderr=subprocess.PIPE, check=False)
+        done = subprocess.run(  # noqa: S603
+            command,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
         times.append(time.perf_counter() - start)
         if done.returncode != expect:
             sys.exit(f"{' '.join(command)} exited {done.returncode}: {done.stderr.decode()}")
@@ -57,12 +62,18 @@ def main() -> None:
         bare = best_ms([sys.executable, "-c", "pass"], env)
         floor = best_ms([sys.executable, "-c", "import pikepdf"], env)
         helped = best_ms([str(MOTCUA), "--help"], env)
-    print(f"motcua scan-check (1 page): {check:7.1f} ms vs pdfimages -list {poppler:5.1f} ms: "
-          f"ratio {check / poppler:.1f}x (goal <= 4x)")
-    print(f"python -c 'import pikepdf':  {floor:7.1f} ms: ratio {floor / poppler:.1f}x "
-          "(the floor for a Python process reading PDFs)")
-    print(f"motcua --help:              {helped:7.1f} ms (goal <= 300 ms) vs python -c pass "
-          f"{bare:5.1f} ms: ratio {helped / bare:.1f}x  (best of {RUNS})")
+    print(
+        f"motcua scan-check (1 page): {check:7.1f} ms vs pdfimages -list {poppler:5.1f} ms: "
+        f"ratio {check / poppler:.1f}x (goal <= 4x)"
+    )
+    print(
+        f"python -c 'import pikepdf':  {floor:7.1f} ms: ratio {floor / poppler:.1f}x "
+        "(the floor for a Python process reading PDFs)"
+    )
+    print(
+        f"motcua --help:              {helped:7.1f} ms (goal <= 300 ms) vs python -c pass "
+        f"{bare:5.1f} ms: ratio {helped / bare:.1f}x  (best of {RUNS})"
+    )
 
 
 if __name__ == "__main__":

@@ -63,8 +63,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name, url in (("sqlite", f"sqlite:///{tmp}/bench.sqlite"), ("postgresql", _postgres())):
             baseline, coded = measure(url)
-            print(f"dossier code, {name}: {coded:.2f} ms/tx with code vs {baseline:.2f} ms/tx "
-                  f"without: ratio {coded / baseline:.2f}")
+            print(
+                f"dossier code, {name}: {coded:.2f} ms/tx with code vs {baseline:.2f} ms/tx "
+                f"without: ratio {coded / baseline:.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -37,9 +37,10 @@ def make_scan() -> bytes:
         draw.line((150, y, size[0] - 150, y), fill=(30, 30, 90), width=3)
     jpeg = io.BytesIO()
     page.save(jpeg, "JPEG", quality=75, dpi=(DPI, DPI))
-    data = img2pdf.convert([jpeg.getvalue()] * PAGES,
-                           layout_fun=img2pdf.get_fixed_dpi_layout_fun((DPI, DPI)))
-    return b"%PDF-1.4" + data[len(b"%PDF-1.3"):]  # img2pdf writes 1.3; same length, same xref
+    data = img2pdf.convert(
+        [jpeg.getvalue()] * PAGES, layout_fun=img2pdf.get_fixed_dpi_layout_fun((DPI, DPI))
+    )
+    return b"%PDF-1.4" + data[len(b"%PDF-1.3") :]  # img2pdf writes 1.3; same length, same xref
 
 
 def best_ms_per_page(work: Callable[[], object]) -> float:
@@ -65,13 +66,18 @@ def main() -> None:
         path.write_bytes(data)
 
         def listing() -> None:
-            subprocess.run([pdfimages, "-list", str(path)], check=True,  # noqa: S603
-                           stdout=subprocess.DEVNULL)
+            subprocess.run(  # noqa: S603
+                [pdfimages, "-list", str(path)],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
 
         poppler = best_ms_per_page(listing)
         ours = best_ms_per_page(lambda: check_pdf(data))
-    print(f"scan check: {ours:.3f} ms/page vs pdfimages -list: {poppler:.3f} ms/page: "
-          f"ratio {ours / poppler:.2f} ({PAGES} pages of A4 at {DPI} dpi, best of {RUNS})")
+    print(
+        f"scan check: {ours:.3f} ms/page vs pdfimages -list: {poppler:.3f} ms/page: "
+        f"ratio {ours / poppler:.2f} ({PAGES} pages of A4 at {DPI} dpi, best of {RUNS})"
+    )
 
 
 if __name__ == "__main__":

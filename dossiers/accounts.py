@@ -50,11 +50,16 @@ class User(Base):
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     grants: Mapped[list["RoleGrant"]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin")
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
 
     def actor(self) -> Actor:
-        return Actor(user_id=self.id, login=self.login, full_name=self.full_name,
-                     grants=frozenset((Role(g.role), g.agency_id) for g in self.grants))
+        return Actor(
+            user_id=self.id,
+            login=self.login,
+            full_name=self.full_name,
+            grants=frozenset((Role(g.role), g.agency_id) for g in self.grants),
+        )
 
 
 class RoleGrant(Base):
@@ -93,20 +98,21 @@ class ApiToken(Base):
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự",
-                           f"The password needs at least {MIN_PASSWORD} characters",
-                           code="weak_password")
+        raise InvalidInput(
+            f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự",
+            f"The password needs at least {MIN_PASSWORD} characters",
+            code="weak_password",
+        )
     return _hasher.hash(password)
 
 
 def spend_hashing_time(password: str) -> None:
     """The work of a real hash, for answers that must take as long without an account."""
-    _hasher.hash(password[:passwords.MAX_LENGTH])
+    _hasher.hash(password[: passwords.MAX_LENGTH])
 
 
 def personal_details(user: User) -> list[str | None]:
-    return [user.login, user.full_name, user.email, user.phone, user.id_number,
-            user.representative]
+    return [user.login, user.full_name, user.email, user.phone, user.id_number, user.representative]
 
 
 def check_password(user: User, password: str) -> bool:
@@ -130,11 +136,17 @@ def create_user(
     if not login:
         raise InvalidInput("Tên đăng nhập không được để trống", "The login cannot be empty")
     if session.scalar(select(User.id).where(User.login == login)) is not None:
-        raise InvalidInput(f"Tên đăng nhập {login} đã được dùng", f"Login {login} is taken",
-                           code="login_taken")
+        raise InvalidInput(
+            f"Tên đăng nhập {login} đã được dùng", f"Login {login} is taken", code="login_taken"
+        )
     passwords.check(password, [login, full_name, *details.values()])
-    user = User(login=login, full_name=full_name.strip(), kind=kind,
-                password_hash=hash_password(password), **details)
+    user = User(
+        login=login,
+        full_name=full_name.strip(),
+        kind=kind,
+        password_hash=hash_password(password),
+        **details,
+    )
     for role, agency_id in grants or [(Role.CITIZEN, None)]:
         user.grants.append(RoleGrant(role=role, agency_id=agency_id))
     session.add(user)
@@ -171,16 +183,31 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(session: Session, user: User, name: str,
-                lifetime: timedelta = TOKEN_LIFETIME, now: datetime | None = None) -> str:
+def issue_token(
+    session: Session,
+    user: User,
+    name: str,
+    lifetime: timedelta = TOKEN_LIFETIME,
+    now: datetime | None = None,
+) -> str:
     """Create a bearer token; the clear value is returned once and never stored."""
     if not timedelta(minutes=1) <= lifetime <= timedelta(days=3650):
-        raise InvalidInput("Thời hạn token từ 1 phút đến 10 năm",
-                           "A token lasts from one minute to ten years", code="invalid_lifetime")
+        raise InvalidInput(
+            "Thời hạn token từ 1 phút đến 10 năm",
+            "A token lasts from one minute to ten years",
+            code="invalid_lifetime",
+        )
     now = now or utcnow()
     token = "mc_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, name=name.strip()[:120] or "api",
-                         token_hash=_digest(token), created_at=now, expires_at=now + lifetime))
+    session.add(
+        ApiToken(
+            user_id=user.id,
+            name=name.strip()[:120] or "api",
+            token_hash=_digest(token),
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
     session.flush()
     return token
 
@@ -204,8 +231,9 @@ def list_tokens(session: Session, actor: Actor, login: str | None = None) -> lis
     return list(session.scalars(query))
 
 
-def revoke_token(session: Session, actor: Actor, token_id: int,
-                 now: datetime | None = None) -> ApiToken:
+def revoke_token(
+    session: Session, actor: Actor, token_id: int, now: datetime | None = None
+) -> ApiToken:
     """Revoke one token: its holder or the operator (CLI) may (idempotent)."""
     row = session.get(ApiToken, token_id)
     if row is None or not (row.user_id == actor.user_id or actor.is_system):
@@ -217,8 +245,9 @@ def revoke_token(session: Session, actor: Actor, token_id: int,
 
 
 def revoke_all_tokens(session: Session, user: User, now: datetime | None = None) -> int:
-    rows = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
-                                                  ApiToken.revoked_at.is_(None))).all()
+    rows = session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
     for row in rows:
         row.revoked_at = now or utcnow()
     session.flush()
@@ -274,31 +303,47 @@ def register(session: Session, data: Registration) -> User | None:
     Returns the new account, or None.
     """
     if data.kind == AccountKind.STAFF:
-        raise InvalidInput("Không thể tự đăng ký tài khoản cán bộ",
-                           "Staff accounts are not self-registered")
+        raise InvalidInput(
+            "Không thể tự đăng ký tài khoản cán bộ", "Staff accounts are not self-registered"
+        )
     if not data.full_name.strip():
-        raise InvalidInput("Cần nhập họ tên (hoặc tên tổ chức)", "A name is required",
-                           code="name_required")
+        raise InvalidInput(
+            "Cần nhập họ tên (hoặc tên tổ chức)", "A name is required", code="name_required"
+        )
     if data.kind == AccountKind.ORGANISATION:
         number = identity.tax_code(data.id_number)
         if not (data.representative or "").strip():
-            raise InvalidInput("Tổ chức cần có người đại diện", "An organisation needs a "
-                               "representative", code="representative_required")
+            raise InvalidInput(
+                "Tổ chức cần có người đại diện",
+                "An organisation needs a representative",
+                code="representative_required",
+            )
     else:
         number = identity.citizen_id(data.id_number)
     email, phone = identity.email(data.email), identity.phone(data.phone)
     representative = (data.representative or "").strip() or None
     passwords.check(data.password, [data.full_name, number, email, phone, representative])
-    owners = session.scalars(select(User).where(
-        (User.login == number) | (User.id_number == number) | (User.email == email))).all()
+    owners = session.scalars(
+        select(User).where(
+            (User.login == number) | (User.id_number == number) | (User.email == email)
+        )
+    ).all()
     if owners:
         spend_hashing_time(data.password)
         for owner in owners:
             _tell_owner_of_registration(session, owner)
         return None
-    user = create_user(session, login=number, full_name=data.full_name, password=data.password,
-                       kind=data.kind, email=email, phone=phone, id_number=number,
-                       representative=representative)
+    user = create_user(
+        session,
+        login=number,
+        full_name=data.full_name,
+        password=data.password,
+        kind=data.kind,
+        email=email,
+        phone=phone,
+        id_number=number,
+        representative=representative,
+    )
     issue_code(session, user, CodePurpose.CONFIRM)
     return user
 
@@ -306,15 +351,22 @@ def register(session: Session, data: Registration) -> User | None:
 def _tell_owner_of_registration(session: Session, owner: User) -> None:
     from dossiers.outbox import enqueue
 
-    enqueue(session, "notify", {
-        "user_id": owner.id,
-        "subject": "Có người đăng ký tài khoản bằng thông tin của bạn",
-        "body": ("Vừa có yêu cầu đăng ký tài khoản Motcua bằng số giấy tờ hoặc thư điện tử "
-                 "của tài khoản này, nên không có tài khoản mới nào được tạo. Nếu đó là bạn, "
-                 "hãy đăng nhập, hoặc dùng chức năng Quên mật khẩu. Nếu không phải bạn, hãy bỏ "
-                 "qua thư này.\n\nSomeone asked to register a Motcua account with the ID "
-                 "number or e-mail of this account, so no new account was made. If it was "
-                 "you, log in or reset your password; if not, ignore this message.")})
+    enqueue(
+        session,
+        "notify",
+        {
+            "user_id": owner.id,
+            "subject": "Có người đăng ký tài khoản bằng thông tin của bạn",
+            "body": (
+                "Vừa có yêu cầu đăng ký tài khoản Motcua bằng số giấy tờ hoặc thư điện tử "
+                "của tài khoản này, nên không có tài khoản mới nào được tạo. Nếu đó là bạn, "
+                "hãy đăng nhập, hoặc dùng chức năng Quên mật khẩu. Nếu không phải bạn, hãy bỏ "
+                "qua thư này.\n\nSomeone asked to register a Motcua account with the ID "
+                "number or e-mail of this account, so no new account was made. If it was "
+                "you, log in or reset your password; if not, ignore this message."
+            ),
+        },
+    )
 
 
 def _code_digest(user_id: int, code: str) -> str:
@@ -331,12 +383,17 @@ def issue_code(session: Session, user: User, purpose: CodePurpose) -> OneTimeCod
     from dossiers.outbox import enqueue
 
     now = utcnow()
-    for old in session.scalars(select(OneTimeCode).where(
-            OneTimeCode.user_id == user.id, OneTimeCode.purpose == purpose,
-            OneTimeCode.used_at.is_(None))):
+    for old in session.scalars(
+        select(OneTimeCode).where(
+            OneTimeCode.user_id == user.id,
+            OneTimeCode.purpose == purpose,
+            OneTimeCode.used_at.is_(None),
+        )
+    ):
         old.used_at = now
-    row = OneTimeCode(user_id=user.id, purpose=purpose, created_at=now, code_hash="",
-                      expires_at=now + CODE_TTL)
+    row = OneTimeCode(
+        user_id=user.id, purpose=purpose, created_at=now, code_hash="", expires_at=now + CODE_TTL
+    )
     session.add(row)
     session.flush()
     enqueue(session, "deliver_code", {"code_id": row.id})
@@ -361,41 +418,62 @@ def draw_code(session: Session, code_id: int) -> tuple[OneTimeCode, User, str] |
     return row, user, code
 
 
-def _live_code(session: Session, user: User, purpose: CodePurpose, code: str,
-               errors: tuple[InvalidInput, InvalidInput],
-               at: datetime | None = None) -> OneTimeCode:
+def _live_code(
+    session: Session,
+    user: User,
+    purpose: CodePurpose,
+    code: str,
+    errors: tuple[InvalidInput, InvalidInput],
+    at: datetime | None = None,
+) -> OneTimeCode:
     """The user's current code if ``code`` matches it; every try counts."""
     expired, wrong = errors
     now = at or utcnow()
-    row = session.scalar(select(OneTimeCode).where(
-        OneTimeCode.user_id == user.id, OneTimeCode.purpose == purpose,
-        OneTimeCode.used_at.is_(None)).order_by(OneTimeCode.id.desc()))
+    row = session.scalar(
+        select(OneTimeCode)
+        .where(
+            OneTimeCode.user_id == user.id,
+            OneTimeCode.purpose == purpose,
+            OneTimeCode.used_at.is_(None),
+        )
+        .order_by(OneTimeCode.id.desc())
+    )
     if row is None or row.expires_at <= now or row.attempts >= CODE_ATTEMPTS:
         raise expired
     row.attempts += 1
     session.flush()  # the failed try counts even though the caller reports an error
-    if not row.code_hash or not hmac.compare_digest(row.code_hash,
-                                                    _code_digest(user.id, code.strip())):
+    if not row.code_hash or not hmac.compare_digest(
+        row.code_hash, _code_digest(user.id, code.strip())
+    ):
         raise wrong
     return row
 
 
 def _expired() -> InvalidInput:
-    return InvalidInput("Mã xác nhận đã hết hạn hoặc không còn hiệu lực; hãy yêu cầu mã mới",
-                        "The code has expired or is no longer valid; ask for a new one",
-                        code="code_expired")
+    return InvalidInput(
+        "Mã xác nhận đã hết hạn hoặc không còn hiệu lực; hãy yêu cầu mã mới",
+        "The code has expired or is no longer valid; ask for a new one",
+        code="code_expired",
+    )
 
 
 def _bad_reset_code() -> InvalidInput:
     # One answer for an unknown account, a wrong code and a spent one: no account oracle.
-    return InvalidInput("Mã xác nhận không đúng hoặc đã hết hạn; hãy kiểm tra lại hoặc yêu cầu "
-                        "mã mới", "The code is wrong or has expired; check it or ask for a "
-                        "new one", code="invalid_code")
+    return InvalidInput(
+        "Mã xác nhận không đúng hoặc đã hết hạn; hãy kiểm tra lại hoặc yêu cầu mã mới",
+        "The code is wrong or has expired; check it or ask for a new one",
+        code="invalid_code",
+    )
 
 
 def confirm_account(session: Session, user: User, code: str) -> None:
-    row = _live_code(session, user, CodePurpose.CONFIRM, code, (_expired(), InvalidInput(
-        "Mã xác nhận không đúng", "Wrong code", code="wrong_code")))
+    row = _live_code(
+        session,
+        user,
+        CodePurpose.CONFIRM,
+        code,
+        (_expired(), InvalidInput("Mã xác nhận không đúng", "Wrong code", code="wrong_code")),
+    )
     row.used_at = user.confirmed_at = utcnow()
     session.flush()
 
@@ -412,8 +490,9 @@ def request_password_reset(session: Session, identifier: str) -> None:
         issue_code(session, user, CodePurpose.RESET)
 
 
-def reset_password(session: Session, identifier: str, code: str, password: str,
-                   at: datetime | None = None) -> User:
+def reset_password(
+    session: Session, identifier: str, code: str, password: str, at: datetime | None = None
+) -> User:
     """Set a new password with a reset code; every session and API token of the account ends.
 
     The answers do not tell an unknown account from a known one: the same error, after the
@@ -427,8 +506,7 @@ def reset_password(session: Session, identifier: str, code: str, password: str,
         raise _bad_reset_code()
     new_hash = hash_password(password)  # the same argon2 work as for an unknown account
     purpose = CodePurpose.ADMIN_RESET if user.kind == AccountKind.STAFF else CodePurpose.RESET
-    row = _live_code(session, user, purpose, code,
-                     (_bad_reset_code(), _bad_reset_code()), at)
+    row = _live_code(session, user, purpose, code, (_bad_reset_code(), _bad_reset_code()), at)
     passwords.check(password, personal_details(user))
     user.password_hash = new_hash
     row.used_at = utcnow()

@@ -19,8 +19,9 @@ class Actor:
 
     @classmethod
     def system(cls, name: str = "system") -> "Actor":
-        return cls(user_id=None, login=name, full_name="Hệ thống",
-                   grants=frozenset({(Role.SYSTEM, None)}))
+        return cls(
+            user_id=None, login=name, full_name="Hệ thống", grants=frozenset({(Role.SYSTEM, None)})
+        )
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -36,8 +37,11 @@ class Actor:
 
     def agencies(self, *roles: Role) -> frozenset[int]:
         """Agencies where the actor holds any of ``roles`` (any role when none given)."""
-        return frozenset(agency for role, agency in self.grants
-                         if agency is not None and (not roles or role in roles))
+        return frozenset(
+            agency
+            for role, agency in self.grants
+            if agency is not None and (not roles or role in roles)
+        )
 
     def has(self, role: Role, agency_id: int | None = None) -> bool:
         if agency_id is None:
@@ -48,14 +52,18 @@ class Actor:
         """A client may do only what its token's scopes allow (``desk:*`` covers ``desk:…``)."""
         family = scope.split(":", 1)[0] + ":*"
         if self.client_id is None and self.user_id is None and not self.is_system:
-            raise Unauthenticated("Cần token của ứng dụng tích hợp",
-                                  "An integration client's token is required")
+            raise Unauthenticated(
+                "Cần token của ứng dụng tích hợp", "An integration client's token is required"
+            )
         if self.client_id is None or not ({scope, family} & self.scopes):
-            raise Forbidden(f"Ứng dụng tích hợp cần phạm vi «{scope}»",
-                            f"The integration client needs the '{scope}' scope",
-                            code="insufficient_scope")
+            raise Forbidden(
+                f"Ứng dụng tích hợp cần phạm vi «{scope}»",
+                f"The integration client needs the '{scope}' scope",
+                code="insufficient_scope",
+            )
 
     def require(self, role: Role, agency_id: int | None = None) -> None:
         if not (self.has(role, agency_id) or self.is_system):
-            raise Forbidden("Bạn không có quyền thực hiện thao tác này",
-                            "You are not allowed to do this")
+            raise Forbidden(
+                "Bạn không có quyền thực hiện thao tác này", "You are not allowed to do this"
+            )

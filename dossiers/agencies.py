@@ -134,12 +134,17 @@ def upsert_agency(
         current = parent_on(session, agency, valid_from)
         if current is None or current.id != parent.id:
             # A new parent from valid_from: the open edge to the old one ends that day.
-            for edge in session.scalars(select(AgencyParent).where(
-                    AgencyParent.agency_id == agency.id, AgencyParent.valid_to.is_(None),
-                    AgencyParent.valid_from < valid_from)):
+            for edge in session.scalars(
+                select(AgencyParent).where(
+                    AgencyParent.agency_id == agency.id,
+                    AgencyParent.valid_to.is_(None),
+                    AgencyParent.valid_from < valid_from,
+                )
+            ):
                 edge.valid_to = valid_from
-            session.add(AgencyParent(agency_id=agency.id, parent_id=parent.id,
-                                     valid_from=valid_from))
+            session.add(
+                AgencyParent(agency_id=agency.id, parent_id=parent.id, valid_from=valid_from)
+            )
             session.flush()
     return agency
 
@@ -147,11 +152,15 @@ def upsert_agency(
 def close_agency(session: Session, agency: Agency, on: date, successor: Agency | None) -> None:
     """End an agency's validity (a merger or reorganisation) and point to its successor."""
     if on < agency.valid_from:
-        raise InvalidInput("Ngày kết thúc trước ngày bắt đầu hiệu lực",
-                           "End date before the agency's start date")
+        raise InvalidInput(
+            "Ngày kết thúc trước ngày bắt đầu hiệu lực", "End date before the agency's start date"
+        )
     agency.valid_to = on
     agency.successor_id = successor.id if successor else None
-    for edge in session.scalars(select(AgencyParent).where(
-            AgencyParent.agency_id == agency.id, AgencyParent.valid_to.is_(None))):
+    for edge in session.scalars(
+        select(AgencyParent).where(
+            AgencyParent.agency_id == agency.id, AgencyParent.valid_to.is_(None)
+        )
+    ):
         edge.valid_to = on
     session.flush()

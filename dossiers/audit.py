@@ -27,18 +27,23 @@ class AdminEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
-def record(session: Session, actor: Actor, action: str, subject: str,
-           **details: Any) -> AdminEvent:
-    event = AdminEvent(at=utcnow(), action=action, subject=subject,
-                       actor_user_id=actor.user_id,
-                       actor_name=actor.full_name or actor.login or "system", details=details)
+def record(session: Session, actor: Actor, action: str, subject: str, **details: Any) -> AdminEvent:
+    event = AdminEvent(
+        at=utcnow(),
+        action=action,
+        subject=subject,
+        actor_user_id=actor.user_id,
+        actor_name=actor.full_name or actor.login or "system",
+        details=details,
+    )
     session.add(event)
     session.flush()
     return event
 
 
-def recent(session: Session, actor: Actor, *, action_prefix: str = "",
-           limit: int = 50) -> list[AdminEvent]:
+def recent(
+    session: Session, actor: Actor, *, action_prefix: str = "", limit: int = 50
+) -> list[AdminEvent]:
     actor.require(Role.ADMIN)
     stmt = select(AdminEvent).order_by(AdminEvent.id.desc()).limit(limit)
     if action_prefix:

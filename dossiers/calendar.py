@@ -34,6 +34,7 @@ __all__ = [
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # UTC+07:00, no DST
 
+
 def today_in_vietnam() -> date:
     """The date in Vietnam now (the server may run in UTC: 00:00–07:00 there is tomorrow here)."""
     return datetime.now(VN_TZ).date()
@@ -88,8 +89,7 @@ DEMO_OVERRIDES_2026: tuple[Override, ...] = (
     Override(
         date(2026, 1, 10),
         True,
-        "Làm việc bù cho thứ Sáu 02/01/2026 "
-        "theo văn bản số 12729/VPCP-KGVX ngày 25/12/2025",
+        "Làm việc bù cho thứ Sáu 02/01/2026 theo văn bản số 12729/VPCP-KGVX ngày 25/12/2025",
     ),
 )
 
@@ -117,9 +117,7 @@ class WorkCalendar:
         afternoon: tuple[time, time] = (time(13, 0), time(17, 0)),
     ) -> None:
         if not morning[0] < morning[1] <= afternoon[0] < afternoon[1]:
-            raise ValueError(
-                "working windows must be ordered: morning before afternoon"
-            )
+            raise ValueError("working windows must be ordered: morning before afternoon")
         self._windows = (morning, afternoon)
         self._overrides: dict[date, Override] = {o.day: o for o in overrides}
         # Vietnamese names explicitly: without `language` the package follows $LANG.
@@ -131,9 +129,7 @@ class WorkCalendar:
     def hours_per_day(self) -> float:
         """Working hours in one working day (8 with the default windows)."""
         seconds = sum(
-            (
-                datetime.combine(date.min, e) - datetime.combine(date.min, s)
-            ).total_seconds()
+            (datetime.combine(date.min, e) - datetime.combine(date.min, s)).total_seconds()
             for s, e in self._windows
         )
         return seconds / 3600

@@ -31,16 +31,19 @@ def load_calendar(session: Session) -> WorkCalendar:
     return WorkCalendar(Override(r.day, r.working, r.reason) for r in rows)
 
 
-def set_override(session: Session, actor: Actor, day: date, working: bool,
-                 reason: str) -> CalendarOverride:
+def set_override(
+    session: Session, actor: Actor, day: date, working: bool, reason: str
+) -> CalendarOverride:
     actor.require(Role.ADMIN)
     if not reason.strip():
-        raise InvalidInput("Cần ghi lý do (số văn bản quyết định)",
-                           "A reason is required (the deciding document)")
+        raise InvalidInput(
+            "Cần ghi lý do (số văn bản quyết định)", "A reason is required (the deciding document)"
+        )
     row = session.get(CalendarOverride, day)
     if row is None:
-        row = CalendarOverride(day=day, working=working, reason=reason.strip(),
-                               created_by=actor.login)
+        row = CalendarOverride(
+            day=day, working=working, reason=reason.strip(), created_by=actor.login
+        )
         session.add(row)
     else:
         row.working, row.reason, row.created_by = working, reason.strip(), actor.login
@@ -52,7 +55,6 @@ def remove_override(session: Session, actor: Actor, day: date) -> None:
     actor.require(Role.ADMIN)
     row = session.get(CalendarOverride, day)
     if row is None:
-        raise NotFound(f"Không có điều chỉnh cho ngày {day:%d/%m/%Y}",
-                       f"No override on {day}")
+        raise NotFound(f"Không có điều chỉnh cho ngày {day:%d/%m/%Y}", f"No override on {day}")
     session.delete(row)
     session.flush()

@@ -38,14 +38,17 @@ def next_number(session: Session, agency_code: str, day: date) -> int:
     stmt = (
         insert(table)
         .values(agency_code=agency_code, day=day, last=1)
-        .on_conflict_do_update(index_elements=["agency_code", "day"],
-                               set_={"last": table.c.last + 1})
+        .on_conflict_do_update(
+            index_elements=["agency_code", "day"], set_={"last": table.c.last + 1}
+        )
         .returning(table.c.last)
     )
     number: int = session.execute(stmt).scalar_one()
     if number > MAX_DAILY:
-        raise Conflict(f"Đã hết số hồ sơ trong ngày của {agency_code}",
-                       f"Daily dossier numbers exhausted for {agency_code}")
+        raise Conflict(
+            f"Đã hết số hồ sơ trong ngày của {agency_code}",
+            f"Daily dossier numbers exhausted for {agency_code}",
+        )
     return number
 
 
@@ -62,8 +65,9 @@ def allocate_code(session: Session, agency_code: str, at: datetime) -> str:
 def parse_code(code: str) -> tuple[str, date, int] | None:
     """Split a dossier code into (agency identifier, day, number), or None if malformed."""
     parts = code.strip().upper().rsplit("-", 2)
-    if len(parts) != 3 or not (parts[1].isdigit() and len(parts[1]) == 6
-                               and parts[2].isdigit() and len(parts[2]) == 4):
+    if len(parts) != 3 or not (
+        parts[1].isdigit() and len(parts[1]) == 6 and parts[2].isdigit() and len(parts[2]) == 4
+    ):
         return None
     agency = parts[0]
     try:

@@ -35,33 +35,51 @@ def sign_scan_copy(session: Session, payload: dict[str, Any], ctx: JobContext) -
     agency = scan.dossier.receiving_agency
     try:
         signer = shared_keyring(ctx.settings).agency(agency.code)
-        signed = make_copy(ctx.store.read(scan.sha256), form="SAO Y", agency_name=agency.name,
-                           agency=signer)
+        signed = make_copy(
+            ctx.store.read(scan.sha256), form="SAO Y", agency_name=agency.name, agency=signer
+        )
     except DomainError as error:  # no key configured yet: the scan keeps waiting, with why
-        scan.details = {**scan.details, "copy_signature": "pending",
-                        "copy_problem": error.message}
+        scan.details = {**scan.details, "copy_signature": "pending", "copy_problem": error.message}
         session.flush()
         return
     except Exception as error:  # noqa: BLE001 — a file the signer chokes on fails every retry
         log.exception("SAO Y copy of file %s failed", scan.id)
-        scan.details = {**scan.details, "copy_signature": "pending",
-                        "copy_problem": "Không ký được bản sao từ tệp scan này "
-                                        f"({type(error).__name__}); hãy scan lại"}
+        scan.details = {
+            **scan.details,
+            "copy_signature": "pending",
+            "copy_problem": "Không ký được bản sao từ tệp scan này "
+            f"({type(error).__name__}); hãy scan lại",
+        }
         session.flush()
         return
     blob = store_bytes(session, ctx.store, signed)
     now = utcnow()
-    copy = DossierFile(dossier=scan.dossier, component_id=scan.component_id, sha256=blob.sha256,
-                       size=blob.size, filename=f"sao-y-{scan.filename}",
-                       content_type="application/pdf", kind=FileKind.COPY,
-                       uploaded_by_id=scan.uploaded_by_id, uploaded_at=now,
-                       details={"scan_check": scan.details.get("scan_check"),
-                                "copy_of": scan.id, "form": "SAO Y"})
+    copy = DossierFile(
+        dossier=scan.dossier,
+        component_id=scan.component_id,
+        sha256=blob.sha256,
+        size=blob.size,
+        filename=f"sao-y-{scan.filename}",
+        content_type="application/pdf",
+        kind=FileKind.COPY,
+        uploaded_by_id=scan.uploaded_by_id,
+        uploaded_at=now,
+        details={"scan_check": scan.details.get("scan_check"), "copy_of": scan.id, "form": "SAO Y"},
+    )
     session.add(copy)
     session.flush()
     scan.replaced_at = now
     scan.details = {**scan.details, "copy_signature": "signed", "copy_file_id": copy.id}
-    register(session, sha256=blob.sha256, kind=DocumentKind.COPY,
-             title=f"SAO Y {scan.filename}", agency_id=agency.id, agency_name=agency.name,
-             issued_by=agency.name, dossier_id=scan.dossier_id, file_id=copy.id, at=now)
+    register(
+        session,
+        sha256=blob.sha256,
+        kind=DocumentKind.COPY,
+        title=f"SAO Y {scan.filename}",
+        agency_id=agency.id,
+        agency_name=agency.name,
+        issued_by=agency.name,
+        dossier_id=scan.dossier_id,
+        file_id=copy.id,
+        at=now,
+    )
     session.flush()

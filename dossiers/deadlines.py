@@ -21,8 +21,15 @@ from dossiers.plans import DossierStep, plan_steps
 from dossiers.records import Dossier
 
 PAUSING = frozenset({Status.AWAITING_SUPPLEMENT, Status.AWAITING_PAYMENT})
-_WORKING = frozenset({Status.RECEIVED, Status.IN_PROGRESS, Status.AT_OTHER_AGENCY,
-                      Status.PENDING_APPROVAL, Status.APPROVED})
+_WORKING = frozenset(
+    {
+        Status.RECEIVED,
+        Status.IN_PROGRESS,
+        Status.AT_OTHER_AGENCY,
+        Status.PENDING_APPROVAL,
+        Status.APPROVED,
+    }
+)
 
 
 class Timeliness(StrEnum):
@@ -31,9 +38,11 @@ class Timeliness(StrEnum):
     LATE = "late"
 
 
-TIMELINESS_LABELS = {Timeliness.EARLY: ("Trước hạn", "Early"),
-                     Timeliness.ON_TIME: ("Đúng hạn", "On time"),
-                     Timeliness.LATE: ("Quá hạn", "Late")}
+TIMELINESS_LABELS = {
+    Timeliness.EARLY: ("Trước hạn", "Early"),
+    Timeliness.ON_TIME: ("Đúng hạn", "On time"),
+    Timeliness.LATE: ("Quá hạn", "Late"),
+}
 
 
 def timeliness(done_at: datetime, due_at: datetime) -> Timeliness:
@@ -46,11 +55,17 @@ def timeliness(done_at: datetime, due_at: datetime) -> Timeliness:
     return Timeliness.ON_TIME
 
 
-def on_status_change(session: Session, dossier: Dossier, before: Status | None,
-                     after: Status, when: datetime) -> dict[str, Any]:
+def on_status_change(
+    session: Session, dossier: Dossier, before: Status | None, after: Status, when: datetime
+) -> dict[str, Any]:
     """Keep the plan and the clock in step with the move; return what the event should record."""
-    if after == Status.RECEIVED and before != Status.RECEIVED and dossier.current_step is None \
-            and dossier.due_at is not None and dossier.received_at is not None:
+    if (
+        after == Status.RECEIVED
+        and before != Status.RECEIVED
+        and dossier.current_step is None
+        and dossier.due_at is not None
+        and dossier.received_at is not None
+    ):
         plan_steps(session, dossier, load_calendar(session))
         return {}
     if after in PAUSING and before not in PAUSING:
@@ -67,8 +82,7 @@ def on_status_change(session: Session, dossier: Dossier, before: Status | None,
     return {}
 
 
-def _resume(session: Session, dossier: Dossier, since: datetime,
-            when: datetime) -> dict[str, Any]:
+def _resume(session: Session, dossier: Dossier, since: datetime, when: datetime) -> dict[str, Any]:
     calendar = load_calendar(session)
     hours = max(0.0, calendar.working_hours_between(since, when))
     before = dossier.due_at
@@ -76,9 +90,13 @@ def _resume(session: Session, dossier: Dossier, since: datetime,
         return {"clock": "resumed", "paused_hours": 0}
     dossier.due_at = calendar.add_working_hours(before, hours)
     _move_unfinished(session, dossier, calendar, hours)
-    return {"clock": "resumed", "paused_hours": round(hours, 2),
-            "paused_since": since.isoformat(), "due_before": before.isoformat(),
-            "due_after": dossier.due_at.isoformat()}
+    return {
+        "clock": "resumed",
+        "paused_hours": round(hours, 2),
+        "paused_since": since.isoformat(),
+        "due_before": before.isoformat(),
+        "due_after": dossier.due_at.isoformat(),
+    }
 
 
 def shift_plan(session: Session, dossier: Dossier, new_due: datetime) -> None:
@@ -93,10 +111,18 @@ def shift_plan(session: Session, dossier: Dossier, new_due: datetime) -> None:
     _move_unfinished(session, dossier, calendar, hours, cap=new_due)
 
 
-def _move_unfinished(session: Session, dossier: Dossier, calendar: WorkCalendar, hours: float,
-                     cap: datetime | None = None) -> None:
+def _move_unfinished(
+    session: Session,
+    dossier: Dossier,
+    calendar: WorkCalendar,
+    hours: float,
+    cap: datetime | None = None,
+) -> None:
     """Move every step not yet finished by ``hours`` working hours (never past ``cap``)."""
-    for step in session.scalars(select(DossierStep).where(
-            DossierStep.dossier_id == dossier.id, DossierStep.finished_at.is_(None))):
+    for step in session.scalars(
+        select(DossierStep).where(
+            DossierStep.dossier_id == dossier.id, DossierStep.finished_at.is_(None)
+        )
+    ):
         moved = calendar.add_working_hours(step.due_at, hours)
         step.due_at = moved if cap is None else min(cap, moved)

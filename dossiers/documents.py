@@ -32,10 +32,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_SLUG = {FormKind.RECEIPT: "giay-tiep-nhan", FormKind.SUPPLEMENT: "phieu-yeu-cau-bo-sung",
-         FormKind.REFUSAL: "phieu-tu-choi", FormKind.LABEL: "nhan-ho-so",
-         FormKind.LABEL_A4: "nhan-ho-so-a4", FormKind.COMPARISON: "bien-ban-doi-chieu",
-         FormKind.APOLOGY: "phieu-xin-loi", FormKind.CONTROL_SHEET: "phieu-kiem-soat"}
+_SLUG = {
+    FormKind.RECEIPT: "giay-tiep-nhan",
+    FormKind.SUPPLEMENT: "phieu-yeu-cau-bo-sung",
+    FormKind.REFUSAL: "phieu-tu-choi",
+    FormKind.LABEL: "nhan-ho-so",
+    FormKind.LABEL_A4: "nhan-ho-so-a4",
+    FormKind.COMPARISON: "bien-ban-doi-chieu",
+    FormKind.APOLOGY: "phieu-xin-loi",
+    FormKind.CONTROL_SHEET: "phieu-kiem-soat",
+}
 
 
 @dataclass(frozen=True)
@@ -66,58 +72,97 @@ def _component_rows(dossier: Dossier) -> list[dict[str, Any]]:
             form += ", bản chính"
         elif source is not None and source.copies:
             form += ", bản sao"
-        quantity = max(1, len(component.current_files)) if source is None else max(
-            1, (source.originals or 0) + (source.copies or 0))
+        quantity = (
+            max(1, len(component.current_files))
+            if source is None
+            else max(1, (source.originals or 0) + (source.copies or 0))
+        )
         rows.append({"name": component.name, "form": form, "quantity": f"{quantity:02d}"})
     return rows
 
 
-def _context(session: Session, dossier: Dossier, printer: Printer, actor: Actor,
-             title: str) -> dict[str, Any]:
+def _context(
+    session: Session, dossier: Dossier, printer: Printer, actor: Actor, title: str
+) -> dict[str, Any]:
     agency = dossier.receiving_agency
     parent = parent_on(session, agency, utcnow().astimezone(VN_TZ).date())
     version = dossier.procedure_version
     last4 = (dossier.applicant_id_number or "")[-4:]
     return {
-        "dossier": {"code": dossier.code, "lookup_code": dossier.lookup_code,
-                    "received_at": dossier.received_at, "due_at": dossier.due_at,
-                    "submitted_at": dossier.submitted_at,
-                    "lookup_hint": f"Mã tra cứu: {dossier.lookup_code or ''}"},
-        "agency": {"name": agency.name, "parent": parent.name if parent else "",
-                   "phone": agency.phone, "desk": f"Bộ phận Tiếp nhận và Trả kết quả – "
-                                                 f"{agency.name}",
-                   "desk_short": "Bộ phận Tiếp nhận và Trả kết quả"},
-        "applicant": {"name": dossier.applicant_name,
-                      "id_number": dossier.applicant_id_number,
-                      "address": dossier.applicant_address, "phone": dossier.applicant_phone,
-                      "email": dossier.applicant_email},
-        "procedure": {"code": version.code, "name": version.name,
-                      "short_name": version.name if len(version.name) <= 90
-                      else version.name[:87] + "…",
-                      "time_limit": time_limit_text(version)},
+        "dossier": {
+            "code": dossier.code,
+            "lookup_code": dossier.lookup_code,
+            "received_at": dossier.received_at,
+            "due_at": dossier.due_at,
+            "submitted_at": dossier.submitted_at,
+            "lookup_hint": f"Mã tra cứu: {dossier.lookup_code or ''}",
+        },
+        "agency": {
+            "name": agency.name,
+            "parent": parent.name if parent else "",
+            "phone": agency.phone,
+            "desk": f"Bộ phận Tiếp nhận và Trả kết quả – {agency.name}",
+            "desk_short": "Bộ phận Tiếp nhận và Trả kết quả",
+        },
+        "applicant": {
+            "name": dossier.applicant_name,
+            "id_number": dossier.applicant_id_number,
+            "address": dossier.applicant_address,
+            "phone": dossier.applicant_phone,
+            "email": dossier.applicant_email,
+        },
+        "procedure": {
+            "code": version.code,
+            "name": version.name,
+            "short_name": version.name if len(version.name) <= 90 else version.name[:87] + "…",
+            "time_limit": time_limit_text(version),
+        },
         "components": _component_rows(dossier),
-        "paper_count": sum(1 for c in dossier.components
-                           if c.state in (ComponentState.PAPER, ComponentState.NOT_DIGITIZABLE,
-                                          ComponentState.ATTACHED)
-                           and dossier.channel != "online"),
+        "paper_count": sum(
+            1
+            for c in dossier.components
+            if c.state
+            in (ComponentState.PAPER, ComponentState.NOT_DIGITIZABLE, ComponentState.ATTACHED)
+            and dossier.channel != "online"
+        ),
         "clerk": actor.full_name or actor.login,
         "place": printer.place,
         "return_place": agency.name,
         "lookup_url": f"{printer.base_url}/lookup",
-        "qr": qr_svg(document_qr_text(dossier_code=dossier.code or "",
-                                      procedure_code=version.code,
-                                      applicant_id=last4 or None, document=title,
-                                      url=printer.lookup_url(dossier)), scale=2),
+        "qr": qr_svg(
+            document_qr_text(
+                dossier_code=dossier.code or "",
+                procedure_code=version.code,
+                applicant_id=last4 or None,
+                document=title,
+                url=printer.lookup_url(dossier),
+            ),
+            scale=2,
+        ),
         "barcode": code128_svg(dossier.code or ""),
     }
 
 
-def render_for(session: Session, actor: Actor, printer: Printer, dossier: Dossier,
-               kind: FormKind, at: datetime, **extra: Any) -> tuple[FormVersion, bytes]:
+def render_for(
+    session: Session,
+    actor: Actor,
+    printer: Printer,
+    dossier: Dossier,
+    kind: FormKind,
+    at: datetime,
+    **extra: Any,
+) -> tuple[FormVersion, bytes]:
     """Render a dossier's form without storing it (the control sheet is read live)."""
     title = version_for(kind, at.astimezone(VN_TZ).date()).title
-    return render(kind, at, {**_context(session, dossier, printer, actor, title),
-                             "competent": dossier.competent_agency.name, **extra})
+    return render(
+        kind,
+        at,
+        {
+            **_context(session, dossier, printer, actor, title),
+            "competent": dossier.competent_agency.name,
+            **extra,
+        },
+    )
 
 
 def seal(printer: Printer, agency: Agency, pdf: bytes) -> tuple[bytes, dict[str, Any]]:
@@ -138,50 +183,122 @@ def seal(printer: Printer, agency: Agency, pdf: bytes) -> tuple[bytes, dict[str,
     return signed, {"seal": {"signed": True, "agency": agency.name}}
 
 
-def register_form(session: Session, sha256: str, *, title: str, agency: Agency, issued_by: str,
-                  dossier: Dossier, number: str | None = None, file_id: int | None = None,
-                  at: datetime | None = None) -> IssuedDocument:
+def register_form(
+    session: Session,
+    sha256: str,
+    *,
+    title: str,
+    agency: Agency,
+    issued_by: str,
+    dossier: Dossier,
+    number: str | None = None,
+    file_id: int | None = None,
+    at: datetime | None = None,
+) -> IssuedDocument:
     """Into the register of issued documents, so /verify names it and says it was issued
     here (its SHA-256 is the one of the signed bytes handed out)."""
-    return register(session, sha256=sha256, kind=DocumentKind.FORM, title=title,
-                    number=number, agency_id=agency.id, agency_name=agency.name,
-                    issued_by=issued_by, dossier_id=dossier.id, file_id=file_id, at=at)
+    return register(
+        session,
+        sha256=sha256,
+        kind=DocumentKind.FORM,
+        title=title,
+        number=number,
+        agency_id=agency.id,
+        agency_name=agency.name,
+        issued_by=issued_by,
+        dossier_id=dossier.id,
+        file_id=file_id,
+        at=at,
+    )
 
 
-def store_form(session: Session, printer: Printer, dossier: Dossier, pdf: bytes, *,
-               agency: Agency, title: str, filename: str, details: dict[str, Any],
-               issued_by: str, uploaded_by_id: int | None, at: datetime,
-               number: str | None = None) -> DossierFile:
+def store_form(
+    session: Session,
+    printer: Printer,
+    dossier: Dossier,
+    pdf: bytes,
+    *,
+    agency: Agency,
+    title: str,
+    filename: str,
+    details: dict[str, Any],
+    issued_by: str,
+    uploaded_by_id: int | None,
+    at: datetime,
+    number: str | None = None,
+) -> DossierFile:
     """Seal a rendered form, store it in the dossier and register it when it is signed."""
     signed, sealed = seal(printer, agency, pdf)
     blob = store_bytes(session, printer.store, signed)
-    record = DossierFile(dossier=dossier, component_id=None, sha256=blob.sha256, size=blob.size,
-                         filename=filename, content_type="application/pdf", kind=FileKind.FORM,
-                         uploaded_by_id=uploaded_by_id, uploaded_at=at,
-                         details={**details, **sealed})
+    record = DossierFile(
+        dossier=dossier,
+        component_id=None,
+        sha256=blob.sha256,
+        size=blob.size,
+        filename=filename,
+        content_type="application/pdf",
+        kind=FileKind.FORM,
+        uploaded_by_id=uploaded_by_id,
+        uploaded_at=at,
+        details={**details, **sealed},
+    )
     session.add(record)
     session.flush()
     if sealed["seal"]["signed"]:
-        register_form(session, blob.sha256, title=title, agency=agency, issued_by=issued_by,
-                      dossier=dossier, number=number, file_id=record.id, at=at)
+        register_form(
+            session,
+            blob.sha256,
+            title=title,
+            agency=agency,
+            issued_by=issued_by,
+            dossier=dossier,
+            number=number,
+            file_id=record.id,
+            at=at,
+        )
     return record
 
 
-def issue_document(session: Session, actor: Actor, printer: Printer, dossier: Dossier,
-                   kind: FormKind, *, at: datetime | None = None, issuer: Agency | None = None,
-                   **extra: Any) -> DossierFile:
+def issue_document(
+    session: Session,
+    actor: Actor,
+    printer: Printer,
+    dossier: Dossier,
+    kind: FormKind,
+    *,
+    at: datetime | None = None,
+    issuer: Agency | None = None,
+    **extra: Any,
+) -> DossierFile:
     """Render a form for the dossier, seal it with the issuing agency's certificate (the
     receiving agency's unless ``issuer`` says otherwise), store the PDF in it, register it and
     record it in the timeline."""
     when = at or utcnow()
     form, pdf = render_for(session, actor, printer, dossier, kind, when, **extra)
-    record = store_form(session, printer, dossier, pdf,
-                        agency=issuer or dossier.receiving_agency, title=form.title,
-                        filename=f"{_SLUG[kind]}-{dossier.code}.pdf",
-                        details={"form": kind.value, "number": form.number,
-                                 "basis": form.basis, "title": form.title},
-                        issued_by=actor.full_name or actor.login,
-                        uploaded_by_id=actor.user_id, at=when)
-    apply(session, dossier, Kind.DOCUMENT_ADDED, actor, at=when,
-          payload={"file_id": record.id, "form": kind.value, "title": form.title})
+    record = store_form(
+        session,
+        printer,
+        dossier,
+        pdf,
+        agency=issuer or dossier.receiving_agency,
+        title=form.title,
+        filename=f"{_SLUG[kind]}-{dossier.code}.pdf",
+        details={
+            "form": kind.value,
+            "number": form.number,
+            "basis": form.basis,
+            "title": form.title,
+        },
+        issued_by=actor.full_name or actor.login,
+        uploaded_by_id=actor.user_id,
+        at=when,
+    )
+    apply(
+        session,
+        dossier,
+        Kind.DOCUMENT_ADDED,
+        actor,
+        at=when,
+        payload={"file_id": record.id, "form": kind.value, "title": form.title},
+    )
     return record

@@ -42,8 +42,9 @@ from dossiers.records import Dossier
 # the shell's create_app.
 EVENT_HOOKS: list[Callable[[Session, Dossier, "Event"], None]] = []
 
-_FINISHING = frozenset({Status.RETURNED, Status.REFUSED, Status.WITHDRAWN, Status.STOPPED,
-                        Status.DISCARDED})
+_FINISHING = frozenset(
+    {Status.RETURNED, Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.DISCARDED}
+)
 
 
 class Event(Base):
@@ -94,9 +95,11 @@ def apply(
     acting_agency = authorize(session, actor, dossier, kind)
     reason = (reason or "").strip() or None
     if kind in REASON_REQUIRED and not reason:
-        raise InvalidInput(f"Cần nêu lý do khi «{KIND_LABELS[kind][0]}»",
-                           f"A reason is required to '{KIND_LABELS[kind][1]}'",
-                           code="reason_required")
+        raise InvalidInput(
+            f"Cần nêu lý do khi «{KIND_LABELS[kind][0]}»",
+            f"A reason is required to '{KIND_LABELS[kind][1]}'",
+            code="reason_required",
+        )
     when = at or utcnow()
     with revision_checked():  # its queries flush what the caller already changed
         clock = on_status_change(session, dossier, current, after, when)
@@ -114,11 +117,21 @@ def apply(
         # The dossier's UPDATE … WHERE revision = <read> goes first: a writer who read an
         # older revision matches no row and is told so before anything is appended.
         session.flush()
-    event = Event(dossier_id=dossier.id, seq=dossier.last_seq, kind=kind,
-                  from_status=current, to_status=after, at=when,
-                  actor_user_id=actor.user_id, actor_name=actor.full_name or actor.login,
-                  actor_agency_id=acting_agency, to_agency_id=to_agency_id,
-                  to_user_id=to_user_id, reason=reason, payload={**(payload or {}), **clock})
+    event = Event(
+        dossier_id=dossier.id,
+        seq=dossier.last_seq,
+        kind=kind,
+        from_status=current,
+        to_status=after,
+        at=when,
+        actor_user_id=actor.user_id,
+        actor_name=actor.full_name or actor.login,
+        actor_agency_id=acting_agency,
+        to_agency_id=to_agency_id,
+        to_user_id=to_user_id,
+        reason=reason,
+        payload={**(payload or {}), **clock},
+    )
     if actor.client_id is not None:  # an integration client acted (itself or for someone)
         event.payload = {**event.payload, "client_id": actor.client_id}
     session.add(event)
@@ -137,8 +150,10 @@ def revision_checked() -> Iterator[None]:
     try:
         yield
     except StaleDataError:
-        raise Conflict("Hồ sơ vừa được người khác cập nhật; vui lòng tải lại và thử lại",
-                       "Someone else changed this dossier first; reload and try again") from None
+        raise Conflict(
+            "Hồ sơ vừa được người khác cập nhật; vui lòng tải lại và thử lại",
+            "Someone else changed this dossier first; reload and try again",
+        ) from None
 
 
 def check_legal(dossier: Dossier, kind: Kind) -> Status:
@@ -150,7 +165,8 @@ def check_legal(dossier: Dossier, kind: Kind) -> Status:
         verb = KIND_LABELS[kind]
         raise IllegalTransition(
             f"Không thể «{verb[0]}» khi hồ sơ ở trạng thái «{label[0]}»",
-            f"Cannot '{verb[1]}' a dossier that is '{label[1]}'")
+            f"Cannot '{verb[1]}' a dossier that is '{label[1]}'",
+        )
     return after
 
 
@@ -163,15 +179,20 @@ def authorize(session: Session, actor: Actor, dossier: Dossier, kind: Kind) -> i
     """
     if actor.is_system:
         return None
-    if (kind in APPLICANT_KINDS and actor.user_id is not None
-            and actor.user_id == dossier.applicant_user_id):
+    if (
+        kind in APPLICANT_KINDS
+        and actor.user_id is not None
+        and actor.user_id == dossier.applicant_user_id
+    ):
         return None
     for role in sorted(STAFF_ROLES.get(kind, ())):
         for agency_id in _agencies_for(role, dossier):
             if actor.has(role, agency_id):
                 return agency_id
-    raise Forbidden(f"Bạn không có quyền «{KIND_LABELS[kind][0]}» đối với hồ sơ này",
-                    f"You may not '{KIND_LABELS[kind][1]}' this dossier")
+    raise Forbidden(
+        f"Bạn không có quyền «{KIND_LABELS[kind][0]}» đối với hồ sơ này",
+        f"You may not '{KIND_LABELS[kind][1]}' this dossier",
+    )
 
 
 def _agencies_for(role: Role, dossier: Dossier) -> set[int]:
@@ -184,21 +205,28 @@ def can_view(actor: Actor, dossier: Dossier, held_by: set[int] | None = None) ->
     """Applicant, staff of an agency that holds or held it (``held_by``), supervisors."""
     if actor.is_system:
         return True
-    if actor.has(Role.SUPERVISOR) and not (dossier.status == Status.DRAFT
-                                           and dossier.applicant_user_id is not None):
+    if actor.has(Role.SUPERVISOR) and not (
+        dossier.status == Status.DRAFT and dossier.applicant_user_id is not None
+    ):
         return True
     if actor.user_id is not None and actor.user_id == dossier.applicant_user_id:
         return True
     if dossier.status == Status.DRAFT and dossier.applicant_user_id is not None:
         return False  # an applicant's unsubmitted draft is theirs alone
-    involved = {dossier.receiving_agency_id, dossier.holder_agency_id,
-                dossier.competent_agency_id} | (held_by or set())
+    involved = {
+        dossier.receiving_agency_id,
+        dossier.holder_agency_id,
+        dossier.competent_agency_id,
+    } | (held_by or set())
     return bool(actor.agencies(Role.RECEPTION, Role.OFFICER, Role.LEADER) & involved)
 
 
 def agencies_that_held(session: Session, dossier: Dossier) -> set[int]:
-    rows = session.scalars(select(Event.to_agency_id).where(
-        Event.dossier_id == dossier.id, Event.to_agency_id.is_not(None)))
+    rows = session.scalars(
+        select(Event.to_agency_id).where(
+            Event.dossier_id == dossier.id, Event.to_agency_id.is_not(None)
+        )
+    )
     return {r for r in rows if r is not None}
 
 
@@ -208,8 +236,9 @@ def require_view(session: Session, actor: Actor, dossier: Dossier) -> None:
         raise NotFound("Không tìm thấy hồ sơ", "Dossier not found")
 
 
-def get_visible_dossier(session: Session, actor: Actor, dossier_id: int,
-                        roles: Iterable[Role] = ()) -> Dossier:
+def get_visible_dossier(
+    session: Session, actor: Actor, dossier_id: int, roles: Iterable[Role] = ()
+) -> Dossier:
     """The dossier, if this actor may see it and (when ``roles`` are named) holds one of them.
 
     Anything else is NotFound, the same answer as for a dossier that does not exist (no
@@ -222,8 +251,9 @@ def get_visible_dossier(session: Session, actor: Actor, dossier_id: int,
 
 
 def history(session: Session, dossier: Dossier) -> list[Event]:
-    return list(session.scalars(select(Event).where(Event.dossier_id == dossier.id)
-                                .order_by(Event.seq)))
+    return list(
+        session.scalars(select(Event).where(Event.dossier_id == dossier.id).order_by(Event.seq))
+    )
 
 
 def _notify_applicant(session: Session, dossier: Dossier, event: Event) -> None:
@@ -232,18 +262,30 @@ def _notify_applicant(session: Session, dossier: Dossier, event: Event) -> None:
     body = f"Hồ sơ {dossier.code or dossier.id}: {label}.\nTrạng thái: {status}."
     if event.reason and reason_shown_to(event.kind, Audience.APPLICANT):
         body += f"\nLý do: {event.reason}"
-    if dossier.due_at is not None and event.kind in (Kind.RECEIVED, Kind.ACCEPTED,
-                                                     Kind.DEADLINE_EXTENDED):
+    if dossier.due_at is not None and event.kind in (
+        Kind.RECEIVED,
+        Kind.ACCEPTED,
+        Kind.DEADLINE_EXTENDED,
+    ):
         body += f"\nNgày hẹn trả kết quả: {dossier.due_at.astimezone(VN_TZ):%H:%M %d/%m/%Y}."
-    enqueue(session, "notify", {
-        "user_id": dossier.applicant_user_id, "dossier_id": dossier.id,
-        "subject": f"Hồ sơ {dossier.code or dossier.id}: {label}", "body": body,
-    }, key=f"notify:event:{event.id}")
+    enqueue(
+        session,
+        "notify",
+        {
+            "user_id": dossier.applicant_user_id,
+            "dossier_id": dossier.id,
+            "subject": f"Hồ sơ {dossier.code or dossier.id}: {label}",
+            "body": body,
+        },
+        key=f"notify:event:{event.id}",
+    )
 
 
 def expect_revision(dossier: Dossier, revision: int | None) -> None:
     """A form or API call that names the revision it was made from acts only on that one: a
     double-click or a retried request finds the dossier already moved and changes nothing."""
     if revision is not None and revision != dossier.revision:
-        raise Conflict("Hồ sơ đã thay đổi kể từ khi bạn mở trang; vui lòng tải lại",
-                       "The dossier changed since you opened it; reload and try again")
+        raise Conflict(
+            "Hồ sơ đã thay đổi kể từ khi bạn mở trang; vui lòng tải lại",
+            "The dossier changed since you opened it; reload and try again",
+        )

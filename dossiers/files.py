@@ -82,11 +82,13 @@ class FileStore:
         try:
             data = self.path(sha256).read_bytes()
         except FileNotFoundError:
-            raise NotFound("Không tìm thấy tệp trong kho lưu trữ",
-                           "File missing from the store") from None
+            raise NotFound(
+                "Không tìm thấy tệp trong kho lưu trữ", "File missing from the store"
+            ) from None
         if hashlib.sha256(data).hexdigest() != sha256:
-            raise IntegrityFailure("Tệp đã bị thay đổi kể từ khi tiếp nhận",
-                                   "Stored file no longer matches its hash")
+            raise IntegrityFailure(
+                "Tệp đã bị thay đổi kể từ khi tiếp nhận", "Stored file no longer matches its hash"
+            )
         return data
 
     def exists(self, sha256: str) -> bool:
@@ -112,15 +114,19 @@ def store_bytes(session: Session, store: FileStore, data: bytes | Iterable[bytes
     dialect = session.get_bind().dialect.name
     insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
     # Two uploads of the same bytes at once: one inserts, the other finds the row.
-    session.execute(insert(Blob.__table__).values(sha256=sha, size=size, created_at=utcnow())
-                    .on_conflict_do_nothing(index_elements=["sha256"]))
+    session.execute(
+        insert(Blob.__table__)
+        .values(sha256=sha, size=size, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["sha256"])
+    )
     blob = session.get(Blob, sha)
     assert blob is not None
     return blob
 
 
-def collect_orphans(session: Session, store: FileStore,
-                    grace: timedelta = timedelta(hours=1)) -> int:
+def collect_orphans(
+    session: Session, store: FileStore, grace: timedelta = timedelta(hours=1)
+) -> int:
     """Delete stored files that no committed row names, once older than ``grace``.
 
     The grace period covers uploads whose transaction has not committed yet; ``put`` refreshes

@@ -44,9 +44,15 @@ def notify(session: Session, payload: dict[str, Any], ctx: JobContext) -> None:
     user = session.get(User, payload["user_id"])
     if user is None:
         return
-    session.add(Message(user_id=user.id, dossier_id=payload.get("dossier_id"),
-                        subject=payload["subject"], body=payload["body"],
-                        outbox_id=ctx.message_id or None))
+    session.add(
+        Message(
+            user_id=user.id,
+            dossier_id=payload.get("dossier_id"),
+            subject=payload["subject"],
+            body=payload["body"],
+            outbox_id=ctx.message_id or None,
+        )
+    )
     session.flush()
     host = ctx.settings.get("SMTP_HOST")
     if host and user.email:
@@ -72,8 +78,14 @@ def send_mail(settings: dict[str, Any], to: str, subject: str, body: str) -> Non
 
 
 def messages_for(session: Session, user_id: int, limit: int = 50) -> list[Message]:
-    return list(session.scalars(select(Message).where(Message.user_id == user_id)
-                                .order_by(Message.id.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(Message)
+            .where(Message.user_id == user_id)
+            .order_by(Message.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 @handler("deliver_code")
@@ -88,13 +100,17 @@ def deliver_code(session: Session, payload: dict[str, Any], ctx: JobContext) -> 
         return  # replaced, used or expired before it could be sent
     row, user, code = drawn
     confirm = row.purpose == "confirm"
-    subject = ("Mã xác nhận tài khoản Motcua" if confirm else "Mã đặt lại mật khẩu Motcua")
-    body = (f"Mã của bạn là {code}. Mã có hiệu lực trong 10 phút và chỉ dùng được "
-            "một lần. Nếu bạn không yêu cầu, hãy bỏ qua thư này.")
-    if confirm and not session.scalar(select(Message.id).where(
-            Message.outbox_id == ctx.message_id)):
-        session.add(Message(user_id=user.id, subject=subject, body=body,
-                            outbox_id=ctx.message_id or None))
+    subject = "Mã xác nhận tài khoản Motcua" if confirm else "Mã đặt lại mật khẩu Motcua"
+    body = (
+        f"Mã của bạn là {code}. Mã có hiệu lực trong 10 phút và chỉ dùng được "
+        "một lần. Nếu bạn không yêu cầu, hãy bỏ qua thư này."
+    )
+    if confirm and not session.scalar(
+        select(Message.id).where(Message.outbox_id == ctx.message_id)
+    ):
+        session.add(
+            Message(user_id=user.id, subject=subject, body=body, outbox_id=ctx.message_id or None)
+        )
         session.flush()
     if ctx.settings.get("SMTP_HOST") and user.email:
         send_mail(ctx.settings, user.email, subject, body)

@@ -61,30 +61,40 @@ class Applicant:
 
     def validated(self) -> "Applicant":
         if not self.name.strip():
-            raise InvalidInput("Cần nhập họ tên người nộp hồ sơ",
-                               "The applicant's name is required")
+            raise InvalidInput(
+                "Cần nhập họ tên người nộp hồ sơ", "The applicant's name is required"
+            )
         if self.id_number and not self.id_number.strip().isdigit():
-            raise InvalidInput("Số giấy tờ tùy thân chỉ gồm chữ số",
-                               "The ID number must contain digits only")
+            raise InvalidInput(
+                "Số giấy tờ tùy thân chỉ gồm chữ số", "The ID number must contain digits only"
+            )
         if self.email:  # the same rule on every channel: portal, desk, API
             self.email = identity.email(self.email)
         return self
 
 
-def _receiving_agency(session: Session, version: ProcedureVersion,
-                      agency_code: str | None) -> Agency:
+def _receiving_agency(
+    session: Session, version: ProcedureVersion, agency_code: str | None
+) -> Agency:
     today = today_in_vietnam()
-    candidates = [a.agency for a in version.agencies
-                  if a.part == AgencyPart.RECEIVING and a.agency.active_on(today)]
+    candidates = [
+        a.agency
+        for a in version.agencies
+        if a.part == AgencyPart.RECEIVING and a.agency.active_on(today)
+    ]
     if agency_code:
         for agency in candidates:
             if agency.code == agency_code.strip().upper():
                 return agency
-        raise InvalidInput(f"Cơ quan {agency_code} không tiếp nhận thủ tục này",
-                           f"Agency {agency_code} does not receive this procedure")
+        raise InvalidInput(
+            f"Cơ quan {agency_code} không tiếp nhận thủ tục này",
+            f"Agency {agency_code} does not receive this procedure",
+        )
     if not candidates:
-        raise NotFound("Thủ tục chưa được giao cho cơ quan tiếp nhận nào",
-                       "The procedure has no receiving agency")
+        raise NotFound(
+            "Thủ tục chưa được giao cho cơ quan tiếp nhận nào",
+            "The procedure has no receiving agency",
+        )
     return candidates[0]
 
 
@@ -96,9 +106,16 @@ def _competent_agency(version: ProcedureVersion, receiving: Agency) -> Agency:
     return competent[0] if competent else receiving
 
 
-def create_draft(session: Session, actor: Actor, procedure_code: str, applicant: Applicant,
-                 *, channel: Channel = Channel.ONLINE, agency_code: str | None = None,
-                 today: date | None = None) -> Dossier:
+def create_draft(
+    session: Session,
+    actor: Actor,
+    procedure_code: str,
+    applicant: Applicant,
+    *,
+    channel: Channel = Channel.ONLINE,
+    agency_code: str | None = None,
+    today: date | None = None,
+) -> Dossier:
     """Start a dossier from the procedure version in force today, one row per component."""
     applicant.validated()
     version = version_in_force(session, procedure_code, today or today_in_vietnam())
@@ -107,18 +124,30 @@ def create_draft(session: Session, actor: Actor, procedure_code: str, applicant:
     if not actor.is_staff and not actor.has(Role.CITIZEN):
         raise Forbidden("Cần đăng nhập để nộp hồ sơ", "Log in to file a dossier")
     dossier = Dossier(
-        procedure_version=version, channel=channel,
+        procedure_version=version,
+        channel=channel,
         applicant_user_id=None if actor.is_staff else actor.user_id,
-        applicant_name=applicant.name.strip(), applicant_id_number=applicant.id_number,
-        applicant_phone=applicant.phone, applicant_email=applicant.email,
-        applicant_address=applicant.address, applicant=applicant.extra,
-        receiving_agency_id=receiving.id, competent_agency_id=competent.id,
-        holder_agency_id=receiving.id, status="", last_seq=0,
+        applicant_name=applicant.name.strip(),
+        applicant_id_number=applicant.id_number,
+        applicant_phone=applicant.phone,
+        applicant_email=applicant.email,
+        applicant_address=applicant.address,
+        applicant=applicant.extra,
+        receiving_agency_id=receiving.id,
+        competent_agency_id=competent.id,
+        holder_agency_id=receiving.id,
+        status="",
+        last_seq=0,
     )
     for item in version.components:
-        dossier.components.append(DossierComponent(
-            procedure_component_id=item.id, position=item.position, name=item.name,
-            requirement=item.requirement))
+        dossier.components.append(
+            DossierComponent(
+                procedure_component_id=item.id,
+                position=item.position,
+                name=item.name,
+                requirement=item.requirement,
+            )
+        )
     session.add(dossier)
     session.flush()
     apply(session, dossier, Kind.CREATED, actor)
@@ -133,12 +162,14 @@ SUBMIT_CHECKS: list[Callable[[Session, Dossier], None]] = []
 
 def _editable(actor: Actor, dossier: Dossier) -> None:
     if dossier.status not in EDITABLE:
-        raise InvalidInput("Hồ sơ đã nộp, không thể sửa", "The dossier can no longer be edited",
-                           code="not_editable")
+        raise InvalidInput(
+            "Hồ sơ đã nộp, không thể sửa",
+            "The dossier can no longer be edited",
+            code="not_editable",
+        )
     if actor.user_id is not None and actor.user_id == dossier.applicant_user_id:
         return
-    if dossier.applicant_user_id is None and actor.has(Role.RECEPTION,
-                                                       dossier.receiving_agency_id):
+    if dossier.applicant_user_id is None and actor.has(Role.RECEPTION, dossier.receiving_agency_id):
         return
     raise NotFound("Không tìm thấy hồ sơ", "Dossier not found")
 
@@ -160,13 +191,25 @@ def paper_allowed(dossier: Dossier, component: DossierComponent) -> bool:
         return True
     if OnlineLevel(dossier.procedure_version.online_level) != OnlineLevel.FULL:
         return True
-    source = next((c for c in dossier.procedure_version.components
-                   if c.id == component.procedure_component_id), None)
+    source = next(
+        (
+            c
+            for c in dossier.procedure_version.components
+            if c.id == component.procedure_component_id
+        ),
+        None,
+    )
     return source is not None and not source.electronic_original_accepted
 
 
-def mark_component(session: Session, actor: Actor, dossier: Dossier, component_id: int,
-                   state: ComponentState, note: str | None = None) -> DossierComponent:
+def mark_component(
+    session: Session,
+    actor: Actor,
+    dossier: Dossier,
+    component_id: int,
+    state: ComponentState,
+    note: str | None = None,
+) -> DossierComponent:
     """Say how a component is provided without a file: on paper, cannot be digitized (Đ12.1.c)…"""
     _editable(actor, dossier)
     component = _component(dossier, component_id)
@@ -174,18 +217,26 @@ def mark_component(session: Session, actor: Actor, dossier: Dossier, component_i
         raise InvalidInput("Hãy đính kèm tệp", "Attach a file instead")
     applicant = actor.user_id is not None and actor.user_id == dossier.applicant_user_id
     if applicant and state == ComponentState.NOT_DIGITIZABLE:
-        raise InvalidInput("Chỉ cán bộ tiếp nhận đánh dấu giấy tờ không số hóa được",
-                           "Only the desk marks a document as not digitizable")
+        raise InvalidInput(
+            "Chỉ cán bộ tiếp nhận đánh dấu giấy tờ không số hóa được",
+            "Only the desk marks a document as not digitizable",
+        )
     if applicant and state == ComponentState.PAPER and not paper_allowed(dossier, component):
-        raise InvalidInput("Thủ tục trực tuyến toàn trình: thành phần này phải nộp tệp điện tử",
-                           "Fully online procedure: this component must be uploaded",
-                           code="paper_not_allowed")
+        raise InvalidInput(
+            "Thủ tục trực tuyến toàn trình: thành phần này phải nộp tệp điện tử",
+            "Fully online procedure: this component must be uploaded",
+            code="paper_not_allowed",
+        )
     if state == ComponentState.NOT_PROVIDED and component.requirement == Requirement.REQUIRED:
-        raise InvalidInput("Thành phần bắt buộc không thể bỏ qua",
-                           "A required component cannot be left out", code="required")
+        raise InvalidInput(
+            "Thành phần bắt buộc không thể bỏ qua",
+            "A required component cannot be left out",
+            code="required",
+        )
     if state == ComponentState.NOT_DIGITIZABLE and not (note or "").strip():
-        raise InvalidInput("Ghi chú lý do không thể số hóa", "Say why it cannot be digitized",
-                           code="note_required")
+        raise InvalidInput(
+            "Ghi chú lý do không thể số hóa", "Say why it cannot be digitized", code="note_required"
+        )
     for old in component.current_files:
         old.replaced_at = utcnow()
     component.state, component.note = state, (note or "").strip() or None
@@ -193,10 +244,20 @@ def mark_component(session: Session, actor: Actor, dossier: Dossier, component_i
     return component
 
 
-def attach_file(session: Session, actor: Actor, store: FileStore, dossier: Dossier,
-                component_id: int, *, filename: str, content_type: str, data: bytes,
-                kind: FileKind = FileKind.UPLOAD, replace: bool = False,
-                max_bytes: int = MAX_FILE_BYTES) -> DossierFile:
+def attach_file(
+    session: Session,
+    actor: Actor,
+    store: FileStore,
+    dossier: Dossier,
+    component_id: int,
+    *,
+    filename: str,
+    content_type: str,
+    data: bytes,
+    kind: FileKind = FileKind.UPLOAD,
+    replace: bool = False,
+    max_bytes: int = MAX_FILE_BYTES,
+) -> DossierFile:
     """Store a file against a component. With ``replace``, earlier files stay, marked replaced.
 
     The file is checked (type by content, size, readable) before anything is written. A scanned
@@ -221,12 +282,17 @@ def attach_file(session: Session, actor: Actor, store: FileStore, dossier: Dossi
         details["scan_check"] = report.as_dict()
         if kind == FileKind.SCAN and not report.compliant:
             reasons = "; ".join(p.message for p in report.problems)
-            raise InvalidFile(f"{filename}: bản scan chưa đạt chuẩn số hóa — {reasons}",
-                              f"{filename}: the scan is below the digitization standard",
-                              code="below_standard")
+            raise InvalidFile(
+                f"{filename}: bản scan chưa đạt chuẩn số hóa — {reasons}",
+                f"{filename}: the scan is below the digitization standard",
+                code="below_standard",
+            )
     elif kind == FileKind.SCAN:
-        raise InvalidFile(f"{filename}: bản scan phải là tệp PDF (Phụ lục I.2)",
-                          f"{filename}: a scan must be a PDF", code="below_standard")
+        raise InvalidFile(
+            f"{filename}: bản scan phải là tệp PDF (Phụ lục I.2)",
+            f"{filename}: a scan must be a PDF",
+            code="below_standard",
+        )
     if kind == FileKind.SCAN:
         # NĐ 107/2021 Art. 21a: the compliant scan becomes an electronic copy signed by the
         # agency (SAO Y, Phụ lục I.3): dossiers/copies.py signs it after the commit.
@@ -236,10 +302,18 @@ def attach_file(session: Session, actor: Actor, store: FileStore, dossier: Dossi
     if replace:
         for old in component.current_files:
             old.replaced_at = now
-    record = DossierFile(dossier=dossier, component_id=component.id, sha256=blob.sha256,
-                         size=blob.size, filename=clean_filename(filename, checked.extension),
-                         content_type=content_type, kind=kind, uploaded_by_id=actor.user_id,
-                         uploaded_at=now, details=details)
+    record = DossierFile(
+        dossier=dossier,
+        component_id=component.id,
+        sha256=blob.sha256,
+        size=blob.size,
+        filename=clean_filename(filename, checked.extension),
+        content_type=content_type,
+        kind=kind,
+        uploaded_by_id=actor.user_id,
+        uploaded_at=now,
+        details=details,
+    )
     session.add(record)
     component.state, component.note = ComponentState.ATTACHED, None
     session.flush()
@@ -279,16 +353,18 @@ def remove_file(session: Session, actor: Actor, dossier: Dossier, file_id: int) 
 
 
 def missing_components(dossier: Dossier) -> list[DossierComponent]:
-    return [c for c in dossier.components
-            if c.requirement == Requirement.REQUIRED and c.state == ComponentState.PENDING]
+    return [
+        c
+        for c in dossier.components
+        if c.requirement == Requirement.REQUIRED and c.state == ComponentState.PENDING
+    ]
 
 
 def _use_version_in_force(session: Session, dossier: Dossier, at: datetime) -> None:
     """A dossier follows the procedure version in force when it is received, not when its
     draft was started: if a new version applies by then, its components replace the old ones
     (same-named components keep their files; new ones must be provided)."""
-    current = version_in_force(session, dossier.procedure_version.code,
-                               at.astimezone(VN_TZ).date())
+    current = version_in_force(session, dossier.procedure_version.code, at.astimezone(VN_TZ).date())
     if current.id == dossier.procedure_version_id:
         return
     old = {c.name: c for c in dossier.components}
@@ -298,9 +374,14 @@ def _use_version_in_force(session: Session, dossier: Dossier, at: datetime) -> N
             kept.procedure_component_id, kept.position = item.id, item.position
             kept.requirement = item.requirement
         else:
-            dossier.components.append(DossierComponent(
-                procedure_component_id=item.id, position=item.position, name=item.name,
-                requirement=item.requirement))
+            dossier.components.append(
+                DossierComponent(
+                    procedure_component_id=item.id,
+                    position=item.position,
+                    name=item.name,
+                    requirement=item.requirement,
+                )
+            )
     for gone in old.values():  # no longer asked for: kept in the record, marked as such
         gone.state, gone.requirement = ComponentState.NOT_PROVIDED, Requirement.OPTIONAL
         gone.note = "Không còn trong thủ tục hiện hành"
@@ -315,8 +396,9 @@ def _allocate(session: Session, dossier: Dossier, at: datetime) -> None:
     dossier.lookup_code = "".join(secrets.choice(_LOOKUP_ALPHABET) for _ in range(4))
 
 
-def submit_dossier(session: Session, actor: Actor, dossier: Dossier,
-                   at: datetime | None = None) -> Dossier:
+def submit_dossier(
+    session: Session, actor: Actor, dossier: Dossier, at: datetime | None = None
+) -> Dossier:
     """Submit an online draft: it gets its code and waits for the desk's check (NĐ 45 Art. 11).
 
     A dossier the agency asked to complete is resubmitted instead (the applicant's one verb).
@@ -328,17 +410,26 @@ def submit_dossier(session: Session, actor: Actor, dossier: Dossier,
         user = session.get(User, actor.user_id) if actor.user_id else None
         # An integration client submitting for the applicant identified them itself
         # (dossiers/clients/on_behalf.py); the e-mail confirmation is for self-service.
-        if (user is not None and user.kind != AccountKind.STAFF and user.confirmed_at is None
-                and actor.client_id is None):
-            raise InvalidInput("Hãy xác nhận tài khoản (mã gửi qua thư điện tử) trước khi nộp",
-                               "Confirm your account (code sent by e-mail) before submitting",
-                               code="unconfirmed")
+        if (
+            user is not None
+            and user.kind != AccountKind.STAFF
+            and user.confirmed_at is None
+            and actor.client_id is None
+        ):
+            raise InvalidInput(
+                "Hãy xác nhận tài khoản (mã gửi qua thư điện tử) trước khi nộp",
+                "Confirm your account (code sent by e-mail) before submitting",
+                code="unconfirmed",
+            )
         _use_version_in_force(session, dossier, at or utcnow())
     missing = missing_components(dossier)
     if missing:
         names = "; ".join(c.name for c in missing)
-        raise InvalidInput(f"Còn thiếu thành phần bắt buộc: {names}",
-                           f"Required components missing: {names}", code="incomplete")
+        raise InvalidInput(
+            f"Còn thiếu thành phần bắt buộc: {names}",
+            f"Required components missing: {names}",
+            code="incomplete",
+        )
     when = at or utcnow()
     check_legal(dossier, Kind.SUBMITTED)  # before taking a number: no number for a refusal
     if dossier.status == Status.DRAFT:
@@ -352,17 +443,25 @@ def submit_dossier(session: Session, actor: Actor, dossier: Dossier,
 
 def promised_date(session: Session, version: ProcedureVersion, received_at: datetime) -> datetime:
     calendar = load_calendar(session)
-    return calendar.due(received_at, version.time_limit_value, version.time_limit_unit,
-                        version.cut_off)
+    return calendar.due(
+        received_at, version.time_limit_value, version.time_limit_unit, version.cut_off
+    )
 
 
-def receive_at_counter(session: Session, actor: Actor, dossier: Dossier,
-                       at: datetime | None = None, printer: Printer | None = None) -> Dossier:
+def receive_at_counter(
+    session: Session,
+    actor: Actor,
+    dossier: Dossier,
+    at: datetime | None = None,
+    printer: Printer | None = None,
+) -> Dossier:
     """The desk receives a paper dossier it has entered: code, receipt time, promised date."""
     if dossier.applicant_user_id is not None:
-        raise InvalidInput("Hồ sơ trực tuyến được tiếp nhận sau khi người nộp gửi đi",
-                           "An online dossier is accepted after its applicant submits it",
-                           code="online_dossier")
+        raise InvalidInput(
+            "Hồ sơ trực tuyến được tiếp nhận sau khi người nộp gửi đi",
+            "An online dossier is accepted after its applicant submits it",
+            code="online_dossier",
+        )
     check_legal(dossier, Kind.RECEIVED)
     authorize(session, actor, dossier, Kind.RECEIVED)
     when = at or utcnow()
@@ -370,8 +469,11 @@ def receive_at_counter(session: Session, actor: Actor, dossier: Dossier,
     missing = missing_components(dossier)
     if missing:
         names = "; ".join(c.name for c in missing)
-        raise InvalidInput(f"Chưa xử lý thành phần bắt buộc: {names}",
-                           f"Required components not handled: {names}", code="incomplete")
+        raise InvalidInput(
+            f"Chưa xử lý thành phần bắt buộc: {names}",
+            f"Required components not handled: {names}",
+            code="incomplete",
+        )
     with revision_checked():  # another clerk may have received it since we read it: 409
         _allocate(session, dossier, when)
         dossier.received_at = when
@@ -383,19 +485,24 @@ def receive_at_counter(session: Session, actor: Actor, dossier: Dossier,
     return dossier
 
 
-def resubmit_dossier(session: Session, actor: Actor, dossier: Dossier,
-                     at: datetime | None = None) -> Dossier:
+def resubmit_dossier(
+    session: Session, actor: Actor, dossier: Dossier, at: datetime | None = None
+) -> Dossier:
     """Send back a dossier completed as asked (NĐ 45 Art. 12): before acceptance it returns to
     the desk's check; during processing it resumes where it was."""
     _editable(actor, dossier)
     if dossier.status == Status.DRAFT:
-        raise InvalidInput("Hồ sơ chưa nộp lần nào", "The dossier was never submitted",
-                           code="not_submitted")
+        raise InvalidInput(
+            "Hồ sơ chưa nộp lần nào", "The dossier was never submitted", code="not_submitted"
+        )
     missing = missing_components(dossier)
     if missing:
         names = "; ".join(c.name for c in missing)
-        raise InvalidInput(f"Còn thiếu thành phần bắt buộc: {names}",
-                           f"Required components missing: {names}", code="incomplete")
+        raise InvalidInput(
+            f"Còn thiếu thành phần bắt buộc: {names}",
+            f"Required components missing: {names}",
+            code="incomplete",
+        )
     kind = Kind.RESUBMITTED if dossier.status == Status.INCOMPLETE else Kind.SUPPLEMENTED
     apply(session, dossier, kind, actor, at=at)
     return dossier

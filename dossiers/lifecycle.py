@@ -98,8 +98,17 @@ class NationalStatus(IntEnum):
 S = Status
 K = Kind
 
-_WORKING = frozenset({S.RECEIVED, S.IN_PROGRESS, S.AWAITING_SUPPLEMENT, S.AWAITING_PAYMENT,
-                      S.AT_OTHER_AGENCY, S.PENDING_APPROVAL, S.APPROVED})
+_WORKING = frozenset(
+    {
+        S.RECEIVED,
+        S.IN_PROGRESS,
+        S.AWAITING_SUPPLEMENT,
+        S.AWAITING_PAYMENT,
+        S.AT_OTHER_AGENCY,
+        S.PENDING_APPROVAL,
+        S.APPROVED,
+    }
+)
 _OPEN = frozenset({S.SUBMITTED, S.INCOMPLETE, *_WORKING, S.RESULT_READY})
 _ENDED = frozenset({S.RETURNED, S.REFUSED, S.WITHDRAWN, S.STOPPED, S.RESULT_CANCELLED})
 
@@ -144,9 +153,17 @@ TRANSITIONS: dict[tuple[Kind, Status | None], Status] = {
     (K.RESULT_RETURNED, S.RESULT_READY): S.RETURNED,
     (K.RESULT_CANCELLED, S.RESULT_READY): S.RESULT_CANCELLED,
     (K.RESULT_CANCELLED, S.RETURNED): S.RESULT_CANCELLED,
-    **{(K.WITHDRAWN, s): S.WITHDRAWN for s in (S.SUBMITTED, S.INCOMPLETE, S.RECEIVED,
-                                               S.IN_PROGRESS, S.AWAITING_SUPPLEMENT,
-                                               S.AWAITING_PAYMENT)},
+    **{
+        (K.WITHDRAWN, s): S.WITHDRAWN
+        for s in (
+            S.SUBMITTED,
+            S.INCOMPLETE,
+            S.RECEIVED,
+            S.IN_PROGRESS,
+            S.AWAITING_SUPPLEMENT,
+            S.AWAITING_PAYMENT,
+        )
+    },
     **{(K.DEADLINE_EXTENDED, s): s for s in _WORKING},
     **{(K.ORIGINALS_COMPARED, s): s for s in _OPEN | {S.RETURNED}},
     **{(K.DOCUMENT_ADDED, s): s for s in _OPEN | _ENDED},
@@ -157,8 +174,9 @@ TRANSITIONS: dict[tuple[Kind, Status | None], Status] = {
 
 # Who may record each kind. The applicant's own kinds are checked against ownership, staff
 # kinds against a role held in the agency that holds the dossier (see events.authorize).
-APPLICANT_KINDS = frozenset({K.CREATED, K.SUBMITTED, K.DISCARDED, K.RESUBMITTED,
-                             K.SUPPLEMENTED, K.WITHDRAWN, K.NOTE_ADDED})
+APPLICANT_KINDS = frozenset(
+    {K.CREATED, K.SUBMITTED, K.DISCARDED, K.RESUBMITTED, K.SUPPLEMENTED, K.WITHDRAWN, K.NOTE_ADDED}
+)
 STAFF_ROLES: dict[Kind, frozenset[Role]] = {
     K.CREATED: frozenset({Role.RECEPTION}),
     K.DISCARDED: frozenset({Role.RECEPTION}),
@@ -195,14 +213,37 @@ STAFF_ROLES: dict[Kind, frozenset[Role]] = {
 }
 
 # Kinds that must say why (Đ4.3: a refusal gives its reason; NĐ 45 Art. 15 for cancelling).
-REASON_REQUIRED = frozenset({K.REFUSED, K.SUPPLEMENT_REQUESTED, K.SENT_BACK, K.STOPPED,
-                             K.STOP_PROPOSED, K.TRANSFER_REJECTED, K.RESULT_CANCELLED,
-                             K.WITHDRAWN, K.DEADLINE_EXTENDED})
+REASON_REQUIRED = frozenset(
+    {
+        K.REFUSED,
+        K.SUPPLEMENT_REQUESTED,
+        K.SENT_BACK,
+        K.STOPPED,
+        K.STOP_PROPOSED,
+        K.TRANSFER_REJECTED,
+        K.RESULT_CANCELLED,
+        K.WITHDRAWN,
+        K.DEADLINE_EXTENDED,
+    }
+)
 
 # Kinds the applicant is told about (through the inbox and registered channels, Đ12.1.d).
-APPLICANT_NOTIFIED = frozenset({K.SUBMITTED, K.RECEIVED, K.ACCEPTED, K.SUPPLEMENT_REQUESTED,
-                                K.REFUSED, K.PAYMENT_REQUESTED, K.STOPPED, K.RESULT_ISSUED,
-                                K.RESULT_CANCELLED, K.DEADLINE_EXTENDED, K.TRANSFERRED})
+APPLICANT_NOTIFIED = frozenset(
+    {
+        K.SUBMITTED,
+        K.RECEIVED,
+        K.ACCEPTED,
+        K.SUPPLEMENT_REQUESTED,
+        K.REFUSED,
+        K.PAYMENT_REQUESTED,
+        K.STOPPED,
+        K.RESULT_ISSUED,
+        K.RESULT_CANCELLED,
+        K.DEADLINE_EXTENDED,
+        K.TRANSFERRED,
+    }
+)
+
 
 class Audience(StrEnum):
     """Who reads a dossier's timeline."""

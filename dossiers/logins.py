@@ -20,16 +20,20 @@ from dossiers.accounts import User, authenticate
 from dossiers.db import utcnow
 from dossiers.errors import TooManyAttempts
 
-ACCOUNT = throttle.Backoff(free=5, first=timedelta(seconds=2), longest=timedelta(minutes=1),
-                           forget=timedelta(minutes=15))
-ADDRESS = throttle.Backoff(free=30, first=timedelta(seconds=2), longest=timedelta(hours=1),
-                           forget=timedelta(hours=1))
+ACCOUNT = throttle.Backoff(
+    free=5, first=timedelta(seconds=2), longest=timedelta(minutes=1), forget=timedelta(minutes=15)
+)
+ADDRESS = throttle.Backoff(
+    free=30, first=timedelta(seconds=2), longest=timedelta(hours=1), forget=timedelta(hours=1)
+)
 
 
 def _keys(login: str, address: str) -> list[tuple[str, throttle.Backoff]]:
     # The attacker's own address first: a refused try then costs the account nothing.
-    return [(f"login:address:{address}", ADDRESS),
-            (f"login:account:{login.strip().lower()}", ACCOUNT)]
+    return [
+        (f"login:address:{address}", ADDRESS),
+        (f"login:account:{login.strip().lower()}", ACCOUNT),
+    ]
 
 
 class LoginDelayed(TooManyAttempts):
@@ -41,13 +45,21 @@ class LoginDelayed(TooManyAttempts):
             vi, en = f"{seconds} giây", f"{seconds} seconds"
         else:
             vi, en = f"{(seconds + 59) // 60} phút", f"{(seconds + 59) // 60} minutes"
-        super().__init__(f"Đăng nhập sai nhiều lần; vui lòng thử lại sau {vi}",
-                         f"Too many failed attempts; try again in {en}")
+        super().__init__(
+            f"Đăng nhập sai nhiều lần; vui lòng thử lại sau {vi}",
+            f"Too many failed attempts; try again in {en}",
+        )
         self.wait = timedelta(seconds=seconds)
 
 
-def log_in(session: Session, counters: sessionmaker[Session], login: str, password: str,
-           address: str, now: datetime | None = None) -> User | None:
+def log_in(
+    session: Session,
+    counters: sessionmaker[Session],
+    login: str,
+    password: str,
+    address: str,
+    now: datetime | None = None,
+) -> User | None:
     """The account for ``login`` and ``password``, None when they do not match.
 
     ``counters`` opens sessions of their own for the counts, committed at once: every server

@@ -61,8 +61,9 @@ def handler(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def enqueue(session: Session, job: str, payload: dict[str, Any], *,
-            key: str | None = None) -> OutboxMessage:
+def enqueue(
+    session: Session, job: str, payload: dict[str, Any], *, key: str | None = None
+) -> OutboxMessage:
     if job not in HANDLERS:
         raise ValueError(f"unknown job {job!r}")
     if key is not None:
@@ -120,13 +121,23 @@ def _record_failure(factory: sessionmaker[Session], message_id: int, exc: Except
         session.commit()
 
 
-def due_ids(session: Session, *, older_than: timedelta = timedelta(seconds=30),
-            limit: int = 100, now: datetime | None = None) -> list[int]:
+def due_ids(
+    session: Session,
+    *,
+    older_than: timedelta = timedelta(seconds=30),
+    limit: int = 100,
+    now: datetime | None = None,
+) -> list[int]:
     """Pending rows the sweeper should (re)dispatch: past their backoff and not brand new."""
     now = now or utcnow()
     rows = session.scalars(
         select(OutboxMessage.id)
-        .where(OutboxMessage.state == "pending", OutboxMessage.run_after <= now,
-               OutboxMessage.created_at <= now - older_than)
-        .order_by(OutboxMessage.id).limit(limit))
+        .where(
+            OutboxMessage.state == "pending",
+            OutboxMessage.run_after <= now,
+            OutboxMessage.created_at <= now - older_than,
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
     return list(rows)

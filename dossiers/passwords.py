@@ -32,9 +32,10 @@ _DICTIONARIES: dict[str, Any] = {
     **matching.RANKED_DICTIONARIES,
     "vietnamese": matching.build_ranked_dict(_VIETNAMESE),
 }
-HINT = ("Gợi ý: dùng một câu dài gồm 4–5 từ không liên quan đến nhau, ví dụ "
-        "„trâu vàng leo cột điện“.",
-        "Hint: use a long phrase of 4–5 unrelated words, e.g. “yellow buffalo climbs pole”.")
+HINT = (
+    "Gợi ý: dùng một câu dài gồm 4–5 từ không liên quan đến nhau, ví dụ „trâu vàng leo cột điện“.",
+    "Hint: use a long phrase of 4–5 unrelated words, e.g. “yellow buffalo climbs pole”.",
+)
 
 
 def fold(text: str) -> str:
@@ -62,37 +63,50 @@ def _estimate(password: str, personal: list[str]) -> dict[str, Any]:
     dictionaries = dict(_DICTIONARIES, user_inputs=matching.build_ranked_dict(personal))
     text = password[:ESTIMATED]
     result: dict[str, Any] = scoring.most_guessable_match_sequence(
-        text, matching.omnimatch(text, dictionaries))
+        text, matching.omnimatch(text, dictionaries)
+    )
     return result
 
 
 def _reason(sequence: list[dict[str, Any]]) -> tuple[str, str]:
     patterns = {(m["pattern"], m.get("dictionary_name")) for m in sequence}
     if ("dictionary", "user_inputs") in patterns:
-        return ("Mật khẩu được ghép từ họ tên, số giấy tờ, số điện thoại hoặc thư điện tử của "
-                "bạn, ai biết bạn cũng đoán được.",
-                "The password is built from your own name, ID number, phone or e-mail, which "
-                "anyone who knows you can guess.")
+        return (
+            "Mật khẩu được ghép từ họ tên, số giấy tờ, số điện thoại hoặc thư điện tử của "
+            "bạn, ai biết bạn cũng đoán được.",
+            "The password is built from your own name, ID number, phone or e-mail, which "
+            "anyone who knows you can guess.",
+        )
     if any(p == "dictionary" and d in ("passwords", "vietnamese") for p, d in patterns):
-        return ("Mật khẩu này (hoặc một biến thể của nó) nằm trong danh sách mật khẩu phổ biến "
-                "đã bị lộ.",
-                "This password, or a variant of it, is on the lists of common leaked passwords.")
+        return (
+            "Mật khẩu này (hoặc một biến thể của nó) nằm trong danh sách mật khẩu phổ biến "
+            "đã bị lộ.",
+            "This password, or a variant of it, is on the lists of common leaked passwords.",
+        )
     if {"repeat", "sequence", "spatial"} & {p for p, _ in patterns}:
-        return ("Mật khẩu gồm ký tự lặp lại, dãy liên tiếp hoặc các phím liền nhau.",
-                "The password is made of repeats, sequences or neighbouring keys.")
+        return (
+            "Mật khẩu gồm ký tự lặp lại, dãy liên tiếp hoặc các phím liền nhau.",
+            "The password is made of repeats, sequences or neighbouring keys.",
+        )
     if {"date", "regex"} & {p for p, _ in patterns}:
-        return ("Mật khẩu chủ yếu là ngày tháng hoặc năm, rất dễ đoán.",
-                "The password is mostly a date or a year, which is easy to guess.")
-    return ("Mật khẩu quá dễ đoán (gồm các từ, tên phổ biến).",
-            "The password is too easy to guess (common words and names).")
+        return (
+            "Mật khẩu chủ yếu là ngày tháng hoặc năm, rất dễ đoán.",
+            "The password is mostly a date or a year, which is easy to guess.",
+        )
+    return (
+        "Mật khẩu quá dễ đoán (gồm các từ, tên phổ biến).",
+        "The password is too easy to guess (common words and names).",
+    )
 
 
 def check(password: str, personal: Iterable[str | None] = ()) -> None:
     """Refuse a password that is too short, too long, common, or built from ``personal``."""
     if len(password) < MIN_LENGTH:
-        raise InvalidInput(f"Mật khẩu cần ít nhất {MIN_LENGTH} ký tự",
-                           f"The password needs at least {MIN_LENGTH} characters",
-                           code="weak_password")
+        raise InvalidInput(
+            f"Mật khẩu cần ít nhất {MIN_LENGTH} ký tự",
+            f"The password needs at least {MIN_LENGTH} characters",
+            code="weak_password",
+        )
     if len(password) > MAX_LENGTH:
         raise InvalidInput("Mật khẩu quá dài", "The password is too long", code="weak_password")
     words = _personal_words(personal)
@@ -100,8 +114,9 @@ def check(password: str, personal: Iterable[str | None] = ()) -> None:
     results = [_estimate(password, words), _estimate(fold(password), words)]
     weakest = min(results, key=lambda r: r["guesses"])
     sequence = weakest["sequence"]
-    personal_chars = sum(m["j"] - m["i"] + 1 for m in sequence
-                         if m.get("dictionary_name") == "user_inputs")
+    personal_chars = sum(
+        m["j"] - m["i"] + 1 for m in sequence if m.get("dictionary_name") == "user_inputs"
+    )
     score = time_estimates.guesses_to_score(weakest["guesses"])
     if score >= MIN_SCORE and personal_chars * 2 < len(weakest["password"]):
         return

@@ -82,15 +82,26 @@ def plan_steps(session: Session, dossier: Dossier, calendar: WorkCalendar) -> li
     for position, template in enumerate(templates, start=1):
         cumulative += template.share_percent
         last = position == len(templates)
-        due = dossier.due_at if last else min(
-            dossier.due_at, calendar.add_working_hours(start, total * cumulative / 100))
-        agency = template.agency_id or (dossier.receiving_agency_id
-                                        if template.role == Role.RECEPTION
-                                        else dossier.competent_agency_id)
-        step = DossierStep(dossier_id=dossier.id, position=position, name=template.name,
-                           role=template.role, agency_id=agency,
-                           share_percent=template.share_percent, due_at=due,
-                           started_at=dossier.received_at if position == 1 else None)
+        due = (
+            dossier.due_at
+            if last
+            else min(dossier.due_at, calendar.add_working_hours(start, total * cumulative / 100))
+        )
+        agency = template.agency_id or (
+            dossier.receiving_agency_id
+            if template.role == Role.RECEPTION
+            else dossier.competent_agency_id
+        )
+        step = DossierStep(
+            dossier_id=dossier.id,
+            position=position,
+            name=template.name,
+            role=template.role,
+            agency_id=agency,
+            share_percent=template.share_percent,
+            due_at=due,
+            started_at=dossier.received_at if position == 1 else None,
+        )
         session.add(step)
         steps.append(step)
     dossier.current_step = 1
@@ -98,54 +109,83 @@ def plan_steps(session: Session, dossier: Dossier, calendar: WorkCalendar) -> li
 
 
 def steps_of(session: Session, dossier: Dossier) -> list[DossierStep]:
-    return list(session.scalars(select(DossierStep).where(DossierStep.dossier_id == dossier.id)
-                                .order_by(DossierStep.position)))
+    return list(
+        session.scalars(
+            select(DossierStep)
+            .where(DossierStep.dossier_id == dossier.id)
+            .order_by(DossierStep.position)
+        )
+    )
 
 
 def current_step(session: Session, dossier: Dossier) -> DossierStep | None:
     if dossier.current_step is None:
         return None
-    return session.scalar(select(DossierStep).where(
-        DossierStep.dossier_id == dossier.id, DossierStep.position == dossier.current_step))
+    return session.scalar(
+        select(DossierStep).where(
+            DossierStep.dossier_id == dossier.id, DossierStep.position == dossier.current_step
+        )
+    )
 
 
 def step_at(session: Session, dossier: Dossier, position: int) -> DossierStep | None:
-    return session.scalar(select(DossierStep).where(
-        DossierStep.dossier_id == dossier.id, DossierStep.position == position))
+    return session.scalar(
+        select(DossierStep).where(
+            DossierStep.dossier_id == dossier.id, DossierStep.position == position
+        )
+    )
 
 
-def set_process(session: Session, actor: Actor, version: ProcedureVersion,
-                steps: list[StepTemplate], clock_pauses: bool | None = None) -> None:
+def set_process(
+    session: Session,
+    actor: Actor,
+    version: ProcedureVersion,
+    steps: list[StepTemplate],
+    clock_pauses: bool | None = None,
+) -> None:
     """An administrator replaces a procedure version's process. Dossiers already received keep
     the plan they were given; the new process applies to those received afterwards."""
     if not actor.has(Role.ADMIN) and not actor.is_system:
-        raise Forbidden("Chỉ quản trị hệ thống sửa quy trình xử lý",
-                        "Only an administrator edits a process")
+        raise Forbidden(
+            "Chỉ quản trị hệ thống sửa quy trình xử lý", "Only an administrator edits a process"
+        )
     if not 2 <= len(steps) <= 20:
         raise InvalidInput("Quy trình cần từ 2 đến 20 bước", "A process has 2 to 20 steps")
     for i, step in enumerate(steps, start=1):
         if not step.name.strip() or len(step.name) > 300:
             raise InvalidInput(f"Bước {i}: cần tên bước", f"Step {i}: a name is required")
         if not 1 <= step.share_percent <= 100:
-            raise InvalidInput(f"Bước {i}: tỷ lệ thời gian từ 1 đến 100",
-                               f"Step {i}: the share is 1 to 100")
+            raise InvalidInput(
+                f"Bước {i}: tỷ lệ thời gian từ 1 đến 100", f"Step {i}: the share is 1 to 100"
+            )
         if step.role not in (Role.RECEPTION, Role.OFFICER, Role.LEADER):
             raise InvalidInput(f"Bước {i}: vai trò không hợp lệ", f"Step {i}: invalid role")
         if step.agency_id is not None and session.get(Agency, step.agency_id) is None:
             raise InvalidInput(f"Bước {i}: đơn vị không tồn tại", f"Step {i}: unknown unit")
     if sum(s.share_percent for s in steps) != 100:
-        raise InvalidInput("Tổng tỷ lệ thời gian các bước phải bằng 100",
-                           "The steps' shares must add up to 100", code="shares")
+        raise InvalidInput(
+            "Tổng tỷ lệ thời gian các bước phải bằng 100",
+            "The steps' shares must add up to 100",
+            code="shares",
+        )
     if not any(s.role == Role.LEADER for s in steps) or steps[0].role != Role.RECEPTION:
-        raise InvalidInput("Quy trình bắt đầu ở Bộ phận Một cửa và có bước phê duyệt của lãnh "
-                           "đạo", "A process starts at the desk and has a leader's approval",
-                           code="shape")
+        raise InvalidInput(
+            "Quy trình bắt đầu ở Bộ phận Một cửa và có bước phê duyệt của lãnh đạo",
+            "A process starts at the desk and has a leader's approval",
+            code="shape",
+        )
     version.steps.clear()
     session.flush()
     for i, step in enumerate(steps, start=1):
-        version.steps.append(ProcessStep(position=i, name=step.name.strip(), role=step.role,
-                                         agency_id=step.agency_id,
-                                         share_percent=step.share_percent))
+        version.steps.append(
+            ProcessStep(
+                position=i,
+                name=step.name.strip(),
+                role=step.role,
+                agency_id=step.agency_id,
+                share_percent=step.share_percent,
+            )
+        )
     if clock_pauses is not None:
         version.clock_pauses = clock_pauses
     session.flush()

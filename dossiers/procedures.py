@@ -34,8 +34,11 @@ class OnlineLevel(StrEnum):
 
     @property
     def label(self) -> str:
-        return {OnlineLevel.FULL: "Toàn trình", OnlineLevel.PARTIAL: "Một phần",
-                OnlineLevel.NONE: "Không trực tuyến"}[self]
+        return {
+            OnlineLevel.FULL: "Toàn trình",
+            OnlineLevel.PARTIAL: "Một phần",
+            OnlineLevel.NONE: "Không trực tuyến",
+        }[self]
 
 
 class Requirement(StrEnum):
@@ -57,8 +60,8 @@ class Procedure(Base):
     # e.g. 1.001193, or with the province suffix 1.001193.000.00.00.H56
     code: Mapped[str] = mapped_column(String(60), unique=True)
     versions: Mapped[list["ProcedureVersion"]] = relationship(
-        back_populates="procedure", order_by="ProcedureVersion.number",
-        cascade="all, delete-orphan")
+        back_populates="procedure", order_by="ProcedureVersion.number", cascade="all, delete-orphan"
+    )
 
     def version_on(self, day: date) -> "ProcedureVersion | None":
         for version in reversed(self.versions):
@@ -97,13 +100,17 @@ class ProcedureVersion(Base):
 
     procedure: Mapped[Procedure] = relationship(back_populates="versions")
     components: Mapped[list["ProcedureComponent"]] = relationship(
-        order_by="ProcedureComponent.position", cascade="all, delete-orphan", lazy="selectin")
+        order_by="ProcedureComponent.position", cascade="all, delete-orphan", lazy="selectin"
+    )
     fees: Mapped[list["ProcedureFee"]] = relationship(
-        order_by="ProcedureFee.position", cascade="all, delete-orphan", lazy="selectin")
+        order_by="ProcedureFee.position", cascade="all, delete-orphan", lazy="selectin"
+    )
     steps: Mapped[list["ProcessStep"]] = relationship(
-        order_by="ProcessStep.position", cascade="all, delete-orphan", lazy="selectin")
+        order_by="ProcessStep.position", cascade="all, delete-orphan", lazy="selectin"
+    )
     agencies: Mapped[list["ProcedureAgency"]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin")
+        cascade="all, delete-orphan", lazy="selectin"
+    )
 
     @property
     def code(self) -> str:
@@ -185,14 +192,18 @@ def get_procedure(session: Session, code: str) -> Procedure:
 def version_in_force(session: Session, code: str, day: date) -> ProcedureVersion:
     version = get_procedure(session, code).version_on(day)
     if version is None:
-        raise NotFound(f"Thủ tục {code} không có phiên bản hiệu lực ngày {day:%d/%m/%Y}",
-                       f"Procedure {code} has no version in force on {day}")
+        raise NotFound(
+            f"Thủ tục {code} không có phiên bản hiệu lực ngày {day:%d/%m/%Y}",
+            f"Procedure {code} has no version in force on {day}",
+        )
     return version
 
 
-UNIT_LABELS = {"working_days": ("ngày làm việc", "working days"),
-               "working_hours": ("giờ làm việc", "working hours"),
-               "calendar_days": ("ngày", "calendar days")}
+UNIT_LABELS = {
+    "working_days": ("ngày làm việc", "working days"),
+    "working_hours": ("giờ làm việc", "working hours"),
+    "calendar_days": ("ngày", "calendar days"),
+}
 
 
 def time_limit_text(version: ProcedureVersion) -> str:

@@ -21,9 +21,15 @@ from dossiers.lifecycle import Role, Status
 from dossiers.plans import DossierStep
 from dossiers.records import Dossier
 
-ACTIVE = (Status.RECEIVED, Status.IN_PROGRESS, Status.AT_OTHER_AGENCY,
-          Status.PENDING_APPROVAL, Status.APPROVED, Status.AWAITING_SUPPLEMENT,
-          Status.AWAITING_PAYMENT)
+ACTIVE = (
+    Status.RECEIVED,
+    Status.IN_PROGRESS,
+    Status.AT_OTHER_AGENCY,
+    Status.PENDING_APPROVAL,
+    Status.APPROVED,
+    Status.AWAITING_SUPPLEMENT,
+    Status.AWAITING_PAYMENT,
+)
 
 
 class Queue(StrEnum):
@@ -83,8 +89,9 @@ def remaining_text(hours: float, hours_per_day: float = 8.0) -> str:
     return f"quá hạn {text}" if late else f"còn {text}"
 
 
-def urgency(calendar: WorkCalendar, due: datetime | None, now: datetime,
-            paused: bool = False) -> tuple[Urgency, str]:
+def urgency(
+    calendar: WorkCalendar, due: datetime | None, now: datetime, paused: bool = False
+) -> tuple[Urgency, str]:
     if paused:
         return Urgency.PAUSED, "tạm dừng tính thời gian"
     if due is None:
@@ -92,66 +99,91 @@ def urgency(calendar: WorkCalendar, due: datetime | None, now: datetime,
     hours = calendar.working_hours_between(now, due)
     if due < now:
         return Urgency.LATE, remaining_text(min(hours, -1 / 60))
-    return (Urgency.SOON if hours < calendar.hours_per_day else Urgency.OK,
-            remaining_text(hours))
+    return (Urgency.SOON if hours < calendar.hours_per_day else Urgency.OK, remaining_text(hours))
 
 
 def _units(actor: Actor) -> frozenset[int]:
     return actor.agencies(Role.OFFICER, Role.LEADER)
 
 
-def _query(actor: Actor, queue: Queue, now: datetime,
-           calendar: WorkCalendar) -> Select[Dossier, DossierStep]:
+def _query(
+    actor: Actor, queue: Queue, now: datetime, calendar: WorkCalendar
+) -> Select[Dossier, DossierStep]:
     units = _units(actor)
     step_due = DossierStep.due_at
-    base = (select(Dossier, DossierStep).outerjoin(DossierStep, and_(
-        DossierStep.dossier_id == Dossier.id, DossierStep.position == Dossier.current_step)))
+    base = select(Dossier, DossierStep).outerjoin(
+        DossierStep,
+        and_(DossierStep.dossier_id == Dossier.id, DossierStep.position == Dossier.current_step),
+    )
     held_here = Dossier.holder_agency_id.in_(units)
-    mine_or_unit = or_(Dossier.assignee_id == actor.user_id,
-                       and_(held_here, DossierStep.role != Role.RECEPTION))
-    running = Dossier.status.in_([Status.RECEIVED, Status.IN_PROGRESS, Status.AT_OTHER_AGENCY,
-                                  Status.PENDING_APPROVAL, Status.APPROVED])
+    mine_or_unit = or_(
+        Dossier.assignee_id == actor.user_id, and_(held_here, DossierStep.role != Role.RECEPTION)
+    )
+    running = Dossier.status.in_(
+        [
+            Status.RECEIVED,
+            Status.IN_PROGRESS,
+            Status.AT_OTHER_AGENCY,
+            Status.PENDING_APPROVAL,
+            Status.APPROVED,
+        ]
+    )
     if queue == Queue.MINE:
-        return base.where(Dossier.assignee_id == actor.user_id,
-                          Dossier.status.in_([s.value for s in ACTIVE]))
+        return base.where(
+            Dossier.assignee_id == actor.user_id, Dossier.status.in_([s.value for s in ACTIVE])
+        )
     if queue == Queue.UNIT:
-        return base.where(held_here, Dossier.status.in_([s.value for s in ACTIVE]),
-                          or_(DossierStep.role != Role.RECEPTION,
-                              Dossier.status == Status.AT_OTHER_AGENCY))
+        return base.where(
+            held_here,
+            Dossier.status.in_([s.value for s in ACTIVE]),
+            or_(DossierStep.role != Role.RECEPTION, Dossier.status == Status.AT_OTHER_AGENCY),
+        )
     if queue == Queue.TODAY:
         end = calendar.due(now, 0, "working_days")  # the end of today's working hours
         return base.where(mine_or_unit, running, step_due >= now, step_due <= end)
     if queue == Queue.OVERDUE:
-        return base.where(mine_or_unit, running,
-                          or_(step_due < now, Dossier.due_at < now))
+        return base.where(mine_or_unit, running, or_(step_due < now, Dossier.due_at < now))
     if queue == Queue.APPROVAL:
-        return base.where(Dossier.holder_agency_id.in_(actor.agencies(Role.LEADER)),
-                          or_(Dossier.status == Status.PENDING_APPROVAL,
-                              Dossier.stop_proposed_at.is_not(None)))
+        return base.where(
+            Dossier.holder_agency_id.in_(actor.agencies(Role.LEADER)),
+            or_(Dossier.status == Status.PENDING_APPROVAL, Dossier.stop_proposed_at.is_not(None)),
+        )
     if queue == Queue.INCOMING:
-        return base.where(held_here, Dossier.status == Status.AT_OTHER_AGENCY,
-                          Dossier.competent_agency_id.not_in(units))
+        return base.where(
+            held_here,
+            Dossier.status == Status.AT_OTHER_AGENCY,
+            Dossier.competent_agency_id.not_in(units),
+        )
     if queue == Queue.SUPPLEMENT:
-        return base.where(or_(held_here, Dossier.competent_agency_id.in_(units)),
-                          Dossier.status == Status.AWAITING_SUPPLEMENT)
+        return base.where(
+            or_(held_here, Dossier.competent_agency_id.in_(units)),
+            Dossier.status == Status.AWAITING_SUPPLEMENT,
+        )
     if queue == Queue.OTHER_AGENCY:
-        return base.where(Dossier.competent_agency_id.in_(units),
-                          Dossier.status == Status.AT_OTHER_AGENCY,
-                          Dossier.holder_agency_id.not_in(units))
+        return base.where(
+            Dossier.competent_agency_id.in_(units),
+            Dossier.status == Status.AT_OTHER_AGENCY,
+            Dossier.holder_agency_id.not_in(units),
+        )
     if queue == Queue.APOLOGIES:
         return base.join(Apology, Apology.dossier_id == Dossier.id).where(
             Apology.state == ApologyState.DRAFT,
-            Dossier.competent_agency_id.in_(actor.agencies(Role.LEADER)))
+            Dossier.competent_agency_id.in_(actor.agencies(Role.LEADER)),
+        )
     raise ValueError(queue)
 
 
-def work_items(session: Session, actor: Actor, queue: Queue,
-               now: datetime | None = None, limit: int = 200) -> list[WorkItem]:
+def work_items(
+    session: Session, actor: Actor, queue: Queue, now: datetime | None = None, limit: int = 200
+) -> list[WorkItem]:
     when = now or utcnow()
     calendar = load_calendar(session)
     query = _query(actor, queue, when, calendar)
-    order = ((Dossier.due_at,) if queue == Queue.APOLOGIES else
-             (DossierStep.due_at.is_(None), DossierStep.due_at, Dossier.due_at, Dossier.id))
+    order = (
+        (Dossier.due_at,)
+        if queue == Queue.APOLOGIES
+        else (DossierStep.due_at.is_(None), DossierStep.due_at, Dossier.due_at, Dossier.id)
+    )
     rows = session.execute(query.order_by(*order).limit(limit)).all()
     items = []
     for dossier, step in rows:
@@ -167,9 +199,13 @@ def counts(session: Session, actor: Actor, now: datetime | None = None) -> dict[
     """How many dossiers each visible queue holds: one COUNT per queue, one calendar load."""
     when = now or utcnow()
     calendar = load_calendar(session)
-    return {q: session.scalar(select(func.count()).select_from(
-                _query(actor, q, when, calendar).subquery())) or 0
-            for q in visible_queues(actor)}
+    return {
+        q: session.scalar(
+            select(func.count()).select_from(_query(actor, q, when, calendar).subquery())
+        )
+        or 0
+        for q in visible_queues(actor)
+    }
 
 
 def visible_queues(actor: Actor) -> list[Queue]:

@@ -49,8 +49,9 @@ class Dossier(Base):
     # receipt, never for a draft.
     code: Mapped[str | None] = mapped_column(String(60), unique=True)
     lookup_code: Mapped[str | None] = mapped_column(String(8))  # printed on the receipt
-    procedure_version_id: Mapped[int] = mapped_column(ForeignKey("procedure_versions.id"),
-                                                      index=True)
+    procedure_version_id: Mapped[int] = mapped_column(
+        ForeignKey("procedure_versions.id"), index=True
+    )
     channel: Mapped[Channel] = mapped_column(String(20))
     applicant_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     applicant_name: Mapped[str] = mapped_column(Text)
@@ -88,10 +89,11 @@ class Dossier(Base):
     competent_agency: Mapped[Agency] = relationship(foreign_keys=[competent_agency_id])
     holder_agency: Mapped[Agency] = relationship(foreign_keys=[holder_agency_id])
     components: Mapped[list["DossierComponent"]] = relationship(
-        order_by="DossierComponent.position", cascade="all, delete-orphan",
-        back_populates="dossier")
+        order_by="DossierComponent.position", cascade="all, delete-orphan", back_populates="dossier"
+    )
     files: Mapped[list["DossierFile"]] = relationship(
-        order_by="DossierFile.id", cascade="all, delete-orphan", back_populates="dossier")
+        order_by="DossierFile.id", cascade="all, delete-orphan", back_populates="dossier"
+    )
 
     def __repr__(self) -> str:
         return f"<Dossier {self.code or self.id} {self.status}>"
@@ -103,7 +105,8 @@ class DossierComponent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
     procedure_component_id: Mapped[int | None] = mapped_column(
-        ForeignKey("procedure_components.id"))
+        ForeignKey("procedure_components.id")
+    )
     position: Mapped[int]
     name: Mapped[str] = mapped_column(Text)  # copied: the procedure may change later
     requirement: Mapped[Requirement] = mapped_column(String(20))
@@ -114,8 +117,9 @@ class DossierComponent(Base):
 
     @property
     def current_files(self) -> list["DossierFile"]:
-        return [f for f in self.dossier.files
-                if f.component_id == self.id and f.replaced_at is None]
+        return [
+            f for f in self.dossier.files if f.component_id == self.id and f.replaced_at is None
+        ]
 
 
 class DossierFile(Base):

@@ -71,18 +71,37 @@ def by_code(session: Session, code: str) -> IssuedDocument | None:
     return session.scalar(select(IssuedDocument).where(IssuedDocument.verify_code == code))
 
 
-def register(session: Session, *, sha256: str, kind: DocumentKind, title: str,
-             agency_id: int | None, agency_name: str, issued_by: str,
-             verify_code: str | None = None, number: str | None = None,
-             dossier_id: int | None = None, file_id: int | None = None,
-             at: datetime | None = None) -> IssuedDocument:
+def register(
+    session: Session,
+    *,
+    sha256: str,
+    kind: DocumentKind,
+    title: str,
+    agency_id: int | None,
+    agency_name: str,
+    issued_by: str,
+    verify_code: str | None = None,
+    number: str | None = None,
+    dossier_id: int | None = None,
+    file_id: int | None = None,
+    at: datetime | None = None,
+) -> IssuedDocument:
     existing = by_sha256(session, sha256)
     if existing is not None:
         return existing
-    row = IssuedDocument(sha256=sha256, verify_code=verify_code or new_verify_code(), kind=kind,
-                         title=title, number=number, agency_id=agency_id,
-                         agency_name=agency_name, dossier_id=dossier_id, file_id=file_id,
-                         issued_at=at or utcnow(), issued_by=issued_by)
+    row = IssuedDocument(
+        sha256=sha256,
+        verify_code=verify_code or new_verify_code(),
+        kind=kind,
+        title=title,
+        number=number,
+        agency_id=agency_id,
+        agency_name=agency_name,
+        dossier_id=dossier_id,
+        file_id=file_id,
+        issued_at=at or utcnow(),
+        issued_by=issued_by,
+    )
     session.add(row)
     session.flush()
     return row

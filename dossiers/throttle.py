@@ -40,11 +40,18 @@ def hit(session: Session, key: str, window: timedelta, now: datetime | None = No
     now = now or utcnow()
     table = Throttle.__table__
     expired = table.c.window_start <= _at(now - window)
-    stmt = (_insert(session)(table).values(key=key, window_start=now, count=1)
-            .on_conflict_do_update(index_elements=["key"], set_={
+    stmt = (
+        _insert(session)(table)
+        .values(key=key, window_start=now, count=1)
+        .on_conflict_do_update(
+            index_elements=["key"],
+            set_={
                 "count": case((expired, 1), else_=table.c.count + 1),
-                "window_start": case((expired, _at(now)), else_=table.c.window_start)})
-            .returning(table.c.count))
+                "window_start": case((expired, _at(now)), else_=table.c.window_start),
+            },
+        )
+        .returning(table.c.count)
+    )
     count: int = session.execute(stmt).scalar_one()
     return count
 
@@ -103,19 +110,25 @@ def claim(session: Session, key: str, backoff: Backoff, now: datetime | None = N
     attempts = case((stale, 1), else_=table.c.count + 1)
 
     def next_allowed(n: Any) -> ColumnElement[Any]:
-        whens = [(n == k, _at(now + backoff.wait_after(k)))
-                 for k in range(backoff.free, backoff.steps())]
+        whens = [
+            (n == k, _at(now + backoff.wait_after(k))) for k in range(backoff.free, backoff.steps())
+        ]
         return case((n < backoff.free, _at(now)), *whens, else_=_at(now + backoff.longest))
 
-    stmt = (_insert(session)(table)
-            .values(key=key, window_start=now, count=1,
-                    blocked_until=now + backoff.wait_after(1))
-            .on_conflict_do_update(
-                index_elements=["key"],
-                set_={"count": attempts, "blocked_until": next_allowed(attempts),
-                      "window_start": case((stale, _at(now)), else_=table.c.window_start)},
-                where=table.c.blocked_until.is_(None) | (table.c.blocked_until <= _at(now)))
-            .returning(table.c.count))
+    stmt = (
+        _insert(session)(table)
+        .values(key=key, window_start=now, count=1, blocked_until=now + backoff.wait_after(1))
+        .on_conflict_do_update(
+            index_elements=["key"],
+            set_={
+                "count": attempts,
+                "blocked_until": next_allowed(attempts),
+                "window_start": case((stale, _at(now)), else_=table.c.window_start),
+            },
+            where=table.c.blocked_until.is_(None) | (table.c.blocked_until <= _at(now)),
+        )
+        .returning(table.c.count)
+    )
     if session.execute(stmt).scalar_one_or_none() is not None:
         return timedelta(0)
     until = session.scalar(select(Throttle.blocked_until).where(Throttle.key == key))
@@ -127,6 +140,11 @@ def release(session: Session, key: str, backoff: Backoff, now: datetime | None =
     now = now or utcnow()
     table = Throttle.__table__
     left = table.c.count - 1
-    session.execute(update(Throttle).where(table.c.key == key, table.c.count > 0).values(
-        count=left,
-        blocked_until=case((left < backoff.free, _at(now)), else_=table.c.blocked_until)))
+    session.execute(
+        update(Throttle)
+        .where(table.c.key == key, table.c.count > 0)
+        .values(
+            count=left,
+            blocked_until=case((left < backoff.free, _at(now)), else_=table.c.blocked_until),
+        )
+    )

@@ -38,17 +38,23 @@ def sniff(data: bytes) -> Checked | None:
 
 def check_upload(data: bytes, filename: str, max_bytes: int = MAX_FILE_BYTES) -> Checked:
     if not data:
-        raise InvalidFile(f"{filename}: tệp rỗng", f"{filename}: the file is empty",
-                          code="empty_file")
+        raise InvalidFile(
+            f"{filename}: tệp rỗng", f"{filename}: the file is empty", code="empty_file"
+        )
     if len(data) > max_bytes:
         mb = max_bytes // (1024 * 1024)
-        raise InvalidFile(f"{filename}: tệp lớn hơn {mb} MB", f"{filename}: larger than {mb} MB",
-                          code="file_too_large")
+        raise InvalidFile(
+            f"{filename}: tệp lớn hơn {mb} MB",
+            f"{filename}: larger than {mb} MB",
+            code="file_too_large",
+        )
     kind = sniff(data)
     if kind is None:
-        raise InvalidFile(f"{filename}: chỉ nhận tệp PDF, JPEG hoặc PNG",
-                          f"{filename}: only PDF, JPEG or PNG files are accepted",
-                          code="unsupported_type")
+        raise InvalidFile(
+            f"{filename}: chỉ nhận tệp PDF, JPEG hoặc PNG",
+            f"{filename}: only PDF, JPEG or PNG files are accepted",
+            code="unsupported_type",
+        )
     if kind.extension == "pdf":
         _check_pdf(data, filename)
     else:
@@ -62,15 +68,24 @@ def _check_pdf(data: bytes, filename: str) -> None:
     report = check_pdf(data)
     for problem in report.problems:
         if problem.code == "too_complex":
-            raise InvalidFile(f"{filename}: {problem.message}", f"{filename}: {problem.message_en}",
-                              code="too_complex")
+            raise InvalidFile(
+                f"{filename}: {problem.message}",
+                f"{filename}: {problem.message_en}",
+                code="too_complex",
+            )
         if problem.code == "encrypted" and not report.pages:
-            raise InvalidFile(f"{filename}: tệp PDF có mật khẩu, hãy gửi bản không khóa",
-                              f"{filename}: the PDF is password-protected", code="encrypted")
+            raise InvalidFile(
+                f"{filename}: tệp PDF có mật khẩu, hãy gửi bản không khóa",
+                f"{filename}: the PDF is password-protected",
+                code="encrypted",
+            )
         if problem.code == "unreadable" and problem.page is None:
             if problem.message == NO_PAGES:
-                raise InvalidFile(f"{filename}: tệp PDF không có trang nào",
-                                  f"{filename}: the PDF has no pages", code="broken_file")
+                raise InvalidFile(
+                    f"{filename}: tệp PDF không có trang nào",
+                    f"{filename}: the PDF has no pages",
+                    code="broken_file",
+                )
             raise _broken(filename)
 
 
@@ -83,17 +98,24 @@ def _check_image(data: bytes, filename: str) -> None:
                     f"{filename}: ảnh quá lớn ({width} × {height} điểm ảnh, tối đa "
                     f"{MAX_IMAGE_PIXELS // 1_000_000} triệu điểm ảnh)",
                     f"{filename}: image too large ({width} × {height} pixels, at most "
-                    f"{MAX_IMAGE_PIXELS // 1_000_000} million)", code="image_too_large")
+                    f"{MAX_IMAGE_PIXELS // 1_000_000} million)",
+                    code="image_too_large",
+                )
             image.verify()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InvalidFile(f"{filename}: ảnh quá lớn (hơn {MAX_IMAGE_PIXELS // 1_000_000} triệu "
-                          "điểm ảnh)", f"{filename}: image too large (more than "
-                          f"{MAX_IMAGE_PIXELS // 1_000_000} million pixels)",
-                          code="image_too_large") from None
+        raise InvalidFile(
+            f"{filename}: ảnh quá lớn (hơn {MAX_IMAGE_PIXELS // 1_000_000} triệu điểm ảnh)",
+            f"{filename}: image too large (more than "
+            f"{MAX_IMAGE_PIXELS // 1_000_000} million pixels)",
+            code="image_too_large",
+        ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise _broken(filename) from None
 
 
 def _broken(filename: str) -> InvalidFile:
-    return InvalidFile(f"{filename}: tệp bị hỏng hoặc không đọc được",
-                       f"{filename}: the file is damaged or unreadable", code="broken_file")
+    return InvalidFile(
+        f"{filename}: tệp bị hỏng hoặc không đọc được",
+        f"{filename}: the file is damaged or unreadable",
+        code="broken_file",
+    )

@@ -65,17 +65,28 @@ class Report:
 
     @property
     def valid(self) -> bool:
-        return (bool(self.signatures) and not self.problems and not self.cancelled
-                and all(s.ok for s in self.signatures))
+        return (
+            bool(self.signatures)
+            and not self.problems
+            and not self.cancelled
+            and all(s.ok for s in self.signatures)
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "file": self.file, "sha256": self.sha256, "valid": self.valid,
-            "issued_here": self.issued_here, "cancelled": self.cancelled,
+            "file": self.file,
+            "sha256": self.sha256,
+            "valid": self.valid,
+            "issued_here": self.issued_here,
+            "cancelled": self.cancelled,
             "issued": self.issued,
-            "signatures": [{**{k: v for k, v in asdict(s).items() if k != "problems"},
-                            "problems": [asdict(p) for p in s.problems]}
-                           for s in self.signatures],
+            "signatures": [
+                {
+                    **{k: v for k, v in asdict(s).items() if k != "problems"},
+                    "problems": [asdict(p) for p in s.problems],
+                }
+                for s in self.signatures
+            ],
             "problems": [asdict(p) for p in self.problems],
         }
 
@@ -89,8 +100,7 @@ def _when(value: datetime | None) -> str | None:
     return value.astimezone(VN_TZ).isoformat(timespec="seconds") if value else None
 
 
-def inspect(data: bytes, trust_roots: list[x509.Certificate], *,
-            filename: str = "") -> Report:
+def inspect(data: bytes, trust_roots: list[x509.Certificate], *, filename: str = "") -> Report:
     """Validate every signature of ``data``; raise InvalidFile when it is not a readable PDF."""
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.diff_analysis import ModificationLevel
@@ -108,55 +118,95 @@ def inspect(data: bytes, trust_roots: list[x509.Certificate], *,
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         signatures = reader.embedded_regular_signatures
     except Exception as error:  # noqa: BLE001 — hostile input: any parser failure
-        raise InvalidFile(f"Không đọc được tệp PDF: {type(error).__name__}",
-                          f"Cannot read the PDF: {error}", code="unreadable_pdf") from None
+        raise InvalidFile(
+            f"Không đọc được tệp PDF: {type(error).__name__}",
+            f"Cannot read the PDF: {error}",
+            code="unreadable_pdf",
+        ) from None
     if not signatures:
         report.problems.append(Problem("no_signature", "Tệp không có chữ ký số nào"))
         return report
     # One context per file, never shared between files: its registry keeps the certificates
     # each file carries, and a cached one would let a later file chain through them.
-    context = ValidationContext(trust_roots=trust_roots, allow_fetching=False,
-                                revocation_mode="soft-fail")
+    context = ValidationContext(
+        trust_roots=trust_roots, allow_fetching=False, revocation_mode="soft-fail"
+    )
     outcomes = run_sync(_validate_all, signatures, context)
     for embedded, status in zip(signatures, outcomes, strict=True):
         name = embedded.field_name or "?"
         if isinstance(status, BaseException):  # a malformed signature is a finding
             log.info("signature %s could not be validated: %r", name, status)
-            report.signatures.append(SignatureReport(
-                name, "", "", None, False, False, False, True, False, False,
-                [Problem("malformed_signature",
-                         f"Chữ ký «{name}» bị lỗi cấu trúc, không kiểm tra được")]))
+            report.signatures.append(
+                SignatureReport(
+                    name,
+                    "",
+                    "",
+                    None,
+                    False,
+                    False,
+                    False,
+                    True,
+                    False,
+                    False,
+                    [
+                        Problem(
+                            "malformed_signature",
+                            f"Chữ ký «{name}» bị lỗi cấu trúc, không kiểm tra được",
+                        )
+                    ],
+                )
+            )
             continue
         cert = status.signing_cert
         level = status.modification_level
-        modified = (status.docmdp_ok is False
-                    or (level is not None and level > ModificationLevel.FORM_FILLING))
+        modified = status.docmdp_ok is False or (
+            level is not None and level > ModificationLevel.FORM_FILLING
+        )
         whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
         sig = SignatureReport(
-            field_name=name, signer=_name_part(cert, "common_name"),
+            field_name=name,
+            signer=_name_part(cert, "common_name"),
             organisation=_name_part(cert, "organization_name"),
-            signed_at=_when(status.timestamp_validity.timestamp if status.timestamp_validity
-                            else status.signer_reported_dt),
-            intact=bool(status.intact and status.valid), trusted=bool(status.trusted),
-            covers_whole_document=whole, modified_after_signing=modified,
+            signed_at=_when(
+                status.timestamp_validity.timestamp
+                if status.timestamp_validity
+                else status.signer_reported_dt
+            ),
+            intact=bool(status.intact and status.valid),
+            trusted=bool(status.trusted),
+            covers_whole_document=whole,
+            modified_after_signing=modified,
             certified=embedded.docmdp_level is not None,
-            timestamped=status.timestamp_validity is not None)
+            timestamped=status.timestamp_validity is not None,
+        )
         if not sig.intact:
-            sig.problems.append(Problem("not_intact", "Nội dung đã bị thay đổi sau khi ký "
-                                        "(chữ ký không khớp với dữ liệu)"))
+            sig.problems.append(
+                Problem(
+                    "not_intact",
+                    "Nội dung đã bị thay đổi sau khi ký (chữ ký không khớp với dữ liệu)",
+                )
+            )
         if not sig.trusted:
-            sig.problems.append(Problem("untrusted", "Chứng thư số không thuộc tổ chức chứng "
-                                        "thực được tin cậy"))
+            sig.problems.append(
+                Problem("untrusted", "Chứng thư số không thuộc tổ chức chứng thực được tin cậy")
+            )
         if modified:
-            sig.problems.append(Problem("modified_after_signing",
-                                        "Tài liệu đã bị sửa đổi trái phép sau khi ký"))
-        if status.coverage in (None, SignatureCoverageLevel.UNCLEAR,
-                               SignatureCoverageLevel.CONTIGUOUS_BLOCK_FROM_START):
-            sig.problems.append(Problem("coverage", "Chữ ký không bao trùm trọn vẹn một phiên "
-                                        "bản của tài liệu"))
+            sig.problems.append(
+                Problem("modified_after_signing", "Tài liệu đã bị sửa đổi trái phép sau khi ký")
+            )
+        if status.coverage in (
+            None,
+            SignatureCoverageLevel.UNCLEAR,
+            SignatureCoverageLevel.CONTIGUOUS_BLOCK_FROM_START,
+        ):
+            sig.problems.append(
+                Problem("coverage", "Chữ ký không bao trùm trọn vẹn một phiên bản của tài liệu")
+            )
         if status.timestamp_validity is not None and not (
-                status.timestamp_validity.intact and status.timestamp_validity.valid
-                and status.timestamp_validity.trusted):
+            status.timestamp_validity.intact
+            and status.timestamp_validity.valid
+            and status.timestamp_validity.trusted
+        ):
             sig.problems.append(Problem("timestamp", "Dấu thời gian không hợp lệ"))
         if not status.bottom_line and not sig.problems:
             sig.problems.append(Problem("invalid", "Chữ ký không hợp lệ"))
@@ -283,8 +333,9 @@ def _install_name_prep_memo() -> None:
     NameTypeAndValue._ldap_string_prep = _ldap_string_prep
 
 
-def verify(session: Session | None, data: bytes, trust_roots: list[x509.Certificate], *,
-           filename: str = "") -> Report:
+def verify(
+    session: Session | None, data: bytes, trust_roots: list[x509.Certificate], *, filename: str = ""
+) -> Report:
     """``inspect`` plus our register: issued here? cancelled (when, by whom, why)?"""
     report = inspect(data, trust_roots, filename=filename)
     if session is not None:
@@ -306,8 +357,7 @@ KIND_LABELS = {
 def dossier_code(session: Session, issued: IssuedDocument) -> str | None:
     if issued.dossier_id is None:
         return None
-    code: str | None = session.scalar(select(Dossier.code).where(
-        Dossier.id == issued.dossier_id))
+    code: str | None = session.scalar(select(Dossier.code).where(Dossier.id == issued.dossier_id))
     return code
 
 
@@ -316,27 +366,49 @@ def describe(report: Report, issued: IssuedDocument, dossier_code: str | None = 
     report.cancelled = issued.cancelled_at is not None
     label = KIND_LABELS.get(issued.kind, (issued.kind, issued.kind))
     report.issued = {
-        "kind": issued.kind, "kind_label": label[0], "kind_label_en": label[1],
-        "dossier_code": dossier_code, "title": issued.title, "number": issued.number,
-        "agency": issued.agency_name, "issued_at": _when(issued.issued_at),
-        "issued_by": issued.issued_by, "cancelled_at": _when(issued.cancelled_at),
-        "cancelled_by": issued.cancelled_by, "cancel_reason": issued.cancel_reason,
+        "kind": issued.kind,
+        "kind_label": label[0],
+        "kind_label_en": label[1],
+        "dossier_code": dossier_code,
+        "title": issued.title,
+        "number": issued.number,
+        "agency": issued.agency_name,
+        "issued_at": _when(issued.issued_at),
+        "issued_by": issued.issued_by,
+        "cancelled_at": _when(issued.cancelled_at),
+        "cancelled_by": issued.cancelled_by,
+        "cancel_reason": issued.cancel_reason,
     }
     if report.cancelled:
-        report.problems.append(Problem(
-            "cancelled", f"Văn bản đã bị hủy hiệu lực lúc {_when(issued.cancelled_at)} bởi "
-                         f"{issued.cancelled_by}. Lý do: {issued.cancel_reason}"))
+        report.problems.append(
+            Problem(
+                "cancelled",
+                f"Văn bản đã bị hủy hiệu lực lúc {_when(issued.cancelled_at)} bởi "
+                f"{issued.cancelled_by}. Lý do: {issued.cancel_reason}",
+            )
+        )
 
 
 # --- incoming documents (Đ9.2.b) ------------------------------------------------------------
 
+
 def summarise(report: Report) -> dict[str, Any]:
     """What staff see next to an incoming file: the verdict, who signed, what is wrong."""
-    return {"valid": report.valid, "issued_here": report.issued_here,
-            "signers": [{"signer": s.signer, "organisation": s.organisation,
-                         "signed_at": s.signed_at, "ok": s.ok} for s in report.signatures],
-            "problems": [p.message for s in report.signatures for p in s.problems]
-            + [p.message for p in report.problems]}
+    return {
+        "valid": report.valid,
+        "issued_here": report.issued_here,
+        "signers": [
+            {
+                "signer": s.signer,
+                "organisation": s.organisation,
+                "signed_at": s.signed_at,
+                "ok": s.ok,
+            }
+            for s in report.signatures
+        ],
+        "problems": [p.message for s in report.signatures for p in s.problems]
+        + [p.message for p in report.problems],
+    }
 
 
 def looks_signed(data: bytes) -> bool:
@@ -346,8 +418,9 @@ def looks_signed(data: bytes) -> bool:
 
 def queue_incoming_check(session: Session, file_id: int) -> None:
     """Validate an uploaded signed PDF after the upload commits (outbox job, idempotent)."""
-    enqueue(session, "validate_signatures", {"file_id": file_id},
-            key=f"validate_signatures:{file_id}")
+    enqueue(
+        session, "validate_signatures", {"file_id": file_id}, key=f"validate_signatures:{file_id}"
+    )
 
 
 @handler("validate_signatures")
@@ -359,10 +432,10 @@ def _validate_incoming(session: Session, payload: dict[str, Any], ctx: JobContex
         return  # gone, or already done: the job is safe to run twice
     roots = shared_keyring(ctx.settings).trust_roots()
     try:
-        summary = summarise(verify(session, ctx.store.read(record.sha256), roots,
-                                   filename=record.filename))
+        summary = summarise(
+            verify(session, ctx.store.read(record.sha256), roots, filename=record.filename)
+        )
     except InvalidFile as error:
-        summary = {"valid": False, "issued_here": False, "signers": [],
-                   "problems": [error.message]}
+        summary = {"valid": False, "issued_here": False, "signers": [], "problems": [error.message]}
     record.details = {**record.details, "signatures": summary}
     session.flush()

@@ -29,9 +29,12 @@ def run() -> None:
 
 
 def _migrate(connection: object) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=True,  # SQLite needs batch mode for ALTER
-                      compare_type=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,  # SQLite needs batch mode for ALTER
+        compare_type=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

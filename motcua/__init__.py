@@ -31,12 +31,17 @@ def create_app(overrides: dict[str, Any] | None = None) -> "Flask":
     from motcua.extensions import csrf
 
     config = from_env(overrides)
-    app = Flask(__name__, template_folder=str(ROOT / "templates"),
-                static_folder=str(ROOT / "static"), instance_path=config["MOTCUA_INSTANCE"])
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=config["MOTCUA_INSTANCE"],
+    )
     app.config.update(config)
     security.install_converters(app)  # before any route: ids that fit the database
-    logging.basicConfig(level=logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     for name in ("motcua", "dossiers", "payments", "portal", "backoffice"):
         logging.getLogger(name).setLevel(app.config.get("LOG_LEVEL", "INFO"))
 
@@ -44,8 +49,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> "Flask":
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         count = app.config["MOTCUA_PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count,  # type: ignore[method-assign]
-                                x_host=count)
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_for=count,
+            x_proto=count,  # type: ignore[method-assign]
+            x_host=count,
+        )
     payments_app.init_app(app)
     dispatcher = jobs.make_dispatcher(app)
     app.extensions["motcua.dispatcher"] = dispatcher

@@ -26,5 +26,8 @@ def _staff_nav() -> list[tuple[str, str]]:
     from motcua.navigation import staff_links
 
     rules = current_app.url_map._rules_by_endpoint  # noqa: SLF001 - read-only lookup
-    return [(url_for(endpoint), label) for endpoint, label in staff_links(current_actor())
-            if endpoint in rules]
+    return [
+        (url_for(endpoint), label)
+        for endpoint, label in staff_links(current_actor())
+        if endpoint in rules
+    ]

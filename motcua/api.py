@@ -38,8 +38,10 @@ class ErrorSchema(Schema):
     """Every error the API answers, documented as it is sent (the DEFAULT_ERROR response of
     every operation and the 422 of every parsed argument refer to it)."""
 
-    code = fields.String(required=True, metadata={
-        "description": "stable code, e.g. not_found, invalid_input, conflict"})
+    code = fields.String(
+        required=True,
+        metadata={"description": "stable code, e.g. not_found, invalid_input, conflict"},
+    )
     message = fields.String(required=True, metadata={"description": "Vietnamese"})
     message_en = fields.String(required=True, metadata={"description": "English"})
     errors = fields.Dict(metadata={"description": "field errors by location and field"})
@@ -57,19 +59,22 @@ api = Api(spec_kwargs={"info": {"description": "Motcua: một cửa điện tử
 
 
 def _wants_json() -> bool:
-    return (request.path.startswith(API_PREFIX)
-            or request.accept_mimetypes.best == "application/json")
+    return (
+        request.path.startswith(API_PREFIX) or request.accept_mimetypes.best == "application/json"
+    )
 
 
-def error_response(status: int, code: str, message: str, message_en: str,
-                   errors: Any = None) -> tuple[Response, int] | tuple[str, int]:
+def error_response(
+    status: int, code: str, message: str, message_en: str, errors: Any = None
+) -> tuple[Response, int] | tuple[str, int]:
     if _wants_json():
         body: dict[str, Any] = {"code": code, "message": message, "message_en": message_en}
         if errors:
             body["errors"] = errors
         return jsonify(body), status
-    return render_template("error.html", status=status, message=message,
-                           message_en=message_en), status
+    return render_template(
+        "error.html", status=status, message=message, message_en=message_en
+    ), status
 
 
 def _http_error(error: HTTPException) -> Any:
@@ -92,19 +97,34 @@ def _domain_error(error: DomainError) -> Any:
 
 def init_app(app: Flask) -> None:
     app.config.update(
-        API_TITLE="Motcua API", API_VERSION="v1", OPENAPI_VERSION="3.0.3",
-        OPENAPI_URL_PREFIX=API_PREFIX, OPENAPI_JSON_PATH="openapi.json")
+        API_TITLE="Motcua API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=API_PREFIX,
+        OPENAPI_JSON_PATH="openapi.json",
+    )
     api.init_app(app)
     from motcua.security import MAX_ID, BoundedIntConverter, IdConverter
 
-    api.register_converter(IdConverter, lambda _converter: {
-        "type": "integer", "minimum": 1, "maximum": MAX_ID})
-    api.register_converter(BoundedIntConverter, lambda converter: {
-        "type": "integer", "minimum": 0 if converter.min is None else converter.min,
-        "maximum": converter.max})
+    api.register_converter(
+        IdConverter, lambda _converter: {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    )
+    api.register_converter(
+        BoundedIntConverter,
+        lambda converter: {
+            "type": "integer",
+            "minimum": 0 if converter.min is None else converter.min,
+            "maximum": converter.max,
+        },
+    )
     api.spec.components.security_scheme(
-        "bearerAuth", {"type": "http", "scheme": "bearer",
-                       "description": "Token từ lệnh `motcua tokens create LOGIN`"})
+        "bearerAuth",
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "Token từ lệnh `motcua tokens create LOGIN`",
+        },
+    )
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(DomainError, _domain_error)
 
@@ -119,6 +139,5 @@ def register(blueprint: Blueprint) -> None:
 def require_user() -> Actor:
     actor = current_actor()
     if actor.user_id is None:
-        raise Unauthenticated("Cần đăng nhập hoặc gửi token API",
-                              "Log in or send an API token")
+        raise Unauthenticated("Cần đăng nhập hoặc gửi token API", "Log in or send an API token")
     return actor

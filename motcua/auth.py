@@ -73,9 +73,14 @@ def _load(user_id: str) -> SessionUser | None:
     idle, longest = _lifetimes()
     at = now().timestamp()
     started, seen = session.get("started"), session.get("seen")
-    if (user is None or generation != str(user.session_generation)
-            or not isinstance(started, int) or not isinstance(seen, int)
-            or at - started > longest.total_seconds() or at - seen > idle.total_seconds()):
+    if (
+        user is None
+        or generation != str(user.session_generation)
+        or not isinstance(started, int)
+        or not isinstance(seen, int)
+        or at - started > longest.total_seconds()
+        or at - seen > idle.total_seconds()
+    ):
         session.clear()  # ended by logout or reset elsewhere, or too old: log in again
         return None
     session["seen"] = int(at)

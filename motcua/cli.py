@@ -36,9 +36,15 @@ cli.add_command(exchange_group, "exchange")
 
 # --- Flask's own commands, imported when they run -------------------------------------------
 
+
 def _flask_command(name: str, summary: str) -> None:
-    @cli.command(name, app=False, add_help_option=False, help=summary,
-                 context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+    @cli.command(
+        name,
+        app=False,
+        add_help_option=False,
+        help=summary,
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
     @click.pass_context
     def forward(ctx: click.Context) -> None:
         from flask import cli as flask_cli
@@ -47,8 +53,12 @@ def _flask_command(name: str, summary: str) -> None:
         if name == "run":
             ensure_migrated(ctx)  # pages over an unmigrated database would all be errors
         # FLASK_RUN_PORT and the like, as under the `flask` command.
-        command.main(ctx.args, prog_name=ctx.command_path, obj=script_info(ctx),
-                     auto_envvar_prefix=f"FLASK_{name.upper()}")
+        command.main(
+            ctx.args,
+            prog_name=ctx.command_path,
+            obj=script_info(ctx),
+            auto_envvar_prefix=f"FLASK_{name.upper()}",
+        )
 
 
 _flask_command("run", "Serve the app with Flask's development server (`motcua run --help`).")
@@ -57,6 +67,7 @@ _flask_command("routes", "List the app's routes.")
 
 
 # --- database -------------------------------------------------------------------------------
+
 
 @cli.group()
 def db() -> None:
@@ -106,6 +117,7 @@ def db_revision(message: str) -> None:
 
 # --- demo -----------------------------------------------------------------------------------
 
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print agencies and users as JSON.")
 def demo(as_json: bool) -> None:
@@ -120,15 +132,20 @@ def demo(as_json: bool) -> None:
     else:
         click.echo(f"Demo: {len(summary['agencies'])} cơ quan, {len(summary['users'])} tài khoản.")
         for user in summary["users"]:
-            click.echo(f"  {user['login']:<22} {user['password']:<18} {user['role']:<11} "
-                       f"{user['agency'] or '':<16} {user['full_name']}")
+            click.echo(
+                f"  {user['login']:<22} {user['password']:<18} {user['role']:<11} "
+                f"{user['agency'] or '':<16} {user['full_name']}"
+            )
         if not current_app.config.get("MOTCUA_DEMO"):
             # Online payment in the demo needs the sandbox gateway, mounted only in demo mode.
-            click.echo("Chạy bản thử: make run, hoặc MOTCUA_DEMO=1 motcua run (cổng thanh toán "
-                       "thử nghiệm) / serve the demo with MOTCUA_DEMO=1.")
+            click.echo(
+                "Chạy bản thử: make run, hoặc MOTCUA_DEMO=1 motcua run (cổng thanh toán "
+                "thử nghiệm) / serve the demo with MOTCUA_DEMO=1."
+            )
 
 
 # --- doctor ---------------------------------------------------------------------------------
+
 
 @cli.command(app=False)  # reads the configuration itself: it must work when the app cannot start
 def doctor() -> None:
@@ -147,6 +164,7 @@ def doctor() -> None:
 
 
 # --- jobs -----------------------------------------------------------------------------------
+
 
 @cli.command()
 @click.option("--burst", is_flag=True, help="Run what is queued, then exit.")
@@ -215,6 +233,7 @@ def scan_check_command(as_json: bool, files: tuple[str, ...]) -> None:
 
 # --- calendar -------------------------------------------------------------------------------
 
+
 @cli.group()
 def calendar() -> None:
     """The working-day calendar (holidays, overrides, due dates)."""
@@ -237,16 +256,31 @@ def _parse_dt(value: str) -> datetime:
 @click.option("--days", type=click.IntRange(0, 3650), help="Working days.")
 @click.option("--hours", type=click.IntRange(0, 3650 * 8), help="Working hours.")
 @click.option("--calendar-days", type=click.IntRange(0, 3650), help="Calendar days.")
-@click.option("--cut-off", type=click.DateTime(["%H:%M"]),
-              help="HH:MM after which receipt counts from the next working day.")
-def calendar_due(start: str, days: int | None, hours: int | None, calendar_days: int | None,
-                 cut_off: datetime | None) -> None:
+@click.option(
+    "--cut-off",
+    type=click.DateTime(["%H:%M"]),
+    help="HH:MM after which receipt counts from the next working day.",
+)
+def calendar_due(
+    start: str,
+    days: int | None,
+    hours: int | None,
+    calendar_days: int | None,
+    cut_off: datetime | None,
+) -> None:
     """Print when a time limit ends, ISO 8601 in Vietnam's time zone."""
     from dossiers.calendar import VN_TZ, TimeUnit
     from dossiers.calendar_store import load_calendar
 
-    given = [(v, u) for v, u in ((days, TimeUnit.WORKING_DAYS), (hours, TimeUnit.WORKING_HOURS),
-                                 (calendar_days, TimeUnit.CALENDAR_DAYS)) if v is not None]
+    given = [
+        (v, u)
+        for v, u in (
+            (days, TimeUnit.WORKING_DAYS),
+            (hours, TimeUnit.WORKING_HOURS),
+            (calendar_days, TimeUnit.CALENDAR_DAYS),
+        )
+        if v is not None
+    ]
     if len(given) != 1:
         raise click.UsageError("give exactly one of --days, --hours, --calendar-days")
     value, unit = given[0]
@@ -264,9 +298,21 @@ def calendar_holidays(year: int, as_json: bool) -> None:
 
     days = load_calendar(get_session()).year(year)
     if as_json:
-        click.echo(json.dumps([{"day": d.day.isoformat(), "working": d.working,
-                                "reason": d.reason, "source": d.source} for d in days],
-                              ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "day": d.day.isoformat(),
+                        "working": d.working,
+                        "reason": d.reason,
+                        "source": d.source,
+                    }
+                    for d in days
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     for d in days:
         state = "làm việc" if d.working else "nghỉ"
@@ -304,6 +350,7 @@ def calendar_unset(day: datetime) -> None:
 
 # --- procedures -----------------------------------------------------------------------------
 
+
 @cli.group()
 def procedures() -> None:
     """The procedure catalogue."""
@@ -329,8 +376,10 @@ def procedures_import(path: Path) -> None:
         session.rollback()
         _fail(error)
     session.commit()
-    click.echo(f"Mới: {len(report.created)}; phiên bản mới: {len(report.new_versions)}; "
-               f"không đổi: {len(report.unchanged)}")
+    click.echo(
+        f"Mới: {len(report.created)}; phiên bản mới: {len(report.new_versions)}; "
+        f"không đổi: {len(report.unchanged)}"
+    )
 
 
 @procedures.command("list")
@@ -344,6 +393,7 @@ def procedures_list(query: str) -> None:
 
 # --- accounts -------------------------------------------------------------------------------
 
+
 @cli.group()
 def users() -> None:
     """Accounts and roles."""
@@ -353,19 +403,27 @@ def users() -> None:
 @click.argument("login")
 @click.option("--name", "full_name", required=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-@click.option("--role", type=click.Choice([r.value for r in Role if r != Role.SYSTEM]),
-              default=Role.CITIZEN.value, show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role if r != Role.SYSTEM]),
+    default=Role.CITIZEN.value,
+    show_default=True,
+)
 @click.option("--agency", help="Agency identifier for staff roles.")
-def users_create(login: str, full_name: str, password: str, role: str,
-                 agency: str | None) -> None:
+def users_create(login: str, full_name: str, password: str, role: str, agency: str | None) -> None:
     from dossiers.accounts import create_user
     from dossiers.agencies import get_by_code
 
     session = get_session()
     try:
         agency_id = get_by_code(session, agency).id if agency else None
-        create_user(session, login=login, full_name=full_name, password=password,
-                    grants=[(Role(role), agency_id)])
+        create_user(
+            session,
+            login=login,
+            full_name=full_name,
+            password=password,
+            grants=[(Role(role), agency_id)],
+        )
     except DomainError as error:
         _fail(error)
     session.commit()

@@ -68,8 +68,10 @@ def agencies_import(path: Path, dry_run: bool) -> None:
         click.echo("Không có thay đổi / nothing to change")
     else:
         prefix = "Sẽ / would: " if dry_run else ""
-        click.echo(f"{prefix}mới / created: {len(plan.created)}; cập nhật / updated: "
-                   f"{len(plan.updated)}; không đổi / unchanged: {len(plan.unchanged)}")
+        click.echo(
+            f"{prefix}mới / created: {len(plan.created)}; cập nhật / updated: "
+            f"{len(plan.updated)}; không đổi / unchanged: {len(plan.unchanged)}"
+        )
 
 
 @agencies.command("list")
@@ -82,10 +84,21 @@ def agencies_list(as_json: bool) -> None:
 
     rows = get_session().scalars(select(Agency).order_by(Agency.code)).all()
     if as_json:
-        click.echo(json.dumps([{"code": a.code, "name": a.name, "kind": a.kind,
-                                "valid_from": a.valid_from.isoformat(),
-                                "valid_to": a.valid_to.isoformat() if a.valid_to else None}
-                               for a in rows], ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "code": a.code,
+                        "name": a.name,
+                        "kind": a.kind,
+                        "valid_from": a.valid_from.isoformat(),
+                        "valid_to": a.valid_to.isoformat() if a.valid_to else None,
+                    }
+                    for a in rows
+                ],
+                ensure_ascii=False,
+            )
+        )
         return
     for a in rows:
         until = f"→{a.valid_to}" if a.valid_to else ""

@@ -23,11 +23,18 @@ from typing import Any
 import click
 
 # The database problems a newcomer meets, answered in one line instead of a traceback.
-NOT_MIGRATED = ("Lỗi: cơ sở dữ liệu chưa được nâng cấp lên phiên bản mới nhất: chạy "
-                "`motcua db upgrade` / Error: the database is not migrated: run "
-                "`motcua db upgrade`")
-_MISSING_OBJECT = ("no such table", "no such column", "has no column", "undefinedtable",
-                   "undefinedcolumn")
+NOT_MIGRATED = (
+    "Lỗi: cơ sở dữ liệu chưa được nâng cấp lên phiên bản mới nhất: chạy "
+    "`motcua db upgrade` / Error: the database is not migrated: run "
+    "`motcua db upgrade`"
+)
+_MISSING_OBJECT = (
+    "no such table",
+    "no such column",
+    "has no column",
+    "undefinedtable",
+    "undefinedcolumn",
+)
 # Subcommands that must see the database as it is: no migration of the default SQLite first.
 _AS_IT_IS = frozenset({"db", "doctor"})
 
@@ -69,8 +76,10 @@ def database_errors() -> Iterator[None]:
         detail = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         kind = f"{type(error.orig).__name__} {detail}".lower()
         if error.statement is None:  # raised while connecting, before any statement ran
-            fail(f"Lỗi: không kết nối được cơ sở dữ liệu / Error: cannot reach the database: "
-                 f"{detail}")
+            fail(
+                f"Lỗi: không kết nối được cơ sở dữ liệu / Error: cannot reach the database: "
+                f"{detail}"
+            )
         if any(marker in kind for marker in _MISSING_OBJECT):
             fail(f"{NOT_MIGRATED} ({detail})")
         raise
@@ -108,13 +117,18 @@ def load_app(ctx: click.Context) -> Any:
     newest schema first, so a newcomer's first command works (not for ``db`` or ``doctor``)."""
     with database_errors():
         app = script_info(ctx).load_app()
-        if app.config.get("MOTCUA_DEFAULT_DATABASE") and \
-                ctx.find_root().invoked_subcommand not in _AS_IT_IS:
+        if (
+            app.config.get("MOTCUA_DEFAULT_DATABASE")
+            and ctx.find_root().invoked_subcommand not in _AS_IT_IS
+        ):
             from motcua import migrate
 
             if migrate.upgrade_if_behind(app.config["DATABASE_URL"]):
-                click.echo("Đã nâng cấp cơ sở dữ liệu SQLite mặc định / migrated the default "
-                           "SQLite database", err=True)
+                click.echo(
+                    "Đã nâng cấp cơ sở dữ liệu SQLite mặc định / migrated the default "
+                    "SQLite database",
+                    err=True,
+                )
     return app
 
 
@@ -148,8 +162,12 @@ class AppGroup(click.Group):
     """Flask's AppGroup without importing Flask: its commands run in the application's context
     (``app=False`` for one that needs none) and its subgroups are AppGroups."""
 
-    def command(self, *args: Any, app: bool = True,  # type: ignore[override]
-                **kwargs: Any) -> Callable[[Callable[..., Any]], click.Command]:
+    def command(
+        self,
+        *args: Any,
+        app: bool = True,  # type: ignore[override]
+        **kwargs: Any,
+    ) -> Callable[[Callable[..., Any]], click.Command]:
         def decorator(f: Callable[..., Any]) -> click.Command:
             command = click.Group.command(self, *args, **kwargs)(with_appcontext(f) if app else f)
             command.needs_app = app  # type: ignore[attr-defined]
@@ -167,8 +185,9 @@ class Motcua(AppGroup):
     ScriptInfo on the root context (as FlaskGroup does), so a command written with Flask's own
     AppGroup or with_appcontext finds the app too."""
 
-    def resolve_command(self, ctx: click.Context,
-                        args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None and getattr(command, "needs_app", True):
             script_info(ctx)

@@ -33,16 +33,23 @@ def clients() -> None:
 @clients.command("create")
 @click.argument("name")
 @click.option("--agency", default=None, help="Agency identifier the client belongs to.")
-@click.option("--scope", "scopes", multiple=True, required=True,
-              type=click.Choice(list(SCOPES)), help="Repeat for each scope.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    type=click.Choice(list(SCOPES)),
+    help="Repeat for each scope.",
+)
 def clients_create(name: str, agency: str | None, scopes: tuple[str, ...]) -> None:
     """Register a client; prints its client_id and secret (shown once)."""
     from dossiers.clients import operations
 
     session = get_session()
     try:
-        client, secret = operations.register_client(session, ADMIN, name=name,
-                                                    agency_code=agency, scopes=list(scopes))
+        client, secret = operations.register_client(
+            session, ADMIN, name=name, agency_code=agency, scopes=list(scopes)
+        )
     except DomainError as error:
         _fail(error)
     session.commit()
@@ -56,8 +63,20 @@ def clients_list(as_json: bool) -> None:
 
     rows = operations.list_clients(get_session(), ADMIN)
     if as_json:
-        click.echo(json.dumps([{"client_id": c.client_id, "name": c.name, "scopes": c.scopes,
-                                "is_active": c.is_active} for c in rows], ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "client_id": c.client_id,
+                        "name": c.name,
+                        "scopes": c.scopes,
+                        "is_active": c.is_active,
+                    }
+                    for c in rows
+                ],
+                ensure_ascii=False,
+            )
+        )
         return
     for c in rows:
         state = "active" if c.is_active else "disabled"
@@ -69,8 +88,9 @@ def _set_active(client_id: str, active: bool) -> None:
 
     session = get_session()
     try:
-        operations.set_active(session, ADMIN, operations.get_client(session, ADMIN, client_id),
-                              active)
+        operations.set_active(
+            session, ADMIN, operations.get_client(session, ADMIN, client_id), active
+        )
     except DomainError as error:
         _fail(error)
     session.commit()
@@ -97,8 +117,9 @@ def clients_rotate(client_id: str) -> None:
 
     session = get_session()
     try:
-        secret = operations.rotate_secret(session, ADMIN,
-                                          operations.get_client(session, ADMIN, client_id))
+        secret = operations.rotate_secret(
+            session, ADMIN, operations.get_client(session, ADMIN, client_id)
+        )
     except DomainError as error:
         _fail(error)
     session.commit()

@@ -22,8 +22,10 @@ def _pem(path: Path) -> str:
     try:
         return path.read_text(encoding="ascii")
     except (UnicodeDecodeError, OSError):
-        click.echo(f"Lỗi: {path} không phải chứng thư PEM / Error: {path} is not a PEM "
-                   "certificate", err=True)
+        click.echo(
+            f"Lỗi: {path} không phải chứng thư PEM / Error: {path} is not a PEM certificate",
+            err=True,
+        )
         sys.exit(2)
 
 
@@ -43,9 +45,13 @@ def keygen(name: str | None, organisation: str, overwrite: bool) -> None:
 
     config = current_app.config
     try:
-        signer = keys.generate(exchange_dir(config), passphrase(config),
-                               name or config["MOTCUA_BASE_URL"], organisation,
-                               overwrite=overwrite)
+        signer = keys.generate(
+            exchange_dir(config),
+            passphrase(config),
+            name or config["MOTCUA_BASE_URL"],
+            organisation,
+            overwrite=overwrite,
+        )
     except DomainError as error:
         _fail(error)
     click.echo(f"{exchange_dir(config) / keys.CERT_FILE}\nSHA-256 {signer.fingerprint}")
@@ -70,21 +76,37 @@ def peers() -> None:
 @peers.command("add")
 @click.argument("name")
 @click.option("--url", required=True, help="The peer's base URL.")
-@click.option("--agency", "agencies", multiple=True, required=True,
-              help="An agency identifier the peer speaks for (repeatable).")
-@click.option("--cert", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              required=True, help="The peer's certificate (PEM).")
+@click.option(
+    "--agency",
+    "agencies",
+    multiple=True,
+    required=True,
+    help="An agency identifier the peer speaks for (repeatable).",
+)
+@click.option(
+    "--cert",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="The peer's certificate (PEM).",
+)
 @click.option("--token", default=None, help="The token we call the peer with.")
-def peers_add(name: str, url: str, agencies: tuple[str, ...], cert: Path,
-              token: str | None) -> None:
+def peers_add(
+    name: str, url: str, agencies: tuple[str, ...], cert: Path, token: str | None
+) -> None:
     """Register a peer; prints the token IT must use to call us (shown once)."""
     from dossiers import exchange
 
     session = get_session()
     try:
-        _, inbound = exchange.add_peer(session, ADMIN, name=name, base_url=url,
-                                       agency_codes=list(agencies),
-                                       certificates=_pem(cert), outbound_token=token)
+        _, inbound = exchange.add_peer(
+            session,
+            ADMIN,
+            name=name,
+            base_url=url,
+            agency_codes=list(agencies),
+            certificates=_pem(cert),
+            outbound_token=token,
+        )
     except DomainError as error:
         _fail(error)
     session.commit()
@@ -98,17 +120,29 @@ def peers_add(name: str, url: str, agencies: tuple[str, ...], cert: Path,
 @click.option("--cert", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--token", help="The token we call the peer with.")
 @click.option("--active/--inactive", default=None)
-def peers_set(name: str, url: str | None, agencies: tuple[str, ...], cert: Path | None,
-              token: str | None, active: bool | None) -> None:
+def peers_set(
+    name: str,
+    url: str | None,
+    agencies: tuple[str, ...],
+    cert: Path | None,
+    token: str | None,
+    active: bool | None,
+) -> None:
     """Change a peer."""
     from dossiers import exchange
 
     session = get_session()
     try:
-        exchange.update_peer(session, ADMIN, exchange.get_peer(session, name), base_url=url,
-                             agency_codes=list(agencies) or None,
-                             certificates=_pem(cert) if cert else None,
-                             outbound_token=token, is_active=active)
+        exchange.update_peer(
+            session,
+            ADMIN,
+            exchange.get_peer(session, name),
+            base_url=url,
+            agency_codes=list(agencies) or None,
+            certificates=_pem(cert) if cert else None,
+            outbound_token=token,
+            is_active=active,
+        )
     except DomainError as error:
         _fail(error)
     session.commit()
@@ -147,8 +181,10 @@ def log(limit: int) -> None:
 
     for m in messages(get_session(), limit=limit):
         peer = m.peer.name if m.peer else "-"
-        click.echo(f"{m.created_at:%Y-%m-%d %H:%M} {m.direction:<3} {m.kind:<7} {m.state:<12} "
-                   f"{peer:<16} {m.message_id} {m.reason or m.last_error or ''}")
+        click.echo(
+            f"{m.created_at:%Y-%m-%d %H:%M} {m.direction:<3} {m.kind:<7} {m.state:<12} "
+            f"{peer:<16} {m.message_id} {m.reason or m.last_error or ''}"
+        )
 
 
 @exchange_group.command("retry")
@@ -164,7 +200,8 @@ def retry_command(message_id: str | None, all_: bool) -> None:
     session = get_session()
     query = select(ExchangeMessage).where(
         ExchangeMessage.direction == Direction.OUT,
-        ExchangeMessage.state.in_([MessageState.QUEUED, MessageState.FAILED]))
+        ExchangeMessage.state.in_([MessageState.QUEUED, MessageState.FAILED]),
+    )
     if not all_:
         if not message_id:
             raise click.UsageError("give a MESSAGE_ID or --all")

@@ -22,10 +22,18 @@ def payments() -> None:
 
 
 @payments.command("reconcile")
-@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]),
-              help="Day (Vietnam time) to compare with the gateway; default today.")
-@click.option("--older-than", default=None, type=click.IntRange(0, 7 * 24 * 60),
-              help="Minutes a pending payment must have waited (default from config).")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Day (Vietnam time) to compare with the gateway; default today.",
+)
+@click.option(
+    "--older-than",
+    default=None,
+    type=click.IntRange(0, 7 * 24 * 60),
+    help="Minutes a pending payment must have waited (default from config).",
+)
 @click.option("--json", "as_json", is_flag=True)
 def payments_reconcile(day: datetime | None, older_than: int | None, as_json: bool) -> None:
     """Settle pending payments from the gateway's ledger, then compare the day's ledgers.
@@ -46,8 +54,7 @@ def payments_reconcile(day: datetime | None, older_than: int | None, as_json: bo
         db, merchant = get_db(app), gateway(app)
         done = reconcile_pending(db.factory, merchant, older_than=timedelta(minutes=minutes))
         with db.factory() as session:
-            report = daily_report(session, merchant,
-                                  day.date() if day else today_in_vietnam())
+            report = daily_report(session, merchant, day.date() if day else today_in_vietnam())
             session.commit()
     except DomainError as error:
         click.echo(f"Lỗi: {error.message} / {error.message_en}", err=True)
@@ -57,15 +64,24 @@ def payments_reconcile(day: datetime | None, older_than: int | None, as_json: bo
         sys.exit(2)
     unverified = done.no_verdict + report.no_verdict
     if as_json:
-        click.echo(json.dumps({"settled": done.counts,
-                               "differences": [d.as_dict() for d in report.differences],
-                               "no_verdict": [o.as_dict() for o in unverified]}))
+        click.echo(
+            json.dumps(
+                {
+                    "settled": done.counts,
+                    "differences": [d.as_dict() for d in report.differences],
+                    "no_verdict": [o.as_dict() for o in unverified],
+                }
+            )
+        )
     else:
-        click.echo("Đối soát / settled: " + (", ".join(f"{k}: {v}"
-                                                       for k, v in done.counts.items()) or "0"))
+        click.echo(
+            "Đối soát / settled: " + (", ".join(f"{k}: {v}" for k, v in done.counts.items()) or "0")
+        )
         for d in report.differences:
-            click.echo(f"CHÊNH LỆCH {d.txn_ref}: ta={d.ours} cổng={d.theirs} "
-                       f"({d.amount_vnd} / {d.gateway_amount_vnd})")
+            click.echo(
+                f"CHÊNH LỆCH {d.txn_ref}: ta={d.ours} cổng={d.theirs} "
+                f"({d.amount_vnd} / {d.gateway_amount_vnd})"
+            )
         for o in unverified:
             click.echo(f"CHƯA CÓ KẾT LUẬN / no verdict {o.txn_ref}: {o.reason}")
         if not report.differences and not unverified:

@@ -52,8 +52,12 @@ def deadlines_check(at: str | None) -> None:
 @click.option("--agency", required=True, help="Agency identifier, e.g. 000.00.01.H20.")
 @click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]))
 @click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]))
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Output file; .xlsx writes a spreadsheet, anything else a PDF.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output file; .xlsx writes a spreadsheet, anything else a PDF.",
+)
 def register_command(agency: str, start: datetime, end: datetime, out: Path) -> None:
     """Write the dossier register (Sổ theo dõi hồ sơ) of an agency for a period."""
     from dossiers.agencies import get_by_code
@@ -69,7 +73,8 @@ def register_command(agency: str, start: datetime, end: datetime, out: Path) -> 
         click.echo("Lỗi: --to trước --from / --to is before --from", err=True)
         sys.exit(2)
     data = (register_xlsx if out.suffix.lower() == ".xlsx" else register_pdf)(
-        session, found, first, last)
+        session, found, first, last
+    )
     out.write_bytes(data)
     click.echo(f"{out} ({len(data)} bytes)")
 
@@ -94,9 +99,11 @@ def control_sheet_command(code: str, out: Path) -> None:
         sys.exit(1)
     from dossiers.signing.keys import shared_keyring
 
-    printer = Printer(FileStore(current_app.config["MOTCUA_STORAGE"]),
-                      current_app.config["MOTCUA_BASE_URL"],
-                      keyring=shared_keyring(current_app.config))
+    printer = Printer(
+        FileStore(current_app.config["MOTCUA_STORAGE"]),
+        current_app.config["MOTCUA_BASE_URL"],
+        keyring=shared_keyring(current_app.config),
+    )
     out.write_bytes(control_sheet_pdf(session, Actor.system("cli"), printer, dossier))
     session.commit()  # the printed sheet is in the register of issued documents
     click.echo(str(out))

@@ -70,12 +70,16 @@ def _leader_agency(session: "Session", user: "User") -> "Agency":
     from dossiers.accounts import RoleGrant
     from dossiers.agencies import Agency
 
-    grant = session.scalar(select(RoleGrant).where(RoleGrant.user_id == user.id,
-                                                   RoleGrant.role == Role.LEADER))
+    grant = session.scalar(
+        select(RoleGrant).where(RoleGrant.user_id == user.id, RoleGrant.role == Role.LEADER)
+    )
     agency = session.get(Agency, grant.agency_id) if grant and grant.agency_id else None
     if agency is None:
-        raise InvalidFile(f"«{user.login}» không phải lãnh đạo của cơ quan nào",
-                          f"'{user.login}' is not a leader of any agency", code="not_leader")
+        raise InvalidFile(
+            f"«{user.login}» không phải lãnh đạo của cơ quan nào",
+            f"'{user.login}' is not a leader of any agency",
+            code="not_leader",
+        )
     return agency
 
 
@@ -105,8 +109,14 @@ def sign_command(file: str, login: str, out: str, page: int | None, box: str | N
         placement = _placement(data, user.full_name, page, box)
         clean = copy.sanitise(data)  # an unreadable file says so before a missing key does
         signed = leader_and_seal(session, signing(), login, agency)(clean, placement=placement)
-        register_standalone(session, signed, kind=DocumentKind.RESULT,
-                            title=Path(file).name, agency=agency, actor=user.actor())
+        register_standalone(
+            session,
+            signed,
+            kind=DocumentKind.RESULT,
+            title=Path(file).name,
+            agency=agency,
+            actor=user.actor(),
+        )
         return signed
 
     _issue(session, out, make)
@@ -114,8 +124,12 @@ def sign_command(file: str, login: str, out: str, page: int | None, box: str | N
 
 @cli.command("copy")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--form", default="SAO Y", show_default=True,
-              type=click.Choice(COPY_FORMS, case_sensitive=False))
+@click.option(
+    "--form",
+    default="SAO Y",
+    show_default=True,
+    type=click.Choice(COPY_FORMS, case_sensitive=False),
+)
 @click.option("--agency", "code", required=True, help="The copying agency's code.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False))
 def copy_command(file: str, form: str, code: str, out: str) -> None:
@@ -130,12 +144,21 @@ def copy_command(file: str, form: str, code: str, out: str) -> None:
 
     def make() -> bytes:
         agency, ctx = get_by_code(session, code), signing()
-        signed = copy.make_copy(Path(file).read_bytes(), form=form, agency_name=agency.name,
-                                agency=ctx.keyring.agency(agency.code),
-                                timestamping=ctx.timestamping())
-        register_standalone(session, signed, kind=DocumentKind.COPY,
-                            title=f"{form.upper()} {Path(file).name}", agency=agency,
-                            actor=ADMIN)
+        signed = copy.make_copy(
+            Path(file).read_bytes(),
+            form=form,
+            agency_name=agency.name,
+            agency=ctx.keyring.agency(agency.code),
+            timestamping=ctx.timestamping(),
+        )
+        register_standalone(
+            session,
+            signed,
+            kind=DocumentKind.COPY,
+            title=f"{form.upper()} {Path(file).name}",
+            agency=agency,
+            actor=ADMIN,
+        )
         return signed
 
     _issue(session, out, make)
@@ -158,12 +181,21 @@ def sign_attachment_command(file: str, code: str, number: str, out: str) -> None
 
     def make() -> bytes:
         agency, ctx = get_by_code(session, code), signing()
-        signed = attachment.sign_attachment(Path(file).read_bytes(), number=number,
-                                            agency=ctx.keyring.agency(agency.code),
-                                            timestamping=ctx.timestamping())
-        register_standalone(session, signed, kind=DocumentKind.ATTACHMENT,
-                            title=f"Kèm theo văn bản {number}", agency=agency,
-                            actor=ADMIN, number=number)
+        signed = attachment.sign_attachment(
+            Path(file).read_bytes(),
+            number=number,
+            agency=ctx.keyring.agency(agency.code),
+            timestamping=ctx.timestamping(),
+        )
+        register_standalone(
+            session,
+            signed,
+            kind=DocumentKind.ATTACHMENT,
+            title=f"Kèm theo văn bản {number}",
+            agency=agency,
+            actor=ADMIN,
+            number=number,
+        )
         return signed
 
     _issue(session, out, make)
@@ -183,9 +215,17 @@ def verify_command(as_json: bool, file: str) -> None:
         report = verify(get_session(), data, keyring().trust_roots(), filename=file)
     except (InvalidFile, OSError) as error:
         if as_json:
-            click.echo(json.dumps({"file": file, "valid": False, "error": getattr(
-                error, "code", "unreadable"), "message": getattr(error, "message", str(error))},
-                ensure_ascii=False))
+            click.echo(
+                json.dumps(
+                    {
+                        "file": file,
+                        "valid": False,
+                        "error": getattr(error, "code", "unreadable"),
+                        "message": getattr(error, "message", str(error)),
+                    },
+                    ensure_ascii=False,
+                )
+            )
         else:
             click.echo(f"Không kiểm tra được: {getattr(error, 'message', error)}", err=True)
         sys.exit(2)
@@ -200,13 +240,16 @@ def _print(report: "Report") -> None:
     yes = {True: "có", False: "không"}
     click.echo(f"{report.file}: {'HỢP LỆ' if report.valid else 'KHÔNG HỢP LỆ'}")
     for n, s in enumerate(report.signatures, 1):
-        click.echo(f"  Chữ ký {n}: {s.signer} — {s.organisation}, lúc {s.signed_at}; "
-                   f"toàn vẹn: {yes[s.intact]}, tin cậy: {yes[s.trusted]}, "
-                   f"bao trùm toàn bộ: {yes[s.covers_whole_document]}, "
-                   f"sửa đổi sau ký: {yes[s.modified_after_signing]}")
+        click.echo(
+            f"  Chữ ký {n}: {s.signer} — {s.organisation}, lúc {s.signed_at}; "
+            f"toàn vẹn: {yes[s.intact]}, tin cậy: {yes[s.trusted]}, "
+            f"bao trùm toàn bộ: {yes[s.covers_whole_document]}, "
+            f"sửa đổi sau ký: {yes[s.modified_after_signing]}"
+        )
         for p in s.problems:
             click.echo(f"    ! {p.message}")
-    click.echo(f"  Ban hành tại đây: {yes[report.issued_here]}; đã hủy hiệu lực: "
-               f"{yes[report.cancelled]}")
+    click.echo(
+        f"  Ban hành tại đây: {yes[report.issued_here]}; đã hủy hiệu lực: {yes[report.cancelled]}"
+    )
     for p in report.problems:
         click.echo(f"  ! {p.message}")

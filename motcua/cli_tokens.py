@@ -29,8 +29,12 @@ def tokens() -> None:
 @tokens.command("create")
 @click.argument("login")
 @click.option("--name", default="integration", show_default=True)
-@click.option("--days", type=click.IntRange(1, 3650), default=None,
-              help="Lifetime in days (default MOTCUA_TOKEN_DAYS, 90).")
+@click.option(
+    "--days",
+    type=click.IntRange(1, 3650),
+    default=None,
+    help="Lifetime in days (default MOTCUA_TOKEN_DAYS, 90).",
+)
 def tokens_create(login: str, name: str, days: int | None) -> None:
     """Print a new bearer token for LOGIN (shown once)."""
     from dossiers.accounts import get_user, issue_token
@@ -58,16 +62,26 @@ def tokens_list(login: str | None, as_json: bool) -> None:
         rows = list_tokens(get_session(), OPERATOR, login)
     except DomainError as error:
         _fail(error.message, error.message_en)
-    items = [{"id": r.id, "login": r.user.login, "name": r.name, "state": r.state(),
-              "created_at": r.created_at.isoformat(), "expires_at": r.expires_at.isoformat(),
-              "last_used_at": r.last_used_at.isoformat() if r.last_used_at else None}
-             for r in rows]
+    items = [
+        {
+            "id": r.id,
+            "login": r.user.login,
+            "name": r.name,
+            "state": r.state(),
+            "created_at": r.created_at.isoformat(),
+            "expires_at": r.expires_at.isoformat(),
+            "last_used_at": r.last_used_at.isoformat() if r.last_used_at else None,
+        }
+        for r in rows
+    ]
     if as_json:
         click.echo(json.dumps(items, ensure_ascii=False, indent=2))
         return
     for item in items:
-        click.echo(f"{item['id']:>6} {item['login']:<20} {item['state']:<8} "
-                   f"hết hạn/expires {item['expires_at'][:16]}  {item['name']}")
+        click.echo(
+            f"{item['id']:>6} {item['login']:<20} {item['state']:<8} "
+            f"hết hạn/expires {item['expires_at'][:16]}  {item['name']}"
+        )
 
 
 @tokens.command("revoke")

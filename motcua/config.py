@@ -68,8 +68,8 @@ def from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # MOTCUA_SIGNERS maps signers to PKCS#11 tokens, MOTCUA_TRUST_ROOTS are PEM files
         # (os.pathsep-separated), MOTCUA_TSA_URL turns on PAdES B-T with LTV data.
         # Beside the file store by default (instance/pki), so a throw-away store has its own.
-        "MOTCUA_PKI_DIR": env("MOTCUA_PKI_DIR") or str(
-            Path(env("MOTCUA_STORAGE") or instance / "files").parent / "pki"),
+        "MOTCUA_PKI_DIR": env("MOTCUA_PKI_DIR")
+        or str(Path(env("MOTCUA_STORAGE") or instance / "files").parent / "pki"),
         "MOTCUA_KEY_PASSPHRASE": env("MOTCUA_KEY_PASSPHRASE") or "motcua-demo-pki",
         "MOTCUA_SIGNERS": env("MOTCUA_SIGNERS") or None,
         "MOTCUA_TRUST_ROOTS": env("MOTCUA_TRUST_ROOTS") or "",

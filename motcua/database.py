@@ -15,8 +15,9 @@ class Dispatcher(Protocol):
 
 
 class Database:
-    def __init__(self, url: str, dispatcher: Dispatcher | None = None,
-                 **engine_options: Any) -> None:
+    def __init__(
+        self, url: str, dispatcher: Dispatcher | None = None, **engine_options: Any
+    ) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_options)
         self.factory: sessionmaker[Session] = make_sessionmaker(self.engine)

@@ -17,12 +17,21 @@ VIETNAMESE = "ĐđƠơƯưẤấẦầẨẩẪẫẬậẮắẰằẲẳẴẵ
 FONT_DIR = Path("/usr/share/fonts/truetype")
 # The families the printed forms (templates/pdf) and the text signatures ask for, by file.
 FONTS = {
-    "serif": ("liberation2/LiberationSerif-Regular.ttf", "liberation/LiberationSerif-Regular.ttf",
-              "croscore/Tinos-Regular.ttf"),
-    "sans": ("liberation2/LiberationSans-Regular.ttf", "liberation/LiberationSans-Regular.ttf",
-             "croscore/Arimo-Regular.ttf"),
-    "mono": ("liberation2/LiberationMono-Regular.ttf", "liberation/LiberationMono-Regular.ttf",
-             "croscore/Cousine-Regular.ttf"),
+    "serif": (
+        "liberation2/LiberationSerif-Regular.ttf",
+        "liberation/LiberationSerif-Regular.ttf",
+        "croscore/Tinos-Regular.ttf",
+    ),
+    "sans": (
+        "liberation2/LiberationSans-Regular.ttf",
+        "liberation/LiberationSans-Regular.ttf",
+        "croscore/Arimo-Regular.ttf",
+    ),
+    "mono": (
+        "liberation2/LiberationMono-Regular.ttf",
+        "liberation/LiberationMono-Regular.ttf",
+        "croscore/Cousine-Regular.ttf",
+    ),
 }
 # The poppler tools the app runs, and why.
 TOOLS = {"pdftotext": "tìm vị trí ký trên kết quả / finds where a result is signed"}
@@ -53,16 +62,24 @@ def fonts(font_dir: Path = FONT_DIR) -> Finding:
         else:
             found.append(path.name)
     if problems:
-        return Finding("Phông chữ tiếng Việt / Vietnamese fonts", False, "; ".join(problems),
-                       "apt-get install fonts-liberation2 (hoặc/or `make run` as root)")
+        return Finding(
+            "Phông chữ tiếng Việt / Vietnamese fonts",
+            False,
+            "; ".join(problems),
+            "apt-get install fonts-liberation2 (hoặc/or `make run` as root)",
+        )
     return Finding("Phông chữ tiếng Việt / Vietnamese fonts", True, ", ".join(found))
 
 
 def poppler() -> Finding:
     missing = [tool for tool in TOOLS if shutil.which(tool) is None]
     if missing:
-        return Finding("Poppler", False, "; ".join(f"{t}: {TOOLS[t]}" for t in missing),
-                       "apt-get install poppler-utils (hoặc/or `make run` as root)")
+        return Finding(
+            "Poppler",
+            False,
+            "; ".join(f"{t}: {TOOLS[t]}" for t in missing),
+            "apt-get install poppler-utils (hoặc/or `make run` as root)",
+        )
     return Finding("Poppler", True, ", ".join(str(shutil.which(t)) for t in TOOLS))
 
 
@@ -72,9 +89,11 @@ def keys(config: dict[str, Any]) -> Finding:
     from dossiers.signing.keys import keyring_from_config
 
     name = "Khóa ký số / signing keys"
-    fix = ("`motcua demo` tạo khóa demo / makes demo keys; otherwise PKCS#12 files under "
-           "MOTCUA_PKI_DIR (agencies/, users/) or tokens in MOTCUA_SIGNERS, and "
-           "MOTCUA_TRUST_ROOTS")
+    fix = (
+        "`motcua demo` tạo khóa demo / makes demo keys; otherwise PKCS#12 files under "
+        "MOTCUA_PKI_DIR (agencies/, users/) or tokens in MOTCUA_SIGNERS, and "
+        "MOTCUA_TRUST_ROOTS"
+    )
     try:
         ring = keyring_from_config(config)
         roots = ring.trust_roots()
@@ -85,20 +104,25 @@ def keys(config: dict[str, Any]) -> Finding:
     if not roots:
         return Finding(name, False, "không có chứng thư gốc tin cậy / no trusted root", fix)
     if not files and not tokens:
-        return Finding(name, False, f"không có khóa / no keys in {config['MOTCUA_PKI_DIR']}",
-                       fix)
+        return Finding(name, False, f"không có khóa / no keys in {config['MOTCUA_PKI_DIR']}", fix)
     unreadable = []
     for path in files:
         try:
-            signers.SimpleSigner.load_pkcs12(str(path),
-                                             passphrase=ring.passphrase.encode())
+            signers.SimpleSigner.load_pkcs12(str(path), passphrase=ring.passphrase.encode())
         except Exception:  # noqa: BLE001 - a wrong passphrase or a broken file alike
             unreadable.append(path.name)
     if unreadable:
-        return Finding(name, False, "không mở được / cannot open " + ", ".join(unreadable),
-                       "MOTCUA_KEY_PASSPHRASE phải đúng / must match the files' passphrase")
-    return Finding(name, True, f"{len(files)} PKCS#12, {tokens} PKCS#11, "
-                               f"{len(roots)} chứng thư gốc / trusted roots")
+        return Finding(
+            name,
+            False,
+            "không mở được / cannot open " + ", ".join(unreadable),
+            "MOTCUA_KEY_PASSPHRASE phải đúng / must match the files' passphrase",
+        )
+    return Finding(
+        name,
+        True,
+        f"{len(files)} PKCS#12, {tokens} PKCS#11, {len(roots)} chứng thư gốc / trusted roots",
+    )
 
 
 def migrations(config: dict[str, Any]) -> Finding:
@@ -111,11 +135,19 @@ def migrations(config: dict[str, Any]) -> Finding:
         current = migrate.is_current(config["DATABASE_URL"])
     except SQLAlchemyError as error:
         detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-        return Finding(name, False, f"không kết nối được / cannot connect: {detail}",
-                       "kiểm tra / check DATABASE_URL and that the server runs")
+        return Finding(
+            name,
+            False,
+            f"không kết nối được / cannot connect: {detail}",
+            "kiểm tra / check DATABASE_URL and that the server runs",
+        )
     if not current:
-        return Finding(name, False, "chưa ở phiên bản mới nhất / not at the newest migration",
-                       "motcua db upgrade")
+        return Finding(
+            name,
+            False,
+            "chưa ở phiên bản mới nhất / not at the newest migration",
+            "motcua db upgrade",
+        )
     return Finding(name, True, "đã ở phiên bản mới nhất / migrations at head")
 
 
@@ -129,8 +161,12 @@ def redis(config: dict[str, Any]) -> Finding | None:
     try:
         Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
     except RedisError as error:
-        return Finding("Redis", False, f"{url}: {error}",
-                       "khởi động Redis hoặc bỏ REDIS_URL / start Redis or unset REDIS_URL")
+        return Finding(
+            "Redis",
+            False,
+            f"{url}: {error}",
+            "khởi động Redis hoặc bỏ REDIS_URL / start Redis or unset REDIS_URL",
+        )
     return Finding("Redis", True, url)
 
 
@@ -141,16 +177,24 @@ def file_store(config: dict[str, Any]) -> Finding:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".doctor-"):
             pass
     except OSError as error:
-        return Finding("Kho tệp / file store", False, f"{folder}: {error.strerror or error}",
-                       "cho tiến trình quyền ghi, hoặc đặt / give write access or set "
-                       "MOTCUA_STORAGE")
+        return Finding(
+            "Kho tệp / file store",
+            False,
+            f"{folder}: {error.strerror or error}",
+            "cho tiến trình quyền ghi, hoặc đặt / give write access or set MOTCUA_STORAGE",
+        )
     return Finding("Kho tệp / file store", True, str(folder))
 
 
 def run_checks(config: dict[str, Any]) -> list[Finding]:
     checks: list[Callable[[], Finding | None]] = [
-        fonts, poppler, lambda: keys(config), lambda: migrations(config),
-        lambda: redis(config), lambda: file_store(config)]
+        fonts,
+        poppler,
+        lambda: keys(config),
+        lambda: migrations(config),
+        lambda: redis(config),
+        lambda: file_store(config),
+    ]
     return [f for f in (check() for check in checks) if f is not None]
 
 

@@ -20,8 +20,9 @@ def printer() -> Printer:
     whose agency seals sign them (keys parsed once per process)."""
     from dossiers.signing.keys import shared_keyring  # pyHanko only where forms are issued
 
-    return Printer(store(), current_app.config["MOTCUA_BASE_URL"],
-                   keyring=shared_keyring(current_app.config))
+    return Printer(
+        store(), current_app.config["MOTCUA_BASE_URL"], keyring=shared_keyring(current_app.config)
+    )
 
 
 def send_stored(record: DossierFile, *, inline: bool = False) -> Response:
@@ -34,8 +35,7 @@ def send_stored(record: DossierFile, *, inline: bool = False) -> Response:
     if inline and record.content_type == "application/pdf" and _active_pdf(record.sha256, data):
         inline = False
     response = Response(data, mimetype=record.content_type)
-    response.headers["Content-Disposition"] = content_disposition(
-        record.filename, inline=inline)
+    response.headers["Content-Disposition"] = content_disposition(record.filename, inline=inline)
     response.headers["X-Content-SHA256"] = record.sha256
     return response
 
@@ -44,11 +44,23 @@ def content_disposition(filename: str, *, inline: bool = False) -> str:
     """A header no file name can break: a plain-ASCII ``filename`` (diacritics dropped, anything
     else replaced) and the whole name in RFC 5987 ``filename*``, both without quotes, line
     breaks or direction overrides (U+202E would show "gpj.exe" as "exe.jpg")."""
-    name = "".join(c for c in unicodedata.normalize("NFC", filename)
-                   if unicodedata.category(c)[0] not in "CZ" or c == " ") or "tep"
+    name = (
+        "".join(
+            c
+            for c in unicodedata.normalize("NFC", filename)
+            if unicodedata.category(c)[0] not in "CZ" or c == " "
+        )
+        or "tep"
+    )
     plain = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
-    ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in " ._-()") else "_"
-                         for c in plain if not unicodedata.combining(c)).strip() or "tep"
+    ascii_name = (
+        "".join(
+            c if c.isascii() and (c.isalnum() or c in " ._-()") else "_"
+            for c in plain
+            if not unicodedata.combining(c)
+        ).strip()
+        or "tep"
+    )
     kind = "inline" if inline else "attachment"
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 

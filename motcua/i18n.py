@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _remember(response: Response) -> Response:
         if request.args.get("lang") in LANGUAGES:
-            response.set_cookie("lang", request.args["lang"], max_age=365 * 86400,
-                                samesite="Lax", httponly=True)
+            response.set_cookie(
+                "lang", request.args["lang"], max_age=365 * 86400, samesite="Lax", httponly=True
+            )
         return response

@@ -55,9 +55,15 @@ class RQDispatcher:
                 # still queued adds nothing. result_ttl=0 drops a finished job at once, so a
                 # row that failed and waits for its backoff can be queued again. Retry makes
                 # RQ re-run a job whose worker died (DESIGN "Known traps").
-                self.queue.enqueue(run_outbox, message_id, job_id=f"outbox-{message_id}",
-                                   unique=True, result_ttl=0, failure_ttl=86400,
-                                   retry=Retry(max=5, interval=[10, 30, 60, 300, 900]))
+                self.queue.enqueue(
+                    run_outbox,
+                    message_id,
+                    job_id=f"outbox-{message_id}",
+                    unique=True,
+                    result_ttl=0,
+                    failure_ttl=86400,
+                    retry=Retry(max=5, interval=[10, 30, 60, 300, 900]),
+                )
             except DuplicateJobError:
                 pass
             except RedisError:

@@ -13,5 +13,9 @@ def keyring() -> Keyring:
 
 
 def signing() -> Signing:
-    return Signing(store(), keyring(), current_app.config["MOTCUA_BASE_URL"],
-                   code_key=str(current_app.config["SECRET_KEY"]).encode())
+    return Signing(
+        store(),
+        keyring(),
+        current_app.config["MOTCUA_BASE_URL"],
+        code_key=str(current_app.config["SECRET_KEY"]).encode(),
+    )

@@ -35,8 +35,7 @@ def _sqlite_lock_released() -> None:
 def checked_login(login: str, password: str) -> User | None:
     """Authenticate under the per-account and per-address limits (pages and API alike)."""
     _sqlite_lock_released()
-    return logins.log_in(get_session(), get_db().factory, login, password, client_address(),
-                         now())
+    return logins.log_in(get_session(), get_db().factory, login, password, client_address(), now())
 
 
 def over_limit(name: str, limit: int) -> bool:

@@ -34,14 +34,22 @@ TOKEN_PATH = "/api/v1/oauth/token"  # noqa: S105 - a path, not a secret
 DEFAULT_TTL = 900  # seconds: short-lived; a client asks again, it costs one request
 
 _MESSAGES = {
-    "invalid_client": ("Xác thực ứng dụng thất bại (sai mã ứng dụng hoặc khóa bí mật, hoặc "
-                       "ứng dụng đã bị khóa)", "Client authentication failed"),
-    "invalid_scope": ("Phạm vi yêu cầu không hợp lệ hoặc không được cấp cho ứng dụng",
-                      "The requested scope is invalid or not granted to the client"),
-    "unsupported_grant_type": ("Chỉ hỗ trợ grant_type=client_credentials",
-                               "Only grant_type=client_credentials is supported"),
-    "unauthorized_client": ("Ứng dụng không được dùng loại cấp quyền này",
-                            "The client may not use this grant type"),
+    "invalid_client": (
+        "Xác thực ứng dụng thất bại (sai mã ứng dụng hoặc khóa bí mật, hoặc ứng dụng đã bị khóa)",
+        "Client authentication failed",
+    ),
+    "invalid_scope": (
+        "Phạm vi yêu cầu không hợp lệ hoặc không được cấp cho ứng dụng",
+        "The requested scope is invalid or not granted to the client",
+    ),
+    "unsupported_grant_type": (
+        "Chỉ hỗ trợ grant_type=client_credentials",
+        "Only grant_type=client_credentials is supported",
+    ),
+    "unauthorized_client": (
+        "Ứng dụng không được dùng loại cấp quyền này",
+        "The client may not use this grant type",
+    ),
     "invalid_request": ("Yêu cầu cấp token không hợp lệ", "Invalid token request"),
 }
 
@@ -88,8 +96,13 @@ def _query_client(client_id: str) -> _Client | None:
 
 
 def _save_token(token: dict[str, Any], oauth_request: Any) -> None:
-    save_token(get_session(), oauth_request.client.row, token["access_token"],
-               (token.get("scope") or "").split(), int(token["expires_in"]))
+    save_token(
+        get_session(),
+        oauth_request.client.row,
+        token["access_token"],
+        (token.get("scope") or "").split(),
+        int(token["expires_in"]),
+    )
 
 
 class TokenSchema(Schema):
@@ -109,28 +122,47 @@ class OAuthErrorSchema(Schema):
     message_en = fields.String(required=True)
 
 
-bp = Blueprint("oauth", __name__, url_prefix="/api/v1/oauth",
-               description="OAuth 2 tokens for integration clients / Cấp token cho ứng dụng")
+bp = Blueprint(
+    "oauth",
+    __name__,
+    url_prefix="/api/v1/oauth",
+    description="OAuth 2 tokens for integration clients / Cấp token cho ứng dụng",
+)
 
-_FORM = {"content": {"application/x-www-form-urlencoded": {"schema": {
-    "type": "object", "required": ["grant_type"],
-    "properties": {
-        "grant_type": {"type": "string", "enum": ["client_credentials"]},
-        "scope": {"type": "string", "description": "space-separated; default: all the "
-                  "client's scopes", "example": "dossiers:submit-on-behalf"},
-        "client_id": {"type": "string", "description": "client_secret_post only"},
-        "client_secret": {"type": "string", "description": "client_secret_post only"},
-    }}}}, "required": True}
+_FORM = {
+    "content": {
+        "application/x-www-form-urlencoded": {
+            "schema": {
+                "type": "object",
+                "required": ["grant_type"],
+                "properties": {
+                    "grant_type": {"type": "string", "enum": ["client_credentials"]},
+                    "scope": {
+                        "type": "string",
+                        "description": "space-separated; default: all the client's scopes",
+                        "example": "dossiers:submit-on-behalf",
+                    },
+                    "client_id": {"type": "string", "description": "client_secret_post only"},
+                    "client_secret": {"type": "string", "description": "client_secret_post only"},
+                },
+            }
+        }
+    },
+    "required": True,
+}
 
 
 @bp.route("/token")
 class Token(MethodView):
     @bp.response(200, TokenSchema)
-    @bp.alt_response(400, schema=OAuthErrorSchema, description="invalid_request, invalid_scope, "
-                     "unsupported_grant_type, invalid_client (client_secret_post)")
+    @bp.alt_response(
+        400,
+        schema=OAuthErrorSchema,
+        description="invalid_request, invalid_scope, "
+        "unsupported_grant_type, invalid_client (client_secret_post)",
+    )
     @bp.alt_response(401, schema=OAuthErrorSchema, description="invalid_client (HTTP Basic)")
-    @bp.doc(operationId="createOAuthToken", requestBody=_FORM,
-            security=[{"clientBasic": []}, {}])
+    @bp.doc(operationId="createOAuthToken", requestBody=_FORM, security=[{"clientBasic": []}, {}])
     def post(self) -> Response:
         """Get an access token (client credentials) / Lấy token truy cập"""
         server: AuthorizationServer = current_app.extensions["motcua.oauth"]
@@ -141,8 +173,11 @@ class Token(MethodView):
         get_session().rollback()
         body = json.loads(response.get_data(as_text=True) or "{}")
         vi, en = _MESSAGES.get(body.get("error", ""), _MESSAGES["invalid_request"])
-        body.update(code=body.get("error", "invalid_request"), message=vi,
-                    message_en=body.get("error_description") or en)
+        body.update(
+            code=body.get("error", "invalid_request"),
+            message=vi,
+            message_en=body.get("error_description") or en,
+        )
         response.set_data(json.dumps(body, ensure_ascii=False))
         return response
 
@@ -169,10 +204,25 @@ def init_app(app: Flask) -> None:
     app.extensions["motcua.oauth"] = server
     app.before_request(_client_bearer)
     register(bp)
-    api.spec.components.security_scheme("clientBasic", {
-        "type": "http", "scheme": "basic",
-        "description": "client_id and client_secret (client_secret_basic) for the token endpoint"})
-    api.spec.components.security_scheme("clientCredentials", {
-        "type": "oauth2", "description": "Integration clients (OAuth 2 client credentials)",
-        "flows": {"clientCredentials": {"tokenUrl": TOKEN_PATH,
-                                        "scopes": {k: v[1] for k, v in SCOPES.items()}}}})
+    api.spec.components.security_scheme(
+        "clientBasic",
+        {
+            "type": "http",
+            "scheme": "basic",
+            "description": "client_id and client_secret (client_secret_basic) "
+            "for the token endpoint",
+        },
+    )
+    api.spec.components.security_scheme(
+        "clientCredentials",
+        {
+            "type": "oauth2",
+            "description": "Integration clients (OAuth 2 client credentials)",
+            "flows": {
+                "clientCredentials": {
+                    "tokenUrl": TOKEN_PATH,
+                    "scopes": {k: v[1] for k, v in SCOPES.items()},
+                }
+            },
+        },
+    )

@@ -36,14 +36,18 @@ def _mount_sandbox(app: Flask) -> None:
 
     def send(_url: str, params: dict[str, str]) -> str:
         with app.test_client() as client:
-            return client.get(IPN_PATH, query_string=params,
-                              environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_data(as_text=True)
+            return client.get(
+                IPN_PATH, query_string=params, environ_base={"REMOTE_ADDR": "127.0.0.1"}
+            ).get_data(as_text=True)
 
-    sandbox = create_sandbox(app.config["VNPAY_TMN_CODE"], app.config["VNPAY_HASH_SECRET"],
-                             IPN_PATH, send=send)
+    sandbox = create_sandbox(
+        app.config["VNPAY_TMN_CODE"], app.config["VNPAY_HASH_SECRET"], IPN_PATH, send=send
+    )
     app.extensions["motcua.sandbox"] = sandbox
-    app.wsgi_app = DispatcherMiddleware(app.wsgi_app,  # type: ignore[method-assign]
-                                        {SANDBOX_PREFIX: sandbox.wsgi_app})
+    app.wsgi_app = DispatcherMiddleware(
+        app.wsgi_app,  # type: ignore[method-assign]
+        {SANDBOX_PREFIX: sandbox.wsgi_app},
+    )
 
 
 def gateway(app: Flask | None = None) -> Gateway:

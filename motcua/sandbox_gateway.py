@@ -48,24 +48,63 @@ OUTCOMES = {"pay": ("00", "00"), "cancel": ("24", "02"), "fail": ("51", "02")}
 GMT7 = timezone(timedelta(hours=7))  # VNPAY's dates are GMT+7, whatever the server's zone
 STAMP = "%Y%m%d%H%M%S"
 VERSION = "2.1.0"
-PAY_FIELDS = ("vnp_Version", "vnp_Command", "vnp_TmnCode", "vnp_Amount", "vnp_CreateDate",
-              "vnp_CurrCode", "vnp_IpAddr", "vnp_Locale", "vnp_OrderInfo", "vnp_OrderType",
-              "vnp_ReturnUrl", "vnp_TxnRef", "vnp_ExpireDate", "vnp_SecureHash")
-QUERY_FIELDS = ("vnp_RequestId", "vnp_Version", "vnp_Command", "vnp_TmnCode", "vnp_TxnRef",
-                "vnp_TransactionDate", "vnp_CreateDate", "vnp_IpAddr", "vnp_OrderInfo")
-ANSWER_FIELDS = ("vnp_ResponseId", "vnp_Command", "vnp_ResponseCode", "vnp_Message",
-                 "vnp_TmnCode", "vnp_TxnRef", "vnp_Amount", "vnp_BankCode", "vnp_PayDate",
-                 "vnp_TransactionNo", "vnp_TransactionType", "vnp_TransactionStatus",
-                 "vnp_OrderInfo", "vnp_PromotionCode", "vnp_PromotionAmount")
+PAY_FIELDS = (
+    "vnp_Version",
+    "vnp_Command",
+    "vnp_TmnCode",
+    "vnp_Amount",
+    "vnp_CreateDate",
+    "vnp_CurrCode",
+    "vnp_IpAddr",
+    "vnp_Locale",
+    "vnp_OrderInfo",
+    "vnp_OrderType",
+    "vnp_ReturnUrl",
+    "vnp_TxnRef",
+    "vnp_ExpireDate",
+    "vnp_SecureHash",
+)
+QUERY_FIELDS = (
+    "vnp_RequestId",
+    "vnp_Version",
+    "vnp_Command",
+    "vnp_TmnCode",
+    "vnp_TxnRef",
+    "vnp_TransactionDate",
+    "vnp_CreateDate",
+    "vnp_IpAddr",
+    "vnp_OrderInfo",
+)
+ANSWER_FIELDS = (
+    "vnp_ResponseId",
+    "vnp_Command",
+    "vnp_ResponseCode",
+    "vnp_Message",
+    "vnp_TmnCode",
+    "vnp_TxnRef",
+    "vnp_Amount",
+    "vnp_BankCode",
+    "vnp_PayDate",
+    "vnp_TransactionNo",
+    "vnp_TransactionType",
+    "vnp_TransactionStatus",
+    "vnp_OrderInfo",
+    "vnp_PromotionCode",
+    "vnp_PromotionAmount",
+)
 MIN_VND, MAX_VND = 5_000, 1_000_000_000  # VNPAY: from 5 thousand to under 1 billion đồng
 
 
 def signed_string(params: dict[str, str], keep_empty: bool = False) -> str:
     """VNPAY's signed data: the vnp_ fields but the hash ones, sorted by name, values
     form-encoded (space as +), ``k=v`` joined by ``&``; empty values kept or dropped."""
-    pairs = sorted((k, v) for k, v in params.items() if k.startswith("vnp_")
-                   and k not in ("vnp_SecureHash", "vnp_SecureHashType")
-                   and (keep_empty or v != ""))
+    pairs = sorted(
+        (k, v)
+        for k, v in params.items()
+        if k.startswith("vnp_")
+        and k not in ("vnp_SecureHash", "vnp_SecureHashType")
+        and (keep_empty or v != "")
+    )
     return "&".join(f"{k}={urllib.parse.quote_plus(v)}" for k, v in pairs)
 
 
@@ -75,8 +114,14 @@ def hmac_sha512(secret: str, data: str) -> str:
 
 def signature_ok(secret: str, params: dict[str, str]) -> bool:
     given = (params.get("vnp_SecureHash") or "").lower()
-    return any(hmac.compare_digest(given, hmac_sha512(secret, signed_string(params, keep)))
-               for keep in (False, True)) if given else False
+    return (
+        any(
+            hmac.compare_digest(given, hmac_sha512(secret, signed_string(params, keep)))
+            for keep in (False, True)
+        )
+        if given
+        else False
+    )
 
 
 def pipe_hash(secret: str, data: dict[str, Any], fields: tuple[str, ...]) -> str:
@@ -105,8 +150,11 @@ def pay_problem(params: dict[str, str], tmn_code: str, now: datetime) -> tuple[s
     if params["vnp_TmnCode"] != tmn_code:
         return "02", "wrong vnp_TmnCode"
     amount = params["vnp_Amount"]
-    if (not re.fullmatch(r"[1-9]\d*", amount) or int(amount) % 100
-            or not MIN_VND <= int(amount) // 100 < MAX_VND):
+    if (
+        not re.fullmatch(r"[1-9]\d*", amount)
+        or int(amount) % 100
+        or not MIN_VND <= int(amount) // 100 < MAX_VND
+    ):
         return "03", "vnp_Amount must be đồng × 100, from 5,000 to under 1,000,000,000 đồng"
     if params["vnp_CurrCode"] != "VND":
         return "03", "vnp_CurrCode must be VND"
@@ -134,6 +182,7 @@ def pay_problem(params: dict[str, str], tmn_code: str, now: datetime) -> tuple[s
     if expires <= now:
         return "15", "the payment has expired (vnp_ExpireDate, GMT+7)"
     return None
+
 
 PAGE = """<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><title>Cổng thanh toán thử nghiệm</title>
@@ -198,7 +247,7 @@ class Sandbox:
             if answer in FINAL_ANSWERS:
                 return str(answer)
             if attempt + 1 < attempts:
-                time.sleep(self.backoff * 2 ** attempt)
+                time.sleep(self.backoff * 2**attempt)
         return None
 
     def decide(self, ref: str, outcome: str) -> dict[str, str]:
@@ -207,17 +256,26 @@ class Sandbox:
             if order.callback is not None:
                 return order.callback  # decided once; the page reloaded
             code, status = OUTCOMES[outcome]
-            params = {k: v for k, v in order.params.items()
-                      if k in ("vnp_Amount", "vnp_OrderInfo", "vnp_TmnCode", "vnp_TxnRef")}
+            params = {
+                k: v
+                for k, v in order.params.items()
+                if k in ("vnp_Amount", "vnp_OrderInfo", "vnp_TmnCode", "vnp_TxnRef")
+            }
             paid = outcome == "pay"  # no card transaction otherwise: those fields are empty
-            params.update({"vnp_BankCode": "NCB", "vnp_CardType": "ATM" if paid else "",
-                           "vnp_PayDate": datetime.now(GMT7).strftime(STAMP),
-                           "vnp_ResponseCode": code, "vnp_TransactionStatus": status,
-                           "vnp_TransactionNo": str(10_000_000 + secrets.randbelow(89_999_999)),
-                           "vnp_BankTranNo": f"VNP{secrets.randbelow(10**8):08d}" if paid
-                           else ""})
-            params["vnp_SecureHash"] = hmac_sha512(self.secret,
-                                                   signed_string(params, self.keep_empty))
+            params.update(
+                {
+                    "vnp_BankCode": "NCB",
+                    "vnp_CardType": "ATM" if paid else "",
+                    "vnp_PayDate": datetime.now(GMT7).strftime(STAMP),
+                    "vnp_ResponseCode": code,
+                    "vnp_TransactionStatus": status,
+                    "vnp_TransactionNo": str(10_000_000 + secrets.randbelow(89_999_999)),
+                    "vnp_BankTranNo": f"VNP{secrets.randbelow(10**8):08d}" if paid else "",
+                }
+            )
+            params["vnp_SecureHash"] = hmac_sha512(
+                self.secret, signed_string(params, self.keep_empty)
+            )
             order.callback = params
             return params
 
@@ -225,18 +283,26 @@ class Sandbox:
         answer: dict[str, Any]
         request_id = str(body.get("vnp_RequestId") or "")
         if self.querydr != "auto":
-            answer = {"vnp_ResponseCode": self.querydr if self.querydr != "unsigned" else "00",
-                      "vnp_Message": "Forced by /_control", "vnp_TmnCode": self.tmn_code,
-                      "vnp_TxnRef": body.get("vnp_TxnRef")}
+            answer = {
+                "vnp_ResponseCode": self.querydr if self.querydr != "unsigned" else "00",
+                "vnp_Message": "Forced by /_control",
+                "vnp_TmnCode": self.tmn_code,
+                "vnp_TxnRef": body.get("vnp_TxnRef"),
+            }
             if self.querydr == "unsigned":
                 return answer
         elif any(not body.get(name) for name in QUERY_FIELDS) or (
-                body.get("vnp_Version") != VERSION or body.get("vnp_Command") != "querydr"
-                or any(isinstance(_stamp(str(body.get(name)), name), str)
-                       for name in ("vnp_TransactionDate", "vnp_CreateDate"))):
+            body.get("vnp_Version") != VERSION
+            or body.get("vnp_Command") != "querydr"
+            or any(
+                isinstance(_stamp(str(body.get(name)), name), str)
+                for name in ("vnp_TransactionDate", "vnp_CreateDate")
+            )
+        ):
             answer = {"vnp_ResponseCode": "99", "vnp_Message": "Invalid request"}
-        elif not secrets.compare_digest(str(body.get("vnp_SecureHash") or ""),
-                                        pipe_hash(self.secret, body, QUERY_FIELDS)):
+        elif not secrets.compare_digest(
+            str(body.get("vnp_SecureHash") or ""), pipe_hash(self.secret, body, QUERY_FIELDS)
+        ):
             answer = {"vnp_ResponseCode": "97", "vnp_Message": "Invalid checksum"}
         elif request_id in self.request_ids:
             answer = {"vnp_ResponseCode": "94", "vnp_Message": "Duplicate request"}
@@ -244,29 +310,44 @@ class Sandbox:
             with self.lock:
                 self.request_ids.add(request_id)
             order = self.orders.get(str(body.get("vnp_TxnRef")))
-            answer = {"vnp_ResponseId": secrets.token_hex(16), "vnp_Command": "querydr",
-                      "vnp_TmnCode": self.tmn_code, "vnp_TxnRef": body.get("vnp_TxnRef")}
+            answer = {
+                "vnp_ResponseId": secrets.token_hex(16),
+                "vnp_Command": "querydr",
+                "vnp_TmnCode": self.tmn_code,
+                "vnp_TxnRef": body.get("vnp_TxnRef"),
+            }
             if order is None:
                 answer.update({"vnp_ResponseCode": "91", "vnp_Message": "Not found"})
             else:
                 callback = order.callback or {}
-                answer.update({
-                    "vnp_ResponseCode": "00", "vnp_Message": "Query success",
-                    "vnp_Amount": order.params["vnp_Amount"],
-                    "vnp_BankCode": callback.get("vnp_BankCode", ""),
-                    "vnp_PayDate": callback.get("vnp_PayDate", ""),
-                    "vnp_TransactionNo": callback.get("vnp_TransactionNo", ""),
-                    "vnp_TransactionType": "01",
-                    "vnp_TransactionStatus": callback.get("vnp_TransactionStatus", "01"),
-                    "vnp_OrderInfo": order.params.get("vnp_OrderInfo", ""),
-                    "vnp_PromotionCode": "", "vnp_PromotionAmount": ""})
+                answer.update(
+                    {
+                        "vnp_ResponseCode": "00",
+                        "vnp_Message": "Query success",
+                        "vnp_Amount": order.params["vnp_Amount"],
+                        "vnp_BankCode": callback.get("vnp_BankCode", ""),
+                        "vnp_PayDate": callback.get("vnp_PayDate", ""),
+                        "vnp_TransactionNo": callback.get("vnp_TransactionNo", ""),
+                        "vnp_TransactionType": "01",
+                        "vnp_TransactionStatus": callback.get("vnp_TransactionStatus", "01"),
+                        "vnp_OrderInfo": order.params.get("vnp_OrderInfo", ""),
+                        "vnp_PromotionCode": "",
+                        "vnp_PromotionAmount": "",
+                    }
+                )
         answer["vnp_SecureHash"] = pipe_hash(self.secret, answer, ANSWER_FIELDS)
         return answer
 
 
-def create_sandbox(tmn_code: str, secret: str, ipn_url: str, *,
-                   send: Callable[[str, dict[str, str]], str] | None = None,
-                   retries: int = 5, backoff: float = 1.0) -> Flask:
+def create_sandbox(
+    tmn_code: str,
+    secret: str,
+    ipn_url: str,
+    *,
+    send: Callable[[str, dict[str, str]], str] | None = None,
+    retries: int = 5,
+    backoff: float = 1.0,
+) -> Flask:
     app = Flask(__name__)
     sandbox = Sandbox(tmn_code, secret, ipn_url, send, retries, backoff)
     app.extensions["sandbox"] = sandbox
@@ -284,14 +365,20 @@ def create_sandbox(tmn_code: str, secret: str, ipn_url: str, *,
         with sandbox.lock:
             existing = sandbox.orders.get(ref)
             if existing is not None and existing.params.get("vnp_Amount") != params.get(
-                    "vnp_Amount"):
+                "vnp_Amount"
+            ):
                 return "Giao dịch đã tồn tại (code 94) / duplicate reference", 400
             if existing is None:
                 sandbox.orders[ref] = Order(params)
         amount = int(params.get("vnp_Amount", "0")) // 100
-        return render_template_string(PAGE, tmn=tmn_code, info=params.get("vnp_OrderInfo"),
-                                      ref=ref, amount=vnd(amount),
-                                      action=request.script_root + "/paymentv2/decide")
+        return render_template_string(
+            PAGE,
+            tmn=tmn_code,
+            info=params.get("vnp_OrderInfo"),
+            ref=ref,
+            amount=vnd(amount),
+            action=request.script_root + "/paymentv2/decide",
+        )
 
     @app.post("/paymentv2/decide")
     def decide() -> BaseResponse:
@@ -319,8 +406,11 @@ def create_sandbox(tmn_code: str, secret: str, ipn_url: str, *,
         body = request.get_json(silent=True) or {}
         mode, signing = body.get("ipn", "auto"), body.get("signing", "drop_empty")
         querydr = str(body.get("querydr", "auto"))
-        if (mode not in ("auto", "manual", "drop") or signing not in ("drop_empty", "keep_empty")
-                or not re.fullmatch(r"auto|unsigned|\d\d", querydr)):
+        if (
+            mode not in ("auto", "manual", "drop")
+            or signing not in ("drop_empty", "keep_empty")
+            or not re.fullmatch(r"auto|unsigned|\d\d", querydr)
+        ):
             abort(400)
         sandbox.mode, sandbox.keep_empty = mode, signing == "keep_empty"
         sandbox.querydr = querydr
@@ -331,8 +421,9 @@ def create_sandbox(tmn_code: str, secret: str, ipn_url: str, *,
         order = sandbox.orders.get(ref)
         if order is None:
             abort(404)
-        return jsonify({"params": order.params, "callback": order.callback,
-                        "answers": order.answers})
+        return jsonify(
+            {"params": order.params, "callback": order.callback, "answers": order.answers}
+        )
 
     @app.post("/_control/orders/<ref>/ipn")
     def control_ipn(ref: str) -> BaseResponse:
@@ -350,12 +441,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Sandbox payment gateway (VNPAY protocol)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)
-    parser.add_argument("--ipn-url", default=os.environ.get(
-        "VNPAY_IPN_URL", "http://127.0.0.1:5000/payments/vnpay/ipn"))
-    parser.add_argument("--tmn-code", default=os.environ.get("VNPAY_TMN_CODE")
-                        or SANDBOX_TMN_CODE)
-    parser.add_argument("--hash-secret", default=os.environ.get("VNPAY_HASH_SECRET")
-                        or SANDBOX_SECRET)
+    parser.add_argument(
+        "--ipn-url",
+        default=os.environ.get("VNPAY_IPN_URL", "http://127.0.0.1:5000/payments/vnpay/ipn"),
+    )
+    parser.add_argument("--tmn-code", default=os.environ.get("VNPAY_TMN_CODE") or SANDBOX_TMN_CODE)
+    parser.add_argument(
+        "--hash-secret", default=os.environ.get("VNPAY_HASH_SECRET") or SANDBOX_SECRET
+    )
     parser.add_argument("--backoff", type=float, default=1.0)
     args = parser.parse_args(argv)
     from werkzeug.serving import run_simple

@@ -25,10 +25,17 @@ class BoundedIntConverter(IntegerConverter):
     """``<int:…>`` app-wide: never above MAX_ID, so a number the database cannot hold is a 404
     at routing instead of an overflow in a query (PostgreSQL and SQLite both refuse it)."""
 
-    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
-                 max: int | None = None, signed: bool = False) -> None:  # noqa: A002
-        super().__init__(map, fixed_digits, min, MAX_ID if max is None else builtins.min(
-            max, MAX_ID), signed)
+    def __init__(
+        self,
+        map: Any,
+        fixed_digits: int = 0,
+        min: int | None = None,  # noqa: A002
+        max: int | None = None,
+        signed: bool = False,
+    ) -> None:  # noqa: A002
+        super().__init__(
+            map, fixed_digits, min, MAX_ID if max is None else builtins.min(max, MAX_ID), signed
+        )
 
 
 def install_converters(app: Flask) -> None:
@@ -56,8 +63,12 @@ def _bad_text(value: Any) -> bool:
 
 def has_bad_text() -> bool:
     """Refuse up front (400) any text a view would pass on to the database."""
-    texts: list[Any] = [request.path, *request.args.values(), *request.form.values(),
-                        *(f.filename or "" for f in request.files.values())]
+    texts: list[Any] = [
+        request.path,
+        *request.args.values(),
+        *request.form.values(),
+        *(f.filename or "" for f in request.files.values()),
+    ]
     if any(_bad_text(text) for text in texts):
         return True
     if request.is_json:
@@ -65,8 +76,21 @@ def has_bad_text() -> bool:
     return False
 
 
-_PERSONAL_PREFIXES = ("/api/", "/lookup", "/verify", "/my", "/backoffice", "/inbox", "/login",
-                      "/logout", "/register", "/confirm", "/forgot", "/reset", "/payments")
+_PERSONAL_PREFIXES = (
+    "/api/",
+    "/lookup",
+    "/verify",
+    "/my",
+    "/backoffice",
+    "/inbox",
+    "/login",
+    "/logout",
+    "/register",
+    "/confirm",
+    "/forgot",
+    "/reset",
+    "/payments",
+)
 
 
 def _personal() -> bool:
@@ -82,8 +106,10 @@ def content_security_policy(*form_targets: str) -> str:
     """The policy every page gets; ``form_targets`` are other origins a form may go to (CSP
     form-action also governs the redirect after a POST, e.g. to a payment gateway)."""
     targets = " ".join(("'self'", *(t for t in form_targets if t)))
-    return ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            f"object-src 'none'; frame-ancestors 'self'; base-uri 'self'; form-action {targets}")
+    return (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        f"object-src 'none'; frame-ancestors 'self'; base-uri 'self'; form-action {targets}"
+    )
 
 
 def init_app(app: Flask) -> None:

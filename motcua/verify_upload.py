@@ -28,8 +28,10 @@ def check_file(data: bytes, filename: str) -> tuple[Report | None, DomainError |
         return None, error
     except Exception as error:  # noqa: BLE001 — a hostile PDF must not become a 500
         log.warning("verification failed on %r: %r", filename, error)
-        return None, InvalidFile("Tệp PDF bị lỗi cấu trúc, không kiểm tra được chữ ký",
-                                 "The PDF is malformed: its signatures cannot be checked")
+        return None, InvalidFile(
+            "Tệp PDF bị lỗi cấu trúc, không kiểm tra được chữ ký",
+            "The PDF is malformed: its signatures cannot be checked",
+        )
 
 
 def read_limited() -> tuple[bytes | None, str, DomainError | None]:
@@ -40,6 +42,11 @@ def read_limited() -> tuple[bytes | None, str, DomainError | None]:
     data = upload.stream.read(limit + 1)
     if len(data) > limit:
         mib = limit // (1024 * 1024)
-        return None, upload.filename, InvalidFile(f"Tệp quá lớn (tối đa {mib} MB)",
-                                                  f"The file is too large (at most {mib} MB)")
+        return (
+            None,
+            upload.filename,
+            InvalidFile(
+                f"Tệp quá lớn (tối đa {mib} MB)", f"The file is too large (at most {mib} MB)"
+            ),
+        )
     return data, upload.filename, None

@@ -44,33 +44,52 @@ def oversized(params: dict[str, str]) -> bool:
     return len(params) > MAX_FIELDS or sum(len(k) + len(v) for k, v in params.items()) > MAX_BYTES
 
 
-def security_event(session: Session, gateway: str, kind: str, txn_ref: str | None,
-                   remote_addr: str | None, params: dict[str, str]) -> None:
+def security_event(
+    session: Session,
+    gateway: str,
+    kind: str,
+    txn_ref: str | None,
+    remote_addr: str | None,
+    params: dict[str, str],
+) -> None:
     address = (remote_addr or "unknown")[:64]
-    log.warning("payment callback refused (%s) from %s for %s", kind, address,
-                (txn_ref or "")[:100])
-    if (throttle.hit(session, f"payments:refused:{address}", SECURITY_WINDOW)
-            > SECURITY_EVENTS_PER_ADDRESS
-            or throttle.hit(session, "payments:refused:all", SECURITY_WINDOW)
-            > SECURITY_EVENTS_IN_ALL):
+    log.warning(
+        "payment callback refused (%s) from %s for %s", kind, address, (txn_ref or "")[:100]
+    )
+    if (
+        throttle.hit(session, f"payments:refused:{address}", SECURITY_WINDOW)
+        > SECURITY_EVENTS_PER_ADDRESS
+        or throttle.hit(session, "payments:refused:all", SECURITY_WINDOW) > SECURITY_EVENTS_IN_ALL
+    ):
         return  # over the limit: logged above, not stored
     kept = {str(k)[:40]: str(v)[:255] for k, v in list(params.items())[:MAX_FIELDS]}
-    session.add(SecurityEvent(gateway=gateway, kind=kind, txn_ref=(txn_ref or "")[:100] or None,
-                              remote_addr=address, params=kept))
+    session.add(
+        SecurityEvent(
+            gateway=gateway,
+            kind=kind,
+            txn_ref=(txn_ref or "")[:100] or None,
+            remote_addr=address,
+            params=kept,
+        )
+    )
     session.flush()
 
 
-def refuse_oversized(session: Session, gateway: Gateway,
-                     remote_addr: str | None = None) -> dict[str, str]:
+def refuse_oversized(
+    session: Session, gateway: Gateway, remote_addr: str | None = None
+) -> dict[str, str]:
     """A request too large to read: logged without its content, answered "other" (99)."""
     security_event(session, gateway.name, "oversized", None, remote_addr, {})
     return gateway.answer(Answer.OTHER)
 
 
 def lock_payment(session: Session, gateway: str, txn_ref: str) -> Payment | None:
-    return session.scalar(select(Payment).where(Payment.gateway == gateway,
-                                                Payment.txn_ref == txn_ref)
-                          .with_for_update().execution_options(populate_existing=True))
+    return session.scalar(
+        select(Payment)
+        .where(Payment.gateway == gateway, Payment.txn_ref == txn_ref)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def lock_payment_by_id(session: Session, payment_id: int) -> Payment | None:
@@ -97,8 +116,13 @@ def _match(session: Session, gateway: Gateway, callback: Callback) -> Payment | 
     return payment
 
 
-def handle_ipn(session: Session, gateway: Gateway, params: dict[str, str],
-               remote_addr: str | None = None, now: datetime | None = None) -> dict[str, str]:
+def handle_ipn(
+    session: Session,
+    gateway: Gateway,
+    params: dict[str, str],
+    remote_addr: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, str]:
     """Process one IPN; return the gateway's answer body."""
     if oversized(params):
         return refuse_oversized(session, gateway, remote_addr)
@@ -109,8 +133,7 @@ def handle_ipn(session: Session, gateway: Gateway, params: dict[str, str],
     payment = _match(session, gateway, callback)
     if not isinstance(payment, Payment):
         kind, answer = payment
-        security_event(session, gateway.name, kind, callback.txn_ref, remote_addr,
-                       callback.params)
+        security_event(session, gateway.name, kind, callback.txn_ref, remote_addr, callback.params)
         return gateway.answer(answer)
     if payment.state in OPEN_STATES or (callback.success and payment.state in CLOSED_UNPAID):
         settle(session, payment, callback, "ipn", remote_addr, now)
@@ -118,8 +141,14 @@ def handle_ipn(session: Session, gateway: Gateway, params: dict[str, str],
     return gateway.answer(Answer.ALREADY)  # a replay, or a failure after the fact
 
 
-def settle(session: Session, payment: Payment, callback: Callback, source: str,
-           remote_addr: str | None = None, now: datetime | None = None) -> None:
+def settle(
+    session: Session,
+    payment: Payment,
+    callback: Callback,
+    source: str,
+    remote_addr: str | None = None,
+    now: datetime | None = None,
+) -> None:
     """Record the gateway's verdict on a locked payment. Never downgrades ``paid``; money for
     an order already closed is recorded as due for a refund."""
     if payment.state in CLOSED_UNPAID and callback.success:
@@ -141,17 +170,21 @@ def settle(session: Session, payment: Payment, callback: Callback, source: str,
     session.flush()
 
 
-def _refund_due(session: Session, payment: Payment, callback: Callback, source: str,
-                now: datetime | None) -> None:
+def _refund_due(
+    session: Session, payment: Payment, callback: Callback, source: str, now: datetime | None
+) -> None:
     """The gateway took money for an order we had closed. The dossier does not move on (the
     applicant was told the payment did not go through, and may have paid again): the money is
     recorded, shown to finance staff as to be refunded, and the applicant is told."""
     was_vi, was_en = STATE_LABELS[payment.state]
-    log.warning("payment %s paid at the gateway after it was %s: refund due", payment.txn_ref,
-                payment.state)
-    payment.state_reason = (f"Cổng thanh toán báo đã trừ tiền sau khi giao dịch ở trạng thái "
-                            f"«{was_vi}»: cần hoàn trả / paid at the gateway after the payment "
-                            f"was {was_en.lower()}: to be refunded")
+    log.warning(
+        "payment %s paid at the gateway after it was %s: refund due", payment.txn_ref, payment.state
+    )
+    payment.state_reason = (
+        f"Cổng thanh toán báo đã trừ tiền sau khi giao dịch ở trạng thái "
+        f"«{was_vi}»: cần hoàn trả / paid at the gateway after the payment "
+        f"was {was_en.lower()}: to be refunded"
+    )
     payment.state, payment.paid_at = PaymentState.REFUND_DUE, now or utcnow()
     payment.settled_by = source
     payment.response_code = callback.response_code
@@ -160,10 +193,16 @@ def _refund_due(session: Session, payment: Payment, callback: Callback, source: 
     session.flush()
     dossier = payment.dossier
     if dossier.applicant_user_id is not None:
-        enqueue(session, "notify", {
-            "user_id": dossier.applicant_user_id, "dossier_id": dossier.id,
-            "subject": f"Khoản thanh toán {payment.txn_ref} sẽ được hoàn trả",
-            "body": f"Cổng thanh toán đã trừ {vnd(payment.amount_vnd)} đồng cho giao dịch "
-                    f"{payment.txn_ref} sau khi giao dịch này đã kết thúc. Cơ quan sẽ hoàn "
-                    f"trả khoản này; hồ sơ vẫn cần được thanh toán nếu chưa thanh toán."},
-            key=f"notify:refund-due:{payment.id}")
+        enqueue(
+            session,
+            "notify",
+            {
+                "user_id": dossier.applicant_user_id,
+                "dossier_id": dossier.id,
+                "subject": f"Khoản thanh toán {payment.txn_ref} sẽ được hoàn trả",
+                "body": f"Cổng thanh toán đã trừ {vnd(payment.amount_vnd)} đồng cho giao dịch "
+                f"{payment.txn_ref} sau khi giao dịch này đã kết thúc. Cơ quan sẽ hoàn "
+                f"trả khoản này; hồ sơ vẫn cần được thanh toán nếu chưa thanh toán.",
+            },
+            key=f"notify:refund-due:{payment.id}",
+        )

@@ -65,14 +65,20 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 def summary(session: Session, actor: Actor, start: date, end: date) -> list[Row]:
     if end < start or (end - start).days > 366 or not 1990 <= start.year <= end.year <= 2100:
         # the years bound the instants compared in SQL (date.max + a day overflows)
-        raise InvalidInput("Khoảng ngày không hợp lệ (tối đa một năm, từ 1990 đến 2100)",
-                           "Invalid date range (a year at most, from 1990 to 2100)")
+        raise InvalidInput(
+            "Khoảng ngày không hợp lệ (tối đa một năm, từ 1990 đến 2100)",
+            "Invalid date range (a year at most, from 1990 to 2100)",
+        )
     allowed = visible_agencies(actor)
     lo, hi = day_bounds(start)[0], day_bounds(end)[1]
-    query = select(Payment).where(or_(Payment.created_at.between(lo, hi),
-                                      Payment.paid_at.between(lo, hi)))
-    refunds = (select(Refund, Payment.agency_id).join(Refund.payment)
-               .where(Refund.at >= lo, Refund.at < hi))
+    query = select(Payment).where(
+        or_(Payment.created_at.between(lo, hi), Payment.paid_at.between(lo, hi))
+    )
+    refunds = (
+        select(Refund, Payment.agency_id)
+        .join(Refund.payment)
+        .where(Refund.at >= lo, Refund.at < hi)
+    )
     if allowed is not None:
         query = query.where(Payment.agency_id.in_(allowed))
         refunds = refunds.where(Payment.agency_id.in_(allowed))
@@ -86,8 +92,11 @@ def summary(session: Session, actor: Actor, start: date, end: date) -> list[Row]
         return rows[key]
 
     for payment in session.scalars(query):
-        if payment.paid_at is not None and lo <= payment.paid_at < hi and payment.state in (
-                PaymentState.PAID, PaymentState.REFUNDED, PaymentState.REFUND_DUE):
+        if (
+            payment.paid_at is not None
+            and lo <= payment.paid_at < hi
+            and payment.state in (PaymentState.PAID, PaymentState.REFUNDED, PaymentState.REFUND_DUE)
+        ):
             r = row(payment.agency_id, _vn_day(payment.paid_at))
             r.collected_vnd += payment.amount_vnd
             r.collected_count += 1
@@ -119,9 +128,19 @@ def refunds_due(session: Session, actor: Actor) -> list[Payment]:
 
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-HEADERS = ("Ngày", "Cơ quan", "Đã thu (đồng)", "Số khoản thu", "Chờ xác nhận (đồng)",
-           "Số khoản chờ", "Đã hoàn trả (đồng)", "Số khoản hoàn", "Chênh lệch với cổng",
-           "Cần hoàn trả (đồng)", "Số khoản cần hoàn")
+HEADERS = (
+    "Ngày",
+    "Cơ quan",
+    "Đã thu (đồng)",
+    "Số khoản thu",
+    "Chờ xác nhận (đồng)",
+    "Số khoản chờ",
+    "Đã hoàn trả (đồng)",
+    "Số khoản hoàn",
+    "Chênh lệch với cổng",
+    "Cần hoàn trả (đồng)",
+    "Số khoản cần hoàn",
+)
 
 
 def export_xlsx(rows: list[Row]) -> bytes:
@@ -136,19 +155,42 @@ def export_xlsx(rows: list[Row]) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for r in rows:
-        sheet.append([r.day, r.agency, r.collected_vnd, r.collected_count, r.pending_vnd,
-                      r.pending_count, r.refunded_vnd, r.refunded_count, r.differences,
-                      r.refund_due_vnd, r.refund_due_count])
+        sheet.append(
+            [
+                r.day,
+                r.agency,
+                r.collected_vnd,
+                r.collected_count,
+                r.pending_vnd,
+                r.pending_count,
+                r.refunded_vnd,
+                r.refunded_count,
+                r.differences,
+                r.refund_due_vnd,
+                r.refund_due_count,
+            ]
+        )
         sheet.cell(row=sheet.max_row, column=1).number_format = "dd/mm/yyyy"
-    sheet.append(["Tổng cộng", "", sum(r.collected_vnd for r in rows),
-                  sum(r.collected_count for r in rows), sum(r.pending_vnd for r in rows),
-                  sum(r.pending_count for r in rows), sum(r.refunded_vnd for r in rows),
-                  sum(r.refunded_count for r in rows), sum(r.differences for r in rows),
-                  sum(r.refund_due_vnd for r in rows), sum(r.refund_due_count for r in rows)])
+    sheet.append(
+        [
+            "Tổng cộng",
+            "",
+            sum(r.collected_vnd for r in rows),
+            sum(r.collected_count for r in rows),
+            sum(r.pending_vnd for r in rows),
+            sum(r.pending_count for r in rows),
+            sum(r.refunded_vnd for r in rows),
+            sum(r.refunded_count for r in rows),
+            sum(r.differences for r in rows),
+            sum(r.refund_due_vnd for r in rows),
+            sum(r.refund_due_count for r in rows),
+        ]
+    )
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
-    for column, width in zip("ABCDEFGHIJK", (12, 45, 16, 12, 18, 12, 18, 12, 18, 18, 12),
-                             strict=True):
+    for column, width in zip(
+        "ABCDEFGHIJK", (12, 45, 16, 12, 18, 12, 18, 12, 18, 18, 12), strict=True
+    ):
         sheet.column_dimensions[column].width = width
     out = io.BytesIO()
     book.save(out)

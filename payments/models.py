@@ -44,8 +44,10 @@ STATE_LABELS: dict[str, tuple[str, str]] = {
     PaymentState.FAILED: ("Thanh toán không thành công", "Failed"),
     PaymentState.CANCELLED: ("Đã hủy thanh toán", "Cancelled"),
     PaymentState.EXPIRED: ("Hết hạn thanh toán", "Expired"),
-    PaymentState.REFUND_DUE: ("Đã nhận tiền sau khi giao dịch kết thúc, cần hoàn trả",
-                              "Paid after closing, to be refunded"),
+    PaymentState.REFUND_DUE: (
+        "Đã nhận tiền sau khi giao dịch kết thúc, cần hoàn trả",
+        "Paid after closing, to be refunded",
+    ),
     PaymentState.REFUNDED: ("Đã hoàn trả", "Refunded"),
 }
 
@@ -91,12 +93,16 @@ class Payment(Base):
         """The gateway's ledger disagrees with ours (after a daily check)."""
         if self.checked_at is None or self.gateway_state is None:
             return False
-        ours = (PaymentState.PAID if self.state in (PaymentState.REFUNDED,
-                                                     PaymentState.REFUND_DUE) else self.state)
+        ours = (
+            PaymentState.PAID
+            if self.state in (PaymentState.REFUNDED, PaymentState.REFUND_DUE)
+            else self.state
+        )
         if (self.gateway_state == PaymentState.PAID) != (ours == PaymentState.PAID):
             return True
-        return (self.gateway_state == PaymentState.PAID
-                and self.gateway_amount_vnd != self.amount_vnd)
+        return (
+            self.gateway_state == PaymentState.PAID and self.gateway_amount_vnd != self.amount_vnd
+        )
 
     @property
     def state_label(self) -> str:

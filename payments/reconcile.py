@@ -37,16 +37,23 @@ NO_VERDICT = "no_verdict"
 
 
 def _callback(result: QueryResult) -> Callback:
-    return Callback(signed=True, signature_present=True, txn_ref=None,
-                    amount_vnd=result.amount_vnd, success=result.success,
-                    cancelled=result.response_code == "24" if not result.success else False,
-                    response_code=result.response_code, transaction_no=result.transaction_no,
-                    params={str(k)[:40]: str(v)[:255] for k, v in result.raw.items()})
+    return Callback(
+        signed=True,
+        signature_present=True,
+        txn_ref=None,
+        amount_vnd=result.amount_vnd,
+        success=result.success,
+        cancelled=result.response_code == "24" if not result.success else False,
+        response_code=result.response_code,
+        transaction_no=result.transaction_no,
+        params={str(k)[:40]: str(v)[:255] for k, v in result.raw.items()},
+    )
 
 
 def _ask(gateway: Gateway, payment: Payment) -> QueryResult:
-    return gateway.query(payment.txn_ref, payment.created_at,
-                         (payment.details or {}).get("client_ip") or "127.0.0.1")
+    return gateway.query(
+        payment.txn_ref, payment.created_at, (payment.details or {}).get("client_ip") or "127.0.0.1"
+    )
 
 
 @dataclass(frozen=True)
@@ -69,8 +76,9 @@ def _why_no_verdict(result: QueryResult) -> str:
     return f"gateway has no record of the order (code {result.response_code})"
 
 
-def reconcile_payment(session: Session, gateway: Gateway, payment_id: int,
-                      now: datetime | None = None) -> Outcome:
+def reconcile_payment(
+    session: Session, gateway: Gateway, payment_id: int, now: datetime | None = None
+) -> Outcome:
     """Ask the gateway about one payment and settle it."""
     when = now or utcnow()
     payment = session.get(Payment, payment_id)
@@ -83,21 +91,35 @@ def reconcile_payment(session: Session, gateway: Gateway, payment_id: int,
     ref = payment.txn_ref
     if result.verdict and result.found and not result.pending:
         if result.success and result.amount_vnd != payment.amount_vnd:
-            security_event(session, payment.gateway, "amount_mismatch", ref, "reconcile",
-                           _callback(result).params)
+            security_event(
+                session,
+                payment.gateway,
+                "amount_mismatch",
+                ref,
+                "reconcile",
+                _callback(result).params,
+            )
             return Outcome(payment_id, ref, "amount_mismatch")
         settle(session, payment, _callback(result), "reconcile", "reconcile", when)
         return Outcome(payment_id, ref, str(payment.state))
     pending_at_gateway = result.verdict and result.found
-    reason = "the payer has not finished at the gateway" if pending_at_gateway \
+    reason = (
+        "the payer has not finished at the gateway"
+        if pending_at_gateway
         else _why_no_verdict(result)
+    )
     asks = int((payment.details or {}).get("asks") or 0) + 1
     payment.details = {**(payment.details or {}), "asks": asks, "last_answer": reason}
-    if (payment.expires_at is not None and when > payment.expires_at + GRACE
-            and (pending_at_gateway or asks >= ASKS_BEFORE_EXPIRY)):
+    if (
+        payment.expires_at is not None
+        and when > payment.expires_at + GRACE
+        and (pending_at_gateway or asks >= ASKS_BEFORE_EXPIRY)
+    ):
         payment.state, payment.settled_by = PaymentState.EXPIRED, "reconcile"
-        payment.state_reason = (f"Hết hạn mà cổng thanh toán chưa xác nhận sau {asks} lần "
-                                f"hỏi / expired unconfirmed after {asks} queries: {reason}")
+        payment.state_reason = (
+            f"Hết hạn mà cổng thanh toán chưa xác nhận sau {asks} lần "
+            f"hỏi / expired unconfirmed after {asks} queries: {reason}"
+        )
         session.flush()
         log.info("payment %s expired: %s", ref, reason)
         return Outcome(payment_id, ref, str(PaymentState.EXPIRED), reason)
@@ -121,16 +143,28 @@ class Reconciled:
         return [item for item in self.outcomes if item.outcome == NO_VERDICT]
 
 
-def reconcile_pending(factory: sessionmaker[Session], gateway: Gateway, *,
-                      older_than: timedelta = timedelta(minutes=20),
-                      now: datetime | None = None) -> Reconciled:
+def reconcile_pending(
+    factory: sessionmaker[Session],
+    gateway: Gateway,
+    *,
+    older_than: timedelta = timedelta(minutes=20),
+    now: datetime | None = None,
+) -> Reconciled:
     """Settle every pending online payment older than ``older_than``, each in its own
     transaction; what happened to each."""
     when = now or utcnow()
     with factory() as session:
-        ids = list(session.scalars(select(Payment.id).where(
-            Payment.state == PaymentState.PENDING, Payment.gateway == gateway.name,
-            Payment.created_at <= when - older_than).order_by(Payment.id)))
+        ids = list(
+            session.scalars(
+                select(Payment.id)
+                .where(
+                    Payment.state == PaymentState.PENDING,
+                    Payment.gateway == gateway.name,
+                    Payment.created_at <= when - older_than,
+                )
+                .order_by(Payment.id)
+            )
+        )
     done = Reconciled()
     for payment_id in ids:
         with factory() as session:
@@ -158,34 +192,58 @@ class Report:
     no_verdict: list[Outcome] = field(default_factory=list)
 
 
-def daily_report(session: Session, gateway: Gateway, day: date,
-                 now: datetime | None = None) -> Report:
+def daily_report(
+    session: Session, gateway: Gateway, day: date, now: datetime | None = None
+) -> Report:
     """Compare the day's online payments (Vietnam's day) with the gateway's ledger; record
     the gateway's view on each row and return where the two disagree, and which payments the
     gateway gave no verdict on (their recorded view is left as it was)."""
     when = now or utcnow()
     start, end = day_bounds(day)
-    rows = list(session.scalars(select(Payment).where(
-        Payment.gateway == gateway.name, Payment.method == Method.ONLINE,
-        Payment.created_at >= start, Payment.created_at < end).order_by(Payment.id)))
+    rows = list(
+        session.scalars(
+            select(Payment)
+            .where(
+                Payment.gateway == gateway.name,
+                Payment.method == Method.ONLINE,
+                Payment.created_at >= start,
+                Payment.created_at < end,
+            )
+            .order_by(Payment.id)
+        )
+    )
     report = Report()
     for payment in rows:
         result = _ask(gateway, payment)
         # "No such order" settles nothing about a payment still pending here; about a closed
         # one it agrees (no money), about a paid one it is a difference.
         if not result.verdict or (not result.found and payment.state == PaymentState.PENDING):
-            report.no_verdict.append(Outcome(payment.id, payment.txn_ref, NO_VERDICT,
-                                             _why_no_verdict(result)))
+            report.no_verdict.append(
+                Outcome(payment.id, payment.txn_ref, NO_VERDICT, _why_no_verdict(result))
+            )
             continue
         payment.checked_at = when
-        payment.gateway_state = (PaymentState.PAID if result.success else
-                                 PaymentState.PENDING if result.pending else
-                                 "not_found" if not result.found else PaymentState.FAILED)
+        payment.gateway_state = (
+            PaymentState.PAID
+            if result.success
+            else PaymentState.PENDING
+            if result.pending
+            else "not_found"
+            if not result.found
+            else PaymentState.FAILED
+        )
         payment.gateway_amount_vnd = result.amount_vnd
         if payment.differs:
-            report.differences.append(Difference(payment.id, payment.txn_ref, payment.state,
-                                                 payment.gateway_state, payment.amount_vnd,
-                                                 result.amount_vnd))
+            report.differences.append(
+                Difference(
+                    payment.id,
+                    payment.txn_ref,
+                    payment.state,
+                    payment.gateway_state,
+                    payment.amount_vnd,
+                    result.amount_vnd,
+                )
+            )
     session.flush()
     return report
 
@@ -206,8 +264,9 @@ def reconcile_job(session: Session, payload: dict[str, Any], ctx: JobContext) ->
         ask_again(session, payment_id, int(payload.get("round") or 0) + 1)
 
 
-def ask_again(session: Session, payment_id: int, round_: int,
-              now: datetime | None = None) -> OutboxMessage:
+def ask_again(
+    session: Session, payment_id: int, round_: int, now: datetime | None = None
+) -> OutboxMessage:
     """The next round, as its own outbox row committed with this round's "done": it waits
     for its time and the sweeper (``motcua worker``), not for an error and a backoff.
 
@@ -219,11 +278,13 @@ def ask_again(session: Session, payment_id: int, round_: int,
     if existing is not None:
         return existing
     delay = RECHECK_AFTER[min(round_, len(RECHECK_AFTER)) - 1]
-    message = OutboxMessage(job="payments.reconcile",
-                            payload={"payment_id": payment_id, "round": round_}, key=key,
-                            run_after=(now or utcnow()) + timedelta(seconds=delay))
+    message = OutboxMessage(
+        job="payments.reconcile",
+        payload={"payment_id": payment_id, "round": round_},
+        key=key,
+        run_after=(now or utcnow()) + timedelta(seconds=delay),
+    )
     session.add(message)
     session.flush()
-    log.info("payment %s still pending at the gateway; asking again in %s s", payment_id,
-             delay)
+    log.info("payment %s still pending at the gateway; asking again in %s s", payment_id, delay)
     return message

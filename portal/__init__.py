@@ -18,8 +18,7 @@ def init_app(app: Flask) -> None:
     from portal.api_payments import bp as payments_api
     from portal.payments import bp as payments_pages
 
-    for blueprint in (views.bp, account.bp, applications.bp, lookup.bp, payments_pages,
-                      verify.bp):
+    for blueprint in (views.bp, account.bp, applications.bp, lookup.bp, payments_pages, verify.bp):
         app.register_blueprint(blueprint)
     for api_blueprint in (api.bp, api_account.bp, api_dossiers.bp, payments_api):
         register(api_blueprint)

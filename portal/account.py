@@ -30,12 +30,14 @@ from motcua.navigation import start_page
 from portal.forms import CodeForm, ForgotForm, LoginForm, RegisterForm, ResetForm, TokenForm
 
 bp = Blueprint("account", __name__)
-REGISTERED = ("Đã nhận đăng ký. Hãy đăng nhập bằng số giấy tờ và mật khẩu vừa đặt, rồi nhập mã "
-              "xác nhận đã gửi tới thư điện tử và hộp thư của bạn. Nếu số giấy tờ hoặc thư điện "
-              "tử này đã có tài khoản, chủ tài khoản nhận được thư báo thay cho mã. / "
-              "Registration received. Log in with your ID number and the password you chose, "
-              "then enter the confirmation code sent to your e-mail and inbox. If this number or "
-              "e-mail already had an account, its owner is told instead.")
+REGISTERED = (
+    "Đã nhận đăng ký. Hãy đăng nhập bằng số giấy tờ và mật khẩu vừa đặt, rồi nhập mã "
+    "xác nhận đã gửi tới thư điện tử và hộp thư của bạn. Nếu số giấy tờ hoặc thư điện "
+    "tử này đã có tài khoản, chủ tài khoản nhận được thư báo thay cho mã. / "
+    "Registration received. Log in with your ID number and the password you chose, "
+    "then enter the confirmation code sent to your e-mail and inbox. If this number or "
+    "e-mail already had an account, its owner is told instead."
+)
 
 
 def _safe_next(target: str | None, default: str) -> str:
@@ -46,10 +48,17 @@ def _safe_next(target: str | None, default: str) -> str:
 
 def _field_error(form: RegisterForm | ResetForm, error: DomainError) -> None:
     """Attach a domain error to the field it is about, so it is announced next to it."""
-    fields = {"invalid_cccd": "id_number", "invalid_tax_code": "id_number",
-              "invalid_phone": "phone", "invalid_email": "email",
-              "name_required": "full_name", "representative_required": "representative",
-              "wrong_code": "code", "code_expired": "code", "invalid_code": "code"}
+    fields = {
+        "invalid_cccd": "id_number",
+        "invalid_tax_code": "id_number",
+        "invalid_phone": "phone",
+        "invalid_email": "email",
+        "name_required": "full_name",
+        "representative_required": "representative",
+        "wrong_code": "code",
+        "code_expired": "code",
+        "invalid_code": "code",
+    }
     name = fields.get(error.code, "password")
     field = getattr(form, name, None) or form.password
     field.errors = [*field.errors, error.message]
@@ -60,18 +69,27 @@ def register_view() -> str | Response:
     form = RegisterForm()
     if form.validate_on_submit():
         if limits.over_limit("register", 10):
-            flash("Đã có nhiều yêu cầu đăng ký; vui lòng đợi. / Too many registrations; "
-                  "please wait.", "error")
+            flash(
+                "Đã có nhiều yêu cầu đăng ký; vui lòng đợi. / Too many registrations; please wait.",
+                "error",
+            )
             return render_template("portal/register.html", form=form), 429  # type: ignore[return-value]
         db = get_session()
         try:
             # A new account and a number or e-mail that already has one get the same answer
             # (no one is logged in here, so not even the cookie differs): no account oracle.
-            register(db, Registration(
-                kind=AccountKind(form.kind.data), full_name=form.full_name.data or "",
-                id_number=form.id_number.data or "", phone=form.phone.data or "",
-                email=form.email.data or "", password=form.password.data or "",
-                representative=form.representative.data))
+            register(
+                db,
+                Registration(
+                    kind=AccountKind(form.kind.data),
+                    full_name=form.full_name.data or "",
+                    id_number=form.id_number.data or "",
+                    phone=form.phone.data or "",
+                    email=form.email.data or "",
+                    password=form.password.data or "",
+                    representative=form.representative.data,
+                ),
+            )
             db.commit()
         except DomainError as error:
             db.rollback()
@@ -158,8 +176,11 @@ def forgot() -> str | Response:
             request_password_reset(db, form.identifier.data or "")
             db.commit()
         # The same answer whether or not the account exists.
-        flash("Nếu tài khoản tồn tại, mã đặt lại mật khẩu đã được gửi (hiệu lực 10 phút). / "
-              "If the account exists, a reset code was sent (valid 10 minutes).", "info")
+        flash(
+            "Nếu tài khoản tồn tại, mã đặt lại mật khẩu đã được gửi (hiệu lực 10 phút). / "
+            "If the account exists, a reset code was sent (valid 10 minutes).",
+            "info",
+        )
         return redirect(url_for("account.reset", identifier=form.identifier.data))
     return render_template("portal/forgot.html", form=form)
 
@@ -172,8 +193,9 @@ def reset() -> str | Response:
     if form.validate_on_submit():
         db = get_session()
         try:
-            reset_password(db, form.identifier.data or "", form.code.data or "",
-                           form.password.data or "")
+            reset_password(
+                db, form.identifier.data or "", form.code.data or "", form.password.data or ""
+            )
             db.commit()
             flash("Đã đặt lại mật khẩu; hãy đăng nhập. / Password reset; please log in.", "info")
             return redirect(url_for("account.login"))
@@ -208,12 +230,14 @@ def tokens() -> str:
     db, actor = get_session(), current_actor()
     form, secret = TokenForm(), None
     if form.validate_on_submit():
-        secret = issue_token(db, current_user.user, form.name.data or "",
-                             token_lifetime(form.days.data), now())
+        secret = issue_token(
+            db, current_user.user, form.name.data or "", token_lifetime(form.days.data), now()
+        )
         db.commit()
         form = TokenForm(formdata=None)
-    return render_template("portal/tokens.html", form=form, secret=secret, now=now(),
-                           tokens=list_tokens(db, actor))
+    return render_template(
+        "portal/tokens.html", form=form, secret=secret, now=now(), tokens=list_tokens(db, actor)
+    )
 
 
 @bp.post("/account/tokens/<id:token_id>/revoke")

@@ -16,8 +16,12 @@ from motcua.api import require_user
 from motcua.database import get_session
 from motcua.presenters import procedure_detail, procedure_summary
 
-bp = Blueprint("portal_api", __name__, url_prefix="/api/v1",
-               description="Catalogue and agencies / Danh mục thủ tục và cơ quan")
+bp = Blueprint(
+    "portal_api",
+    __name__,
+    url_prefix="/api/v1",
+    description="Catalogue and agencies / Danh mục thủ tục và cơ quan",
+)
 
 
 class SearchArgs(Schema):
@@ -48,8 +52,14 @@ class Procedures(MethodView):
         if args["agency"]:
             agency = session.scalar(select(Agency).where(Agency.code == args["agency"].upper()))
             agency_id = agency.id if agency else -1
-        found = catalogue.search(session, args["q"], field_=args["field"], agency_id=agency_id,
-                                 limit=args["limit"], offset=args["offset"])
+        found = catalogue.search(
+            session,
+            args["q"],
+            field_=args["field"],
+            agency_id=agency_id,
+            limit=args["limit"],
+            offset=args["offset"],
+        )
         return [procedure_summary(v) for v in found]
 
 
@@ -69,9 +79,11 @@ class Agencies(MethodView):
         """Agencies in force / Danh sách cơ quan"""
         today = utcnow().astimezone(VN_TZ).date()
         rows = get_session().scalars(
-            select(Agency).where(Agency.valid_from <= today)
+            select(Agency)
+            .where(Agency.valid_from <= today)
             .where((Agency.valid_to.is_(None)) | (Agency.valid_to > today))
-            .order_by(Agency.code))
+            .order_by(Agency.code)
+        )
         return list(rows)
 
 

@@ -29,15 +29,18 @@ from motcua.clock import now
 from motcua.database import get_session
 from portal.lookup import public_view
 
-bp = Blueprint("account_api", __name__, url_prefix="/api/v1",
-               description="Accounts, inbox and lookup / Tài khoản, hộp thư, tra cứu")
+bp = Blueprint(
+    "account_api",
+    __name__,
+    url_prefix="/api/v1",
+    description="Accounts, inbox and lookup / Tài khoản, hộp thư, tra cứu",
+)
 SECURITY = [{"bearerAuth": []}]
 PASSWORD = validate.Length(1, 1024)
 
 
 class RegisterSchema(Schema):
-    kind = fields.String(load_default="person", validate=validate.OneOf(["person",
-                                                                         "organisation"]))
+    kind = fields.String(load_default="person", validate=validate.OneOf(["person", "organisation"]))
     full_name = fields.String(required=True, validate=validate.Length(1, 200))
     id_number = fields.String(required=True, validate=validate.Length(1, 20))
     representative = fields.String(load_default=None, validate=validate.Length(max=200))
@@ -50,8 +53,11 @@ class LoginSchema(Schema):
     login = fields.String(required=True, validate=validate.Length(1, 200))
     password = fields.String(required=True, validate=PASSWORD, load_only=True)
     name = fields.String(load_default="api", validate=validate.Length(1, 120))
-    days = fields.Integer(load_default=None, validate=validate.Range(1, 3650),
-                          metadata={"description": "lifetime; default MOTCUA_TOKEN_DAYS (90)"})
+    days = fields.Integer(
+        load_default=None,
+        validate=validate.Range(1, 3650),
+        metadata={"description": "lifetime; default MOTCUA_TOKEN_DAYS (90)"},
+    )
 
 
 class CodeSchema(Schema):
@@ -72,10 +78,12 @@ class LookupArgs(Schema):
     secret = fields.String(required=True, validate=validate.Length(4, 4))
 
 
-REGISTERED = ("Đã nhận đăng ký; mã xác nhận được gửi tới thư điện tử và hộp thư. Nếu số giấy "
-              "tờ hoặc thư điện tử đã có tài khoản, chủ tài khoản nhận được thư báo thay cho mã.",
-              "Registration received; a confirmation code goes to the e-mail and inbox. If the "
-              "number or e-mail already had an account, its owner is told instead.")
+REGISTERED = (
+    "Đã nhận đăng ký; mã xác nhận được gửi tới thư điện tử và hộp thư. Nếu số giấy "
+    "tờ hoặc thư điện tử đã có tài khoản, chủ tài khoản nhận được thư báo thay cho mã.",
+    "Registration received; a confirmation code goes to the e-mail and inbox. If the "
+    "number or e-mail already had an account, its owner is told instead.",
+)
 
 
 @bp.route("/accounts")
@@ -87,8 +95,9 @@ class Accounts(MethodView):
 
         The same answer whether or not the number or e-mail already has an account."""
         if limits.over_limit("register", 10):
-            raise TooManyAttempts("Đã có nhiều yêu cầu đăng ký; vui lòng đợi",
-                                  "Too many registrations; please wait")
+            raise TooManyAttempts(
+                "Đã có nhiều yêu cầu đăng ký; vui lòng đợi", "Too many registrations; please wait"
+            )
         session = get_session()
         register(session, Registration(kind=AccountKind(data.pop("kind")), **data))
         session.commit()
@@ -97,11 +106,16 @@ class Accounts(MethodView):
 
 def token_dict(row: ApiToken) -> dict[str, Any]:
     """What may be shown of a token after its creation: never the secret."""
-    return {"id": row.id, "name": row.name, "login": row.user.login,
-            "created_at": row.created_at.isoformat(), "expires_at": row.expires_at.isoformat(),
-            "last_used_at": row.last_used_at.isoformat() if row.last_used_at else None,
-            "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,
-            "state": row.state(now())}
+    return {
+        "id": row.id,
+        "name": row.name,
+        "login": row.user.login,
+        "created_at": row.created_at.isoformat(),
+        "expires_at": row.expires_at.isoformat(),
+        "last_used_at": row.last_used_at.isoformat() if row.last_used_at else None,
+        "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,
+        "state": row.state(now()),
+    }
 
 
 @bp.route("/tokens")
@@ -113,12 +127,19 @@ class Tokens(MethodView):
         session = get_session()
         user = limits.checked_login(data["login"], data["password"])
         if user is None:
-            raise InvalidInput("Tên đăng nhập hoặc mật khẩu không đúng",
-                               "Wrong login or password", code="wrong_credentials")
+            raise InvalidInput(
+                "Tên đăng nhập hoặc mật khẩu không đúng",
+                "Wrong login or password",
+                code="wrong_credentials",
+            )
         token = issue_token(session, user, data["name"], token_lifetime(data["days"]), now())
         session.commit()
-        return {"token": token, "login": user.login, "confirmed": user.confirmed_at is not None,
-                "expires_at": (now() + token_lifetime(data["days"])).isoformat()}
+        return {
+            "token": token,
+            "login": user.login,
+            "confirmed": user.confirmed_at is not None,
+            "expires_at": (now() + token_lifetime(data["days"])).isoformat(),
+        }
 
     @bp.response(200)
     @bp.doc(security=SECURITY)
@@ -195,9 +216,17 @@ class Inbox(MethodView):
     def get(self) -> list[dict[str, Any]]:
         """Messages the system sent me / Hộp thư"""
         actor = require_user()
-        return [{"id": m.id, "subject": m.subject, "body": m.body, "dossier_id": m.dossier_id,
-                 "created_at": m.created_at.isoformat(), "read": m.read_at is not None}
-                for m in messages_for(get_session(), actor.user_id or 0)]
+        return [
+            {
+                "id": m.id,
+                "subject": m.subject,
+                "body": m.body,
+                "dossier_id": m.dossier_id,
+                "created_at": m.created_at.isoformat(),
+                "read": m.read_at is not None,
+            }
+            for m in messages_for(get_session(), actor.user_id or 0)
+        ]
 
 
 @bp.route("/inbox/<id:message_id>/read")

@@ -27,8 +27,12 @@ from motcua.database import get_session
 from motcua.files import send_stored, store
 from motcua.presenters import dossier_detail
 
-bp = Blueprint("dossiers_api", __name__, url_prefix="/api/v1/dossiers",
-               description="The applicant's dossiers / Hồ sơ của người nộp")
+bp = Blueprint(
+    "dossiers_api",
+    __name__,
+    url_prefix="/api/v1/dossiers",
+    description="The applicant's dossiers / Hồ sơ của người nộp",
+)
 SECURITY = [{"bearerAuth": []}]
 
 
@@ -41,16 +45,24 @@ class ApplicantSchema(Schema):
 
 
 class NewDossierSchema(Schema):
-    procedure = fields.String(required=True, validate=validate.Length(1, 60),
-                              metadata={"description": "procedure code"})
-    agency = fields.String(load_default=None, validate=validate.Length(max=35),
-                           metadata={"description": "receiving agency identifier"})
+    procedure = fields.String(
+        required=True, validate=validate.Length(1, 60), metadata={"description": "procedure code"}
+    )
+    agency = fields.String(
+        load_default=None,
+        validate=validate.Length(max=35),
+        metadata={"description": "receiving agency identifier"},
+    )
     applicant = fields.Nested(ApplicantSchema, required=True)
 
 
 class ComponentMarkSchema(Schema):
-    state = fields.String(required=True, validate=validate.OneOf(
-        [ComponentState.PAPER, ComponentState.NOT_PROVIDED, ComponentState.PENDING]))
+    state = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            [ComponentState.PAPER, ComponentState.NOT_PROVIDED, ComponentState.PENDING]
+        ),
+    )
     note = fields.String(load_default=None, validate=validate.Length(max=1000))
 
 
@@ -58,8 +70,9 @@ class FileUploadSchema(Schema):
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
     # Documented in the multipart body; flask-smorest parses only the file part here, so the
     # handler reads this field from the form itself.
-    replace = fields.Boolean(load_default=False,
-                             metadata={"description": "replace the component's files"})
+    replace = fields.Boolean(
+        load_default=False, metadata={"description": "replace the component's files"}
+    )
 
 
 class ReasonSchema(Schema):
@@ -87,9 +100,11 @@ class Dossiers(MethodView):
     def get(self) -> list[dict[str, Any]]:
         """My dossiers, newest first / Hồ sơ của tôi"""
         actor, session = require_user(), get_session()
-        rows = session.scalars(select(Dossier).where(
-            Dossier.applicant_user_id == actor.user_id, Dossier.status != Status.DISCARDED)
-            .order_by(Dossier.id.desc())).all()
+        rows = session.scalars(
+            select(Dossier)
+            .where(Dossier.applicant_user_id == actor.user_id, Dossier.status != Status.DISCARDED)
+            .order_by(Dossier.id.desc())
+        ).all()
         return [dossier_detail(d, [], Audience.APPLICANT) for d in rows]
 
     @bp.arguments(NewDossierSchema)
@@ -98,8 +113,14 @@ class Dossiers(MethodView):
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Start a draft dossier / Tạo hồ sơ nháp"""
         actor, session = require_user(), get_session()
-        dossier = create_draft(session, actor, data["procedure"], Applicant(**data["applicant"]),
-                               channel=Channel.ONLINE, agency_code=data["agency"])
+        dossier = create_draft(
+            session,
+            actor,
+            data["procedure"],
+            Applicant(**data["applicant"]),
+            channel=Channel.ONLINE,
+            agency_code=data["agency"],
+        )
         session.commit()
         return _detail(session, dossier)
 
@@ -122,8 +143,9 @@ class ComponentItem(MethodView):
     def put(self, data: dict[str, Any], dossier_id: int, component_id: int) -> dict[str, Any]:
         """Say a component comes on paper, is not provided, or is still to do"""
         session, actor, dossier = _own(dossier_id)
-        mark_component(session, actor, dossier, component_id, ComponentState(data["state"]),
-                       data["note"])
+        mark_component(
+            session, actor, dossier, component_id, ComponentState(data["state"]), data["note"]
+        )
         session.commit()
         return _detail(session, dossier)
 
@@ -139,14 +161,26 @@ class ComponentFiles(MethodView):
         upload = data["file"]
         if not getattr(upload, "filename", None):
             raise InvalidInput("Thiếu tệp hoặc tên tệp", "The file or its name is missing")
-        record = attach_file(session, actor, store(),
-                             dossier, component_id, filename=upload.filename,
-                             content_type=upload.mimetype or "application/octet-stream",
-                             data=upload.read(), replace=_flag(request.form.get("replace")),
-                             max_bytes=current_app.config["MOTCUA_MAX_FILE_BYTES"])
+        record = attach_file(
+            session,
+            actor,
+            store(),
+            dossier,
+            component_id,
+            filename=upload.filename,
+            content_type=upload.mimetype or "application/octet-stream",
+            data=upload.read(),
+            replace=_flag(request.form.get("replace")),
+            max_bytes=current_app.config["MOTCUA_MAX_FILE_BYTES"],
+        )
         session.commit()
-        return {"id": record.id, "sha256": record.sha256, "size": record.size,
-                "filename": record.filename, "content_type": record.content_type}
+        return {
+            "id": record.id,
+            "sha256": record.sha256,
+            "size": record.size,
+            "filename": record.filename,
+            "content_type": record.content_type,
+        }
 
 
 @bp.route("/<id:dossier_id>/files/<id:file_id>")

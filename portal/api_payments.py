@@ -13,8 +13,12 @@ from payments.fees import amount_due
 from payments.ledger import payable, payments_of
 from portal.payments import start_payment
 
-bp = Blueprint("payments_api", __name__, url_prefix="/api/v1/dossiers",
-               description="Fees and payments of the applicant's dossiers / Phí, lệ phí")
+bp = Blueprint(
+    "payments_api",
+    __name__,
+    url_prefix="/api/v1/dossiers",
+    description="Fees and payments of the applicant's dossiers / Phí, lệ phí",
+)
 SECURITY = [{"bearerAuth": []}]
 
 
@@ -28,8 +32,11 @@ class Fees(MethodView):
         dossier = get_own_dossier(session, actor.user_id, dossier_id)
         due = amount_due(session, dossier)
         now = payable(session, dossier, due)
-        return {"due": due.as_dict(), "payable_vnd": now.total_vnd if now else 0,
-                "payments": [payment_json(p) for p in payments_of(session, dossier)]}
+        return {
+            "due": due.as_dict(),
+            "payable_vnd": now.total_vnd if now else 0,
+            "payments": [payment_json(p) for p in payments_of(session, dossier)],
+        }
 
 
 @bp.route("/<id:dossier_id>/payments")

@@ -72,12 +72,16 @@ def _wants_json() -> bool:
 @login_required
 def dossiers() -> str:
     db, actor = get_session(), current_actor()
-    rows = db.scalars(select(Dossier).where(Dossier.applicant_user_id == actor.user_id,
-                                            Dossier.status != Status.DISCARDED)
-                      .order_by(Dossier.id.desc())).all()
-    return render_template("portal/my_dossiers.html",
-                           items=[dossier_detail(d, [], Audience.APPLICANT) for d in rows],
-                           unconfirmed=current_user.user.confirmed_at is None)
+    rows = db.scalars(
+        select(Dossier)
+        .where(Dossier.applicant_user_id == actor.user_id, Dossier.status != Status.DISCARDED)
+        .order_by(Dossier.id.desc())
+    ).all()
+    return render_template(
+        "portal/my_dossiers.html",
+        items=[dossier_detail(d, [], Audience.APPLICANT) for d in rows],
+        unconfirmed=current_user.user.confirmed_at is None,
+    )
 
 
 @bp.route("/dossiers/new/<code>", methods=["GET", "POST"])
@@ -97,19 +101,29 @@ def new(code: str) -> str | BaseResponse:
     if form.validate_on_submit():
         agency = request.form.get("agency_code") or None
         try:
-            dossier = create_draft(db, actor, code, Applicant(
-                name=form.name.data or "", id_number=form.id_number.data or None,
-                phone=form.phone.data or None, email=form.email.data or None,
-                address=form.address.data or None), channel=Channel.ONLINE, agency_code=agency)
+            dossier = create_draft(
+                db,
+                actor,
+                code,
+                Applicant(
+                    name=form.name.data or "",
+                    id_number=form.id_number.data or None,
+                    phone=form.phone.data or None,
+                    email=form.email.data or None,
+                    address=form.address.data or None,
+                ),
+                channel=Channel.ONLINE,
+                agency_code=agency,
+            )
             db.commit()
         except DomainError as error:
             _fail(db, error)
         else:
-            flash("Đã lưu bản nháp; bạn có thể tiếp tục trên thiết bị khác. / Draft saved.",
-                  "info")
+            flash("Đã lưu bản nháp; bạn có thể tiếp tục trên thiết bị khác. / Draft saved.", "info")
             return redirect(url_for("my.step", dossier_id=dossier.id, position=1))
-    return render_template("portal/dossier_new.html", p=procedure_detail(version), form=form,
-                           receiving=receiving)
+    return render_template(
+        "portal/dossier_new.html", p=procedure_detail(version), form=form, receiving=receiving
+    )
 
 
 @bp.get("/dossiers/<id:dossier_id>/steps/<int(max=999):position>")
@@ -121,12 +135,16 @@ def step(dossier_id: int, position: int) -> str | BaseResponse:
     if not 1 <= position <= len(dossier.components):
         return redirect(url_for("my.review", dossier_id=dossier.id))
     component = dossier.components[position - 1]
-    return render_template("portal/dossier_step.html", d=dossier, c=component,
-                           position=position, total=len(dossier.components),
-                           paper_ok=paper_allowed(dossier, component),
-                           reasons=supplement_reasons(dossier, events.history(get_session(),
-                                                                              dossier)),
-                           upload_form=ReasonForm())
+    return render_template(
+        "portal/dossier_step.html",
+        d=dossier,
+        c=component,
+        position=position,
+        total=len(dossier.components),
+        paper_ok=paper_allowed(dossier, component),
+        reasons=supplement_reasons(dossier, events.history(get_session(), dossier)),
+        upload_form=ReasonForm(),
+    )
 
 
 @bp.post("/dossiers/<id:dossier_id>/components/<id:component_id>/files")
@@ -145,10 +163,18 @@ def upload(dossier_id: int, component_id: int) -> BaseResponse | tuple[Response,
         return redirect(back)
     try:
         for i, upload_ in enumerate(files):
-            attach_file(db, actor, store(), dossier, component_id,
-                        filename=upload_.filename or "tep", content_type=upload_.mimetype,
-                        data=upload_.read(), replace=replace and i == 0,
-                        max_bytes=current_app.config["MOTCUA_MAX_FILE_BYTES"])
+            attach_file(
+                db,
+                actor,
+                store(),
+                dossier,
+                component_id,
+                filename=upload_.filename or "tep",
+                content_type=upload_.mimetype,
+                data=upload_.read(),
+                replace=replace and i == 0,
+                max_bytes=current_app.config["MOTCUA_MAX_FILE_BYTES"],
+            )
         db.commit()
     except DomainError as error:
         db.rollback()
@@ -169,8 +195,9 @@ def mark(dossier_id: int, component_id: int) -> BaseResponse:
     db, actor, dossier = _own(dossier_id)
     position = next((c.position for c in dossier.components if c.id == component_id), 1)
     try:
-        mark_component(db, actor, dossier, component_id,
-                       ComponentState(request.form.get("state", "pending")))
+        mark_component(
+            db, actor, dossier, component_id, ComponentState(request.form.get("state", "pending"))
+        )
         db.commit()
     except (DomainError, ValueError) as error:
         _fail(db, error if isinstance(error, DomainError) else DomainError(str(error)))
@@ -183,8 +210,9 @@ def mark(dossier_id: int, component_id: int) -> BaseResponse:
 def remove(dossier_id: int, file_id: int) -> BaseResponse:
     db, actor, dossier = _own(dossier_id)
     record = next((f for f in dossier.files if f.id == file_id), None)
-    position = next((c.position for c in dossier.components
-                     if record and c.id == record.component_id), 1)
+    position = next(
+        (c.position for c in dossier.components if record and c.id == record.component_id), 1
+    )
     try:
         remove_file(db, actor, dossier, file_id)
         db.commit()
@@ -199,10 +227,12 @@ def review(dossier_id: int) -> str | BaseResponse:
     db, _, dossier = _own(dossier_id)
     if dossier.status not in EDITABLE:
         return redirect(url_for("my.detail", dossier_id=dossier.id))
-    return render_template("portal/dossier_review.html",
-                           d=dossier_detail(dossier, events.history(db, dossier),
-                                            Audience.APPLICANT),
-                           missing=missing_components(dossier), status=dossier.status)
+    return render_template(
+        "portal/dossier_review.html",
+        d=dossier_detail(dossier, events.history(db, dossier), Audience.APPLICANT),
+        missing=missing_components(dossier),
+        status=dossier.status,
+    )
 
 
 @bp.post("/dossiers/<id:dossier_id>/submit")
@@ -223,14 +253,15 @@ def submit(dossier_id: int) -> BaseResponse:
 def detail(dossier_id: int) -> str:
     db, _, dossier = _own(dossier_id)
     log = events.history(db, dossier)
-    return render_template("portal/dossier.html",
-                           d=dossier_detail(dossier, log, Audience.APPLICANT),
-                           reasons=supplement_reasons(dossier, log),
-                           can_amend=dossier.status in (Status.INCOMPLETE,
-                                                        Status.AWAITING_SUPPLEMENT),
-                           can_withdraw=Kind.WITHDRAWN in allowed_kinds(Status(dossier.status)),
-                           just_submitted=request.args.get("submitted") == "1",
-                           withdraw_form=ReasonForm())
+    return render_template(
+        "portal/dossier.html",
+        d=dossier_detail(dossier, log, Audience.APPLICANT),
+        reasons=supplement_reasons(dossier, log),
+        can_amend=dossier.status in (Status.INCOMPLETE, Status.AWAITING_SUPPLEMENT),
+        can_withdraw=Kind.WITHDRAWN in allowed_kinds(Status(dossier.status)),
+        just_submitted=request.args.get("submitted") == "1",
+        withdraw_form=ReasonForm(),
+    )
 
 
 @bp.post("/dossiers/<id:dossier_id>/withdraw")

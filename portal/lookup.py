@@ -21,14 +21,20 @@ def public_view(code: str, secret: str) -> dict[str, Any] | None:
     dossier = lookup(session, code, secret)
     if dossier is None:
         return None
-    return {"code": dossier.code, "status": STATUS_LABELS[Status(dossier.status)][0],
-            "national_status": dossier.national_status,
-            "procedure": dossier.procedure_version.name,
-            "due": (dossier.due_at.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y")
-                    if dossier.due_at else None),
-            # Milestones with their dates, no names or reasons (lifecycle.AUDIENCES).
-            "events": [{"label": e["label"], "at": e["at"]}
-                       for e in timeline(history(session, dossier), Audience.PUBLIC)]}
+    return {
+        "code": dossier.code,
+        "status": STATUS_LABELS[Status(dossier.status)][0],
+        "national_status": dossier.national_status,
+        "procedure": dossier.procedure_version.name,
+        "due": (
+            dossier.due_at.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y") if dossier.due_at else None
+        ),
+        # Milestones with their dates, no names or reasons (lifecycle.AUDIENCES).
+        "events": [
+            {"label": e["label"], "at": e["at"]}
+            for e in timeline(history(session, dossier), Audience.PUBLIC)
+        ],
+    }
 
 
 @bp.get("/lookup")
@@ -37,8 +43,8 @@ def lookup_view() -> tuple[str, int] | str:
     if not request.args:
         return render_template("portal/lookup.html", form=form, result=None, asked=False)
     if limits.over_limit("lookup", limits.LOOKUPS):
-        return render_template("portal/lookup.html", form=form, result=None, asked=False,
-                               limited=True), 429
-    result = public_view(form.code.data or "", form.secret.data or "") if form.validate() \
-        else None
+        return render_template(
+            "portal/lookup.html", form=form, result=None, asked=False, limited=True
+        ), 429
+    result = public_view(form.code.data or "", form.secret.data or "") if form.validate() else None
     return render_template("portal/lookup.html", form=form, result=result, asked=True)

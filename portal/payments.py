@@ -54,9 +54,14 @@ def start_payment(db: Session, actor: Actor, dossier: Dossier) -> Started:
     Host header must not send the payer elsewhere), address and expiry (the page and the API
     both start payments through here)."""
     return start_online_payment(
-        db, actor, dossier, gateway(), return_url=return_url(),
+        db,
+        actor,
+        dossier,
+        gateway(),
+        return_url=return_url(),
         client_ip=client_ip(),
-        expiry=timedelta(minutes=current_app.config["PAYMENT_EXPIRE_MINUTES"]))
+        expiry=timedelta(minutes=current_app.config["PAYMENT_EXPIRE_MINUTES"]),
+    )
 
 
 def payment_panel(dossier: Dossier | int) -> dict[str, Any]:
@@ -68,8 +73,7 @@ def payment_panel(dossier: Dossier | int) -> dict[str, Any]:
             abort(404)
         dossier = found
     due = amount_due(db, dossier)
-    return {"due": due, "payable": payable(db, dossier, due),
-            "payments": payments_of(db, dossier)}
+    return {"due": due, "payable": payable(db, dossier, due), "payments": payments_of(db, dossier)}
 
 
 @bp.app_context_processor
@@ -85,8 +89,7 @@ def pay_page(dossier_id: int) -> BaseResponse:
         dossier = get_own_dossier(db, actor.user_id, dossier_id)
     except NotFound:
         abort(404)
-    response = Response(render_template("portal/pay.html", d=dossier,
-                                        panel=payment_panel(dossier)))
+    response = Response(render_template("portal/pay.html", d=dossier, panel=payment_panel(dossier)))
     # The form's redirect goes to the gateway: CSP form-action also governs redirects.
     pay_url = urlsplit(current_app.config["VNPAY_PAY_URL"])
     origin = f"{pay_url.scheme}://{pay_url.netloc}" if pay_url.netloc else ""
@@ -134,8 +137,11 @@ def vnpay_ipn() -> Response:
     db = get_session()
     try:
         params = _ipn_params()
-        answer = (refuse_oversized(db, merchant, client_ip()) if params is None
-                  else handle_ipn(db, merchant, params, client_ip()))
+        answer = (
+            refuse_oversized(db, merchant, client_ip())
+            if params is None
+            else handle_ipn(db, merchant, params, client_ip())
+        )
         db.commit()
     except Exception:
         db.rollback()
@@ -155,12 +161,16 @@ def vnpay_return() -> Response:
     db = get_session()
     payment = None
     if callback.signed and callback.txn_ref:
-        payment = db.scalar(select(Payment).where(Payment.gateway == merchant.name,
-                                                  Payment.txn_ref == callback.txn_ref))
+        payment = db.scalar(
+            select(Payment).where(
+                Payment.gateway == merchant.name, Payment.txn_ref == callback.txn_ref
+            )
+        )
     actor = current_actor()
     own = payment is not None and actor.user_id == payment.dossier.applicant_user_id
-    response = Response(render_template("portal/pay_return.html", payment=payment, own=own,
-                                        signed=callback.signed))
+    response = Response(
+        render_template("portal/pay_return.html", payment=payment, own=own, signed=callback.signed)
+    )
     if payment is not None and payment.state == PaymentState.PENDING:
         response.headers["Refresh"] = "3"  # the IPN has not arrived yet: look again shortly
     return response

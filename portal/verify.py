@@ -19,6 +19,8 @@ from motcua.verify_upload import VERIFICATIONS, check_file, read_limited
 
 bp = Blueprint("verify", __name__)
 log = logging.getLogger(__name__)
+
+
 def _limited() -> tuple[str, int]:
     return render_template("portal/verify.html", report=None, limited=True, error=None), 429
 
@@ -40,9 +42,12 @@ def verify_page() -> tuple[str, int] | str:
     report = None
     if data is not None:
         report, error = check_file(data, filename)
-    return render_template("portal/verify.html", report=report,
-                           error=error.message if error else None,
-                           filename=filename), (200 if report else 422)
+    return render_template(
+        "portal/verify.html",
+        report=report,
+        error=error.message if error else None,
+        filename=filename,
+    ), (200 if report else 422)
 
 
 @bp.get("/verify/<code>")
@@ -52,8 +57,7 @@ def verify_code(code: str) -> tuple[str, int] | str:
         return _limited()
     issued = by_code(get_session(), code)
     if issued is None:
-        return render_template("portal/verify.html", report=None, error=None,
-                               unknown=True), 404
+        return render_template("portal/verify.html", report=None, error=None, unknown=True), 404
     report: Report | None
     error = None
     record = _stored_file(issued)
@@ -63,8 +67,9 @@ def verify_code(code: str) -> tuple[str, int] | str:
     else:
         report = Report(file=issued.title, sha256=issued.sha256)
         describe(report, issued, dossier_code(get_session(), issued))
-    return render_template("portal/verify.html", report=report, error=error, code=code,
-                           downloadable=record is not None)
+    return render_template(
+        "portal/verify.html", report=report, error=error, code=code, downloadable=record is not None
+    )
 
 
 @bp.get("/verify/<code>/file")

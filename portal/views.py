@@ -31,10 +31,16 @@ def procedures() -> str:
     agency = None
     if agency_code:
         agency = session.scalar(select(Agency).where(Agency.code == agency_code.upper()))
-    found = search(session, query, field_=field_,
-                   agency_id=agency.id if agency else None, limit=100)
-    return render_template("portal/procedures.html", query=query, field=field_,
-                           fields=fields(session), results=[procedure_summary(v) for v in found])
+    found = search(
+        session, query, field_=field_, agency_id=agency.id if agency else None, limit=100
+    )
+    return render_template(
+        "portal/procedures.html",
+        query=query,
+        field=field_,
+        fields=fields(session),
+        results=[procedure_summary(v) for v in found],
+    )
 
 
 @bp.get("/procedures/<code>")

@@ -24,7 +24,7 @@ def deflate_repeated(chunk: bytes, total: int) -> bytes:
     block = chunk * max(1, MIB // len(chunk))
     out, written = [], 0
     while written < total:
-        part = block[:total - written]
+        part = block[: total - written]
         out.append(packer.compress(part))
         written += len(part)
     out.append(packer.flush())
@@ -36,18 +36,23 @@ def _deflate_padded(data: bytes, padding: int) -> bytes:
     out = [packer.compress(data)]
     block = b" " * MIB
     for start in range(0, padding, MIB):
-        out.append(packer.compress(block[:padding - start]))
+        out.append(packer.compress(block[: padding - start]))
     out.append(packer.flush())
     return b"".join(out)
 
 
 def stream(dictionary: str, data: bytes) -> bytes:
-    return (f"<< {dictionary} /Length {len(data)} >>\nstream\n".encode() + data
-            + b"\nendstream")
+    return f"<< {dictionary} /Length {len(data)} >>\nstream\n".encode() + data + b"\nendstream"
 
 
-def raw_pdf(objects: dict[int, bytes], *, packed: dict[int, bytes] | None = None,
-            root: int = 1, version: str = "1.7", padding: int = 0) -> bytes:
+def raw_pdf(
+    objects: dict[int, bytes],
+    *,
+    packed: dict[int, bytes] | None = None,
+    root: int = 1,
+    version: str = "1.7",
+    padding: int = 0,
+) -> bytes:
     """A PDF with ``objects`` written plainly and ``packed`` ones inside one object stream.
 
     With ``packed``, the cross-reference is an uncompressed xref stream (PDF 1.5 §7.5.8), so
@@ -66,9 +71,10 @@ def raw_pdf(objects: dict[int, bytes], *, packed: dict[int, bytes] | None = None
             offset += len(value) + 1
         first = " ".join(head).encode() + b"\n"
         body = b"".join(parts)
-        objects[stm] = stream(f"/Type /ObjStm /N {len(packed)} /First {len(first)} "
-                              "/Filter /FlateDecode",
-                              _deflate_padded(first + body, padding))
+        objects[stm] = stream(
+            f"/Type /ObjStm /N {len(packed)} /First {len(first)} /Filter /FlateDecode",
+            _deflate_padded(first + body, padding),
+        )
         xref = stm + 1
     out = bytearray(f"%PDF-{version}\n%\xe2\xe3\xcf\xd3\n".encode("latin-1"))
     offsets: dict[int, int] = {}
@@ -97,22 +103,31 @@ def raw_pdf(objects: dict[int, bytes], *, packed: dict[int, bytes] | None = None
             rows += struct.pack(">BII", 2, stm, index[number])
         else:
             rows += struct.pack(">BII", 0, 0, 65535)
-    out += f"{xref} 0 obj\n".encode() + stream(
-        f"/Type /XRef /Size {size} /W [1 4 4] /Root {root} 0 R", bytes(rows)) + b"\nendobj\n"
+    out += (
+        f"{xref} 0 obj\n".encode()
+        + stream(f"/Type /XRef /Size {size} /W [1 4 4] /Root {root} 0 R", bytes(rows))
+        + b"\nendobj\n"
+    )
     out += f"startxref\n{start}\n%%EOF\n".encode()
     return bytes(out)
 
 
-def _one_page(content: bytes, content_dict: str = "/Filter /FlateDecode",
-              resources: str = "<< >>", extra: dict[int, bytes] | None = None) -> bytes:
-    return raw_pdf({
-        1: b"<< /Type /Catalog /Pages 2 0 R >>",
-        2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        3: f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-           f"/Resources {resources} >>".encode(),
-        4: stream(content_dict, content),
-        **(extra or {}),
-    })
+def _one_page(
+    content: bytes,
+    content_dict: str = "/Filter /FlateDecode",
+    resources: str = "<< >>",
+    extra: dict[int, bytes] | None = None,
+) -> bytes:
+    return raw_pdf(
+        {
+            1: b"<< /Type /Catalog /Pages 2 0 R >>",
+            2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            3: f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+            f"/Resources {resources} >>".encode(),
+            4: stream(content_dict, content),
+            **(extra or {}),
+        }
+    )
 
 
 def operator_bomb(megabytes: int = 4) -> bytes:
@@ -138,20 +153,31 @@ def nesting_bomb(depth: int = 100_000) -> bytes:
 
 def huge_image_pdf(side: int = 1_000_000) -> bytes:
     """An image XObject declaring side × side pixels, drawn over the page, with 8 bytes of data."""
-    return _one_page(deflate(b"q 595 0 0 842 0 0 cm /Im0 Do Q"),
-                     resources="<< /XObject << /Im0 5 0 R >> >>",
-                     extra={5: stream(f"/Type /XObject /Subtype /Image /Width {side} "
-                                      f"/Height {side} /ColorSpace /DeviceRGB "
-                                      "/BitsPerComponent 8 /Filter /FlateDecode",
-                                      deflate(bytes(8)))})
+    return _one_page(
+        deflate(b"q 595 0 0 842 0 0 cm /Im0 Do Q"),
+        resources="<< /XObject << /Im0 5 0 R >> >>",
+        extra={
+            5: stream(
+                f"/Type /XObject /Subtype /Image /Width {side} "
+                f"/Height {side} /ColorSpace /DeviceRGB "
+                "/BitsPerComponent 8 /Filter /FlateDecode",
+                deflate(bytes(8)),
+            )
+        },
+    )
 
 
 def many_pages(count: int = 100_000) -> bytes:
     """``count`` small pages, all in one object stream: a few hundred KB on disk."""
     first = 10
-    packed = {1: b"<< /Type /Catalog /Pages 2 0 R >>",
-              2: (f"<< /Type /Pages /Count {count} /Kids ["
-                  + " ".join(f"{first + i} 0 R" for i in range(count)) + "] >>").encode()}
+    packed = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: (
+            f"<< /Type /Pages /Count {count} /Kids ["
+            + " ".join(f"{first + i} 0 R" for i in range(count))
+            + "] >>"
+        ).encode(),
+    }
     for i in range(count):
         packed[first + i] = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"
     return raw_pdf({}, packed=packed)
@@ -163,25 +189,35 @@ def nested_forms(fan_out: int = 10, depth: int = 12) -> bytes:
         1: b"<< /Type /Catalog /Pages 2 0 R >>",
         2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-           b"/Resources << /XObject << /F 5 0 R >> >> >>",
+        b"/Resources << /XObject << /F 5 0 R >> >> >>",
         4: stream("", b"q 595 0 0 842 0 0 cm /F Do Q"),
     }
     for level in range(depth):
         number = 5 + level
-        draws = (b"/F Do " * fan_out)
-        objects[number] = stream(f"/Type /XObject /Subtype /Form /BBox [0 0 1 1] "
-                                 f"/Resources << /XObject << /F {number + 1} 0 R >> >>", draws)
-    objects[5 + depth] = stream("/Type /XObject /Subtype /Image /Width 2 /Height 2 "
-                                "/ColorSpace /DeviceRGB /BitsPerComponent 8", bytes(12))
+        draws = b"/F Do " * fan_out
+        objects[number] = stream(
+            f"/Type /XObject /Subtype /Form /BBox [0 0 1 1] "
+            f"/Resources << /XObject << /F {number + 1} 0 R >> >>",
+            draws,
+        )
+    objects[5 + depth] = stream(
+        "/Type /XObject /Subtype /Image /Width 2 /Height 2 "
+        "/ColorSpace /DeviceRGB /BitsPerComponent 8",
+        bytes(12),
+    )
     return raw_pdf(objects)
 
 
 def object_stream_bomb(megabytes: int = 64) -> bytes:
     """The catalogue and page tree inside an object stream that inflates to ``megabytes``."""
-    return raw_pdf({3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"},
-                   packed={1: b"<< /Type /Catalog /Pages 2 0 R >>",
-                           2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"},
-                   padding=megabytes * MIB)
+    return raw_pdf(
+        {3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"},
+        packed={
+            1: b"<< /Type /Catalog /Pages 2 0 R >>",
+            2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        },
+        padding=megabytes * MIB,
+    )
 
 
 def png_bomb(width: int = 30_000, height: int = 30_000) -> bytes:
@@ -190,9 +226,9 @@ def png_bomb(width: int = 30_000, height: int = 30_000) -> bytes:
     Image.new("L", (1, 1)).save(small, "PNG")
     data = bytearray(small.getvalue())
     ihdr = data.index(b"IHDR")
-    data[ihdr + 4:ihdr + 12] = struct.pack(">II", width, height)
-    crc = zlib.crc32(bytes(data[ihdr:ihdr + 17]))
-    data[ihdr + 17:ihdr + 21] = struct.pack(">I", crc)
+    data[ihdr + 4 : ihdr + 12] = struct.pack(">II", width, height)
+    crc = zlib.crc32(bytes(data[ihdr : ihdr + 17]))
+    data[ihdr + 17 : ihdr + 21] = struct.pack(">I", crc)
     return bytes(data)
 
 
@@ -202,14 +238,17 @@ def jpeg_bomb(width: int = 60_000, height: int = 60_000) -> bytes:
     Image.new("RGB", (8, 8)).save(small, "JPEG")
     data = bytearray(small.getvalue())
     sof = data.index(b"\xff\xc0")
-    data[sof + 5:sof + 9] = struct.pack(">HH", height, width)
+    data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
     return bytes(data)
 
 
 def container_bomb(items: int = 5_000_000) -> bytes:
     """A catalogue holding an array of ``items`` numbers: 10 MB of text, a few KB deflated,
     and qpdf makes an object of each number when it reads the catalogue."""
-    return raw_pdf({3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"},
-                   packed={1: b"<< /Type /Catalog /Pages 2 0 R /Filler [" + b"0 " * items
-                           + b"] >>",
-                           2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"})
+    return raw_pdf(
+        {3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"},
+        packed={
+            1: b"<< /Type /Catalog /Pages 2 0 R /Filler [" + b"0 " * items + b"] >>",
+            2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        },
+    )

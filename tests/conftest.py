@@ -23,15 +23,15 @@ from dossiers.files import FileStore
 from dossiers.models import Base
 from motcua import migrate
 
-PG_URL = os.environ.get("TEST_DATABASE_URL",
-                        "postgresql+psycopg://postgres@127.0.0.1:5432/motcua_test")
+PG_URL = os.environ.get(
+    "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/motcua_test"
+)
 BACKENDS = ["sqlite", "postgresql"]
 
 
 def _fresh_postgres(name: str, template: str | None = None) -> str:
     url = make_url(PG_URL).set(database=name)
-    admin = create_engine(make_url(PG_URL).set(database="postgres"),
-                          isolation_level="AUTOCOMMIT")
+    admin = create_engine(make_url(PG_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
     copy = f' TEMPLATE "{template}"' if template else ""
     try:
         with admin.connect() as conn:
@@ -76,8 +76,9 @@ def fresh_database(backend: str, name: str, tmp: Path) -> str:
         shutil.copyfile(_sqlite_template(), path)
         return f"sqlite:///{path}"
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    return _fresh_postgres(f"{make_url(PG_URL).database}_{name}_{worker}",
-                           template=_postgres_template(worker))
+    return _fresh_postgres(
+        f"{make_url(PG_URL).database}_{name}_{worker}", template=_postgres_template(worker)
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -123,8 +124,9 @@ def session(engine: Engine) -> Iterator[Session]:
     """A session whose every commit is a savepoint inside one transaction rolled back after."""
     connection = engine.connect()
     outer = connection.begin()
-    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
-                           expire_on_commit=False)
+    factory = sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
     db = factory()
     try:
         yield db

@@ -40,10 +40,18 @@ def client_world(app: Any) -> dict[str, Any]:
     return world
 
 
-def register_client(http: Any, world: dict[str, Any], *scopes: str,
-                    agency: str | None = None, name: str = "Cổng DVC quốc gia") -> dict[str, Any]:
-    answer = http.post("/api/v1/clients", headers=bearer(world["admin_token"]),
-                       json={"name": name, "agency": agency, "scopes": list(scopes)})
+def register_client(
+    http: Any,
+    world: dict[str, Any],
+    *scopes: str,
+    agency: str | None = None,
+    name: str = "Cổng DVC quốc gia",
+) -> dict[str, Any]:
+    answer = http.post(
+        "/api/v1/clients",
+        headers=bearer(world["admin_token"]),
+        json={"name": name, "agency": agency, "scopes": list(scopes)},
+    )
     assert answer.status_code == 201, answer.get_json()
     return answer.get_json()
 
@@ -64,14 +72,28 @@ def token(http: Any, creds: dict[str, Any], scope: str | None = None) -> dict[st
     return bearer(answer.get_json()["access_token"])
 
 
-def on_behalf_body(world: dict[str, Any], *, cccd: str = APPLICANT_CCCD,
-                   channel: str = "national_portal", marker: str = "") -> dict[str, Any]:
+def on_behalf_body(
+    world: dict[str, Any],
+    *,
+    cccd: str = APPLICANT_CCCD,
+    channel: str = "national_portal",
+    marker: str = "",
+) -> dict[str, Any]:
     pdf = base64.b64encode(samples.pdf(marker=marker)).decode()
-    return {"procedure": world["procedure"], "channel": channel,
-            "applicant": {"id_type": "cccd", "id_number": cccd, "name": "Nguyễn Thị Lan",
-                          "phone": "0903123456"},
-            "components": [{"position": 1, "files": [{"filename": "don.pdf", "content": pdf}]},
-                           {"position": 2, "state": "paper"}]}
+    return {
+        "procedure": world["procedure"],
+        "channel": channel,
+        "applicant": {
+            "id_type": "cccd",
+            "id_number": cccd,
+            "name": "Nguyễn Thị Lan",
+            "phone": "0903123456",
+        },
+        "components": [
+            {"position": 1, "files": [{"filename": "don.pdf", "content": pdf}]},
+            {"position": 2, "state": "paper"},
+        ],
+    }
 
 
 OURS = ("/api/v1/clients", "/api/v1/integrations", "/api/v1/oauth")
@@ -98,8 +120,11 @@ class Checked:
     def __init__(self, app: Any) -> None:
         self.http = app.test_client()
         self.spec = self.http.get("/api/v1/openapi.json").get_json()
-        self.routes = [(re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"), item)
-                       for path, item in self.spec["paths"].items() if path.startswith(OURS)]
+        self.routes = [
+            (re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"), item)
+            for path, item in self.spec["paths"].items()
+            if path.startswith(OURS)
+        ]
         self.checked = 0
 
     def open(self, method: str, url: str, **kwargs: Any) -> Any:
@@ -116,8 +141,9 @@ class Checked:
         declared = _resolve(declared, self.spec)
         content = declared.get("content", {}).get("application/json")
         if content is not None:
-            OAS30Validator(content["schema"], format_checker=OAS30Validator.FORMAT_CHECKER
-                           ).validate(response.get_json())
+            OAS30Validator(
+                content["schema"], format_checker=OAS30Validator.FORMAT_CHECKER
+            ).validate(response.get_json())
             self.checked += 1
 
     def get(self, url: str, **kwargs: Any) -> Any:

@@ -4,8 +4,17 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FORBIDDEN = ("flask", "flask_login", "flask_wtf", "flask_babel", "flask_smorest", "werkzeug",
-             "motcua", "portal", "backoffice")
+FORBIDDEN = (
+    "flask",
+    "flask_login",
+    "flask_wtf",
+    "flask_babel",
+    "flask_smorest",
+    "werkzeug",
+    "motcua",
+    "portal",
+    "backoffice",
+)
 
 
 def _imports(path: Path) -> set[str]:
@@ -39,4 +48,3 @@ def test_the_portal_and_the_back_office_share_only_the_core_and_the_shell() -> N
                 offenders[str(path.relative_to(ROOT))] = other
     assert offenders == {}
     assert (ROOT / "backoffice" / "desk.py").exists()  # the scan did look somewhere
-

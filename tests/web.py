@@ -17,17 +17,30 @@ def build_world(app: Any) -> dict[str, Any]:
         centre = f.agency(db, code="000.00.01.H99", name="Trung tâm Phục vụ hành chính công")
         other = f.agency(db, code="000.00.02.H99", name="UBND xã Thử")
         version = f.procedure(db, centre, code="1.000001")
-        f.procedure(db, other, code="1.001193", name="Thủ tục đăng ký khai sinh",
-                    field="Hộ tịch", online_level="toan_trinh",
-                    time_limit={"value": 0, "unit": "working_days", "cut_off": "15:00"})
+        f.procedure(
+            db,
+            other,
+            code="1.001193",
+            name="Thủ tục đăng ký khai sinh",
+            field="Hộ tịch",
+            online_level="toan_trinh",
+            time_limit={"value": 0, "unit": "working_days", "cut_off": "15:00"},
+        )
         alice, bob = f.user(db, login="alice"), f.user(db, login="bob")
         clerk = f.user(db, Role.RECEPTION, centre, login="clerk")
         other_clerk = f.user(db, Role.RECEPTION, other, login="otherclerk")
         admin = f.user(db, Role.ADMIN, None, login="admin")
-        world = {"centre": centre.code, "other": other.code, "procedure": version.code,
-                 "alice": issue_token(db, alice, "t"), "bob": issue_token(db, bob, "t"),
-                 "clerk": clerk.login, "other_clerk": other_clerk.login, "admin": admin.login,
-                 "system": Actor.system()}
+        world = {
+            "centre": centre.code,
+            "other": other.code,
+            "procedure": version.code,
+            "alice": issue_token(db, alice, "t"),
+            "bob": issue_token(db, bob, "t"),
+            "clerk": clerk.login,
+            "other_clerk": other_clerk.login,
+            "admin": admin.login,
+            "system": Actor.system(),
+        }
         db.commit()
     return world
 
@@ -46,8 +59,7 @@ def csrf_token(html: str) -> str:
 def login(client: Any, login_: str, password: str = f.PASSWORD) -> Any:
     """Log in through the real form, CSRF token included."""
     token = csrf_token(client.get("/login").get_data(as_text=True))
-    return client.post("/login", data={"login": login_, "password": password,
-                                       "csrf_token": token})
+    return client.post("/login", data={"login": login_, "password": password, "csrf_token": token})
 
 
 class Clock:

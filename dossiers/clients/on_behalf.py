@@ -74,10 +74,18 @@ class OnBehalfRequest:
 
     def digest(self) -> str:
         """What a retry must repeat for its key to mean "the same request"."""
-        data = {**{k: v for k, v in vars(self).items() if k != "components"},
-                "components": [{"position": c.position, "state": c.state, "note": c.note,
-                                "files": [(n, hashlib.sha256(b).hexdigest())
-                                          for n, b in c.files]} for c in self.components]}
+        data = {
+            **{k: v for k, v in vars(self).items() if k != "components"},
+            "components": [
+                {
+                    "position": c.position,
+                    "state": c.state,
+                    "note": c.note,
+                    "files": [(n, hashlib.sha256(b).hexdigest()) for n, b in c.files],
+                }
+                for c in self.components
+            ],
+        }
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
@@ -86,8 +94,11 @@ def _number(request: OnBehalfRequest) -> tuple[AccountKind, str]:
         return AccountKind.PERSON, identity.citizen_id(request.id_number)
     if request.id_type == "tax_code":
         return AccountKind.ORGANISATION, identity.tax_code(request.id_number)
-    raise InvalidInput("Loại giấy tờ phải là cccd hoặc tax_code",
-                       "The ID type must be cccd or tax_code", code="invalid_id_type")
+    raise InvalidInput(
+        "Loại giấy tờ phải là cccd hoặc tax_code",
+        "The ID type must be cccd or tax_code",
+        code="invalid_id_type",
+    )
 
 
 def applicant_account(session: Session, kind: AccountKind, number: str, name: str) -> User:
@@ -97,16 +108,24 @@ def applicant_account(session: Session, kind: AccountKind, number: str, name: st
     CCCD or e-mail of its own, so the applicant can still register an account later (their
     later dossiers then go to that account).
     """
-    account = session.scalar(select(User).where(
-        User.id_number == number, User.kind != AccountKind.STAFF).order_by(User.id))
+    account = session.scalar(
+        select(User)
+        .where(User.id_number == number, User.kind != AccountKind.STAFF)
+        .order_by(User.id)
+    )
     if account is not None:
         return account
     login = f"applicant:{number}"
     record = session.scalar(select(User).where(User.login == login))
     if record is None:
-        record = User(login=login, full_name=name.strip(), kind=kind,
-                      password_hash="!",  # noqa: S106 - not a hash: no password matches it
-                      is_active=False, created_at=utcnow())
+        record = User(
+            login=login,
+            full_name=name.strip(),
+            kind=kind,
+            password_hash="!",  # noqa: S106 - not a hash: no password matches it
+            is_active=False,
+            created_at=utcnow(),
+        )
         session.add(record)
         session.flush()
     return record
@@ -115,64 +134,112 @@ def applicant_account(session: Session, kind: AccountKind, number: str, name: st
 def _delegate(actor: Actor, applicant: User) -> Actor:
     """The client acting for the applicant: the use cases see the dossier's owner; the event
     log names the client (actor name, ``client_id``)."""
-    return Actor(user_id=applicant.id, login=actor.login, full_name=actor.full_name,
-                 grants=frozenset({(Role.CITIZEN, None)}), client_id=actor.client_id,
-                 scopes=actor.scopes)
+    return Actor(
+        user_id=applicant.id,
+        login=actor.login,
+        full_name=actor.full_name,
+        grants=frozenset({(Role.CITIZEN, None)}),
+        client_id=actor.client_id,
+        scopes=actor.scopes,
+    )
 
 
-def submit_on_behalf(session: Session, actor: Actor, store: FileStore, request: OnBehalfRequest,
-                     *, idempotency_key: str | None = None,
-                     max_bytes: int = MAX_FILE_BYTES) -> tuple[Dossier, bool]:
+def submit_on_behalf(
+    session: Session,
+    actor: Actor,
+    store: FileStore,
+    request: OnBehalfRequest,
+    *,
+    idempotency_key: str | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+) -> tuple[Dossier, bool]:
     """Create and submit a dossier for an applicant; returns it and whether it is a replay
     (the same Idempotency-Key seen before: nothing new is created)."""
     actor.require_scope(SUBMIT_ON_BEHALF)
     client = acting_client(session, actor)
     key = (idempotency_key or "").strip() or None
     if key is not None and len(key) > 200:
-        raise InvalidInput("Idempotency-Key quá dài (tối đa 200 ký tự)",
-                           "The Idempotency-Key is too long (200 characters at most)")
+        raise InvalidInput(
+            "Idempotency-Key quá dài (tối đa 200 ký tự)",
+            "The Idempotency-Key is too long (200 characters at most)",
+        )
     digest = request.digest()
     if key is not None:
-        seen = session.scalar(select(ClientSubmission).where(
-            ClientSubmission.client_pk == client.id, ClientSubmission.idempotency_key == key))
+        seen = session.scalar(
+            select(ClientSubmission).where(
+                ClientSubmission.client_pk == client.id, ClientSubmission.idempotency_key == key
+            )
+        )
         if seen is not None:
             return _replay(session, seen, digest), True
     channel = CHANNELS.get(request.channel)
     if channel is None:
-        raise InvalidInput(f"Kênh {request.channel} không được hỗ trợ",
-                           f"Channel {request.channel} is not supported", code="invalid_channel")
+        raise InvalidInput(
+            f"Kênh {request.channel} không được hỗ trợ",
+            f"Channel {request.channel} is not supported",
+            code="invalid_channel",
+        )
     kind, number = _number(request)
-    row = ClientSubmission(client_pk=client.id, channel=request.channel, idempotency_key=key,
-                           request_digest=digest, created_at=utcnow())
+    row = ClientSubmission(
+        client_pk=client.id,
+        channel=request.channel,
+        idempotency_key=key,
+        request_digest=digest,
+        created_at=utcnow(),
+    )
     try:
         with session.begin_nested():  # a concurrent twin holds the key: refuse, do not wait
             session.add(row)
             session.flush()
     except IntegrityError:
-        raise Conflict("Yêu cầu với Idempotency-Key này đang được xử lý; hãy thử lại sau",
-                       "A request with this Idempotency-Key is in progress; retry later",
-                       code="idempotency_in_progress") from None
+        raise Conflict(
+            "Yêu cầu với Idempotency-Key này đang được xử lý; hãy thử lại sau",
+            "A request with this Idempotency-Key is in progress; retry later",
+            code="idempotency_in_progress",
+        ) from None
     delegate = _delegate(actor, applicant_account(session, kind, number, request.name))
     extra = {"representative": request.representative} if request.representative else {}
-    dossier = create_draft(session, delegate, request.procedure, Applicant(
-        name=request.name, id_number=number, phone=request.phone, email=request.email,
-        address=request.address, extra={**extra, "channel": request.channel}),
-        channel=channel, agency_code=request.agency)
+    dossier = create_draft(
+        session,
+        delegate,
+        request.procedure,
+        Applicant(
+            name=request.name,
+            id_number=number,
+            phone=request.phone,
+            email=request.email,
+            address=request.address,
+            extra={**extra, "channel": request.channel},
+        ),
+        channel=channel,
+        agency_code=request.agency,
+    )
     row.dossier_id = dossier.id
     by_position = {c.position: c for c in dossier.components}
     for item in request.components:
         component = by_position.get(item.position)
         if component is None:
-            raise InvalidInput(f"Thủ tục không có thành phần số {item.position}",
-                               f"The procedure has no component {item.position}",
-                               code="unknown_component")
+            raise InvalidInput(
+                f"Thủ tục không có thành phần số {item.position}",
+                f"The procedure has no component {item.position}",
+                code="unknown_component",
+            )
         for filename, data in item.files:
-            attach_file(session, delegate, store, dossier, component.id, filename=filename,
-                        content_type="application/octet-stream", data=data,
-                        max_bytes=max_bytes)
+            attach_file(
+                session,
+                delegate,
+                store,
+                dossier,
+                component.id,
+                filename=filename,
+                content_type="application/octet-stream",
+                data=data,
+                max_bytes=max_bytes,
+            )
         if item.state is not None:
-            mark_component(session, delegate, dossier, component.id,
-                           ComponentState(item.state), item.note)
+            mark_component(
+                session, delegate, dossier, component.id, ComponentState(item.state), item.note
+            )
     submit_dossier(session, delegate, dossier)
     return dossier, False
 
@@ -181,27 +248,43 @@ def _replay(session: Session, seen: ClientSubmission, digest: str) -> Dossier:
     if seen.request_digest != digest:
         raise IdempotencyKeyReused(
             "Idempotency-Key này đã được dùng cho một yêu cầu khác",
-            "This Idempotency-Key was used for a different request")
+            "This Idempotency-Key was used for a different request",
+        )
     dossier = session.get(Dossier, seen.dossier_id) if seen.dossier_id else None
     if dossier is None:
-        raise Conflict("Yêu cầu với Idempotency-Key này đang được xử lý; hãy thử lại sau",
-                       "A request with this Idempotency-Key is in progress; retry later",
-                       code="idempotency_in_progress")
+        raise Conflict(
+            "Yêu cầu với Idempotency-Key này đang được xử lý; hãy thử lại sau",
+            "A request with this Idempotency-Key is in progress; retry later",
+            code="idempotency_in_progress",
+        )
     return dossier
 
 
 # --- what a client may read ---------------------------------------------------------------
 
-def may_see(session: Session, client: IntegrationClient, scopes: frozenset[str] | list[str],
-            dossier: Dossier) -> bool:
+
+def may_see(
+    session: Session,
+    client: IntegrationClient,
+    scopes: frozenset[str] | list[str],
+    dossier: Dossier,
+) -> bool:
     """A client sees the dossiers it submitted; with ``dossiers:read-agency`` also those its
     agency receives, holds or decides."""
     if READ_AGENCY in scopes and client.agency_id in (
-            dossier.receiving_agency_id, dossier.holder_agency_id, dossier.competent_agency_id):
+        dossier.receiving_agency_id,
+        dossier.holder_agency_id,
+        dossier.competent_agency_id,
+    ):
         return True
-    return session.scalar(select(ClientSubmission.id).where(
-        ClientSubmission.client_pk == client.id,
-        ClientSubmission.dossier_id == dossier.id)) is not None
+    return (
+        session.scalar(
+            select(ClientSubmission.id).where(
+                ClientSubmission.client_pk == client.id, ClientSubmission.dossier_id == dossier.id
+            )
+        )
+        is not None
+    )
 
 
 def _reader(session: Session, actor: Actor) -> IntegrationClient:
@@ -215,11 +298,15 @@ def client_dossiers(session: Session, actor: Actor, limit: int = 200) -> list[Do
     own = select(ClientSubmission.dossier_id).where(ClientSubmission.client_pk == client.id)
     condition: ColumnElement[bool] = Dossier.id.in_(own)
     if READ_AGENCY in actor.scopes and client.agency_id is not None:
-        condition = or_(condition, Dossier.receiving_agency_id == client.agency_id,
-                        Dossier.holder_agency_id == client.agency_id,
-                        Dossier.competent_agency_id == client.agency_id)
-    return list(session.scalars(select(Dossier).where(condition)
-                                .order_by(Dossier.id.desc()).limit(limit)))
+        condition = or_(
+            condition,
+            Dossier.receiving_agency_id == client.agency_id,
+            Dossier.holder_agency_id == client.agency_id,
+            Dossier.competent_agency_id == client.agency_id,
+        )
+    return list(
+        session.scalars(select(Dossier).where(condition).order_by(Dossier.id.desc()).limit(limit))
+    )
 
 
 def client_dossier(session: Session, actor: Actor, dossier_id: int) -> Dossier:
@@ -234,5 +321,4 @@ def client_dossier(session: Session, actor: Actor, dossier_id: int) -> Dossier:
 
 
 def submission_of(session: Session, dossier: Dossier) -> ClientSubmission | None:
-    return session.scalar(select(ClientSubmission).where(
-        ClientSubmission.dossier_id == dossier.id))
+    return session.scalar(select(ClientSubmission).where(ClientSubmission.dossier_id == dossier.id))

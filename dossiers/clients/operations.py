@@ -34,46 +34,74 @@ def _scopes(scopes: list[str]) -> list[str]:
     cleaned = sorted({s.strip() for s in scopes if s.strip()})
     unknown = [s for s in cleaned if s not in SCOPES]
     if unknown:
-        raise InvalidInput(f"Phạm vi không hợp lệ: {', '.join(unknown)}",
-                           f"Unknown scopes: {', '.join(unknown)}", code="invalid_scope")
+        raise InvalidInput(
+            f"Phạm vi không hợp lệ: {', '.join(unknown)}",
+            f"Unknown scopes: {', '.join(unknown)}",
+            code="invalid_scope",
+        )
     if not cleaned:
-        raise InvalidInput("Cần ít nhất một phạm vi", "At least one scope is required",
-                           code="invalid_scope")
+        raise InvalidInput(
+            "Cần ít nhất một phạm vi", "At least one scope is required", code="invalid_scope"
+        )
     return cleaned
 
 
-def audit(session: Session, actor: Actor, client: IntegrationClient, action: str,
-           **details: object) -> None:
-    session.add(ClientAuditEvent(client_pk=client.id, action=action, at=utcnow(),
-                                 actor_user_id=actor.user_id,
-                                 actor_name=actor.full_name or actor.login, details=details))
+def audit(
+    session: Session, actor: Actor, client: IntegrationClient, action: str, **details: object
+) -> None:
+    session.add(
+        ClientAuditEvent(
+            client_pk=client.id,
+            action=action,
+            at=utcnow(),
+            actor_user_id=actor.user_id,
+            actor_name=actor.full_name or actor.login,
+            details=details,
+        )
+    )
     session.flush()
 
 
-def register_client(session: Session, actor: Actor, *, name: str, agency_code: str | None,
-                    scopes: list[str]) -> tuple[IntegrationClient, str]:
+def register_client(
+    session: Session, actor: Actor, *, name: str, agency_code: str | None, scopes: list[str]
+) -> tuple[IntegrationClient, str]:
     """Register a client; returns it and its secret, which is never shown again."""
     actor.require(Role.ADMIN)
     name = name.strip()
     if not name or len(name) > 200:
-        raise InvalidInput("Cần đặt tên (tối đa 200 ký tự) cho ứng dụng tích hợp",
-                           "The client needs a name (at most 200 characters)",
-                           code="name_required")
+        raise InvalidInput(
+            "Cần đặt tên (tối đa 200 ký tự) cho ứng dụng tích hợp",
+            "The client needs a name (at most 200 characters)",
+            code="name_required",
+        )
     cleaned = _scopes(scopes)
     agency = get_by_code(session, agency_code) if agency_code else None
     if agency is None and ({DESK, READ_AGENCY} & set(cleaned)):
-        raise InvalidInput("Phạm vi của cơ quan cần gắn ứng dụng với một cơ quan",
-                           "Agency scopes need the client to belong to an agency",
-                           code="agency_required")
+        raise InvalidInput(
+            "Phạm vi của cơ quan cần gắn ứng dụng với một cơ quan",
+            "Agency scopes need the client to belong to an agency",
+            code="agency_required",
+        )
     secret = "mcs_" + secrets.token_urlsafe(32)
-    client = IntegrationClient(client_id="mcc_" + secrets.token_urlsafe(12),
-                               secret_hash=_digest(secret), name=name,
-                               agency_id=agency.id if agency else None, scopes=cleaned,
-                               created_at=utcnow())
+    client = IntegrationClient(
+        client_id="mcc_" + secrets.token_urlsafe(12),
+        secret_hash=_digest(secret),
+        name=name,
+        agency_id=agency.id if agency else None,
+        scopes=cleaned,
+        created_at=utcnow(),
+    )
     session.add(client)
     session.flush()
-    audit(session, actor, client, "registered", name=name, scopes=cleaned,
-           agency=agency.code if agency else None)
+    audit(
+        session,
+        actor,
+        client,
+        "registered",
+        name=name,
+        scopes=cleaned,
+        agency=agency.code if agency else None,
+    )
     return client, secret
 
 
@@ -84,22 +112,28 @@ def list_clients(session: Session, actor: Actor) -> list[IntegrationClient]:
 
 def get_client(session: Session, actor: Actor, client_id: str) -> IntegrationClient:
     actor.require(Role.ADMIN)
-    client = session.scalar(select(IntegrationClient).where(
-        IntegrationClient.client_id == client_id.strip()))
+    client = session.scalar(
+        select(IntegrationClient).where(IntegrationClient.client_id == client_id.strip())
+    )
     if client is None:
-        raise NotFound(f"Không tìm thấy ứng dụng tích hợp {client_id}",
-                       f"Integration client {client_id} not found")
+        raise NotFound(
+            f"Không tìm thấy ứng dụng tích hợp {client_id}",
+            f"Integration client {client_id} not found",
+        )
     return client
 
 
 def _revoke_tokens(session: Session, client: IntegrationClient, when: datetime) -> None:
-    session.execute(update(ClientToken).where(ClientToken.client_pk == client.id,
-                                              ClientToken.revoked_at.is_(None))
-                    .values(revoked_at=when))
+    session.execute(
+        update(ClientToken)
+        .where(ClientToken.client_pk == client.id, ClientToken.revoked_at.is_(None))
+        .values(revoked_at=when)
+    )
 
 
-def set_active(session: Session, actor: Actor, client: IntegrationClient,
-               active: bool) -> IntegrationClient:
+def set_active(
+    session: Session, actor: Actor, client: IntegrationClient, active: bool
+) -> IntegrationClient:
     """Disable (its tokens stop working at once) or enable a client."""
     actor.require(Role.ADMIN)
     if client.is_active == active:
@@ -127,15 +161,22 @@ def rotate_secret(session: Session, actor: Actor, client: IntegrationClient) -> 
 
 def audit_log(session: Session, actor: Actor, client: IntegrationClient) -> list[ClientAuditEvent]:
     actor.require(Role.ADMIN)
-    return list(session.scalars(select(ClientAuditEvent).where(
-        ClientAuditEvent.client_pk == client.id).order_by(ClientAuditEvent.id)))
+    return list(
+        session.scalars(
+            select(ClientAuditEvent)
+            .where(ClientAuditEvent.client_pk == client.id)
+            .order_by(ClientAuditEvent.id)
+        )
+    )
 
 
 # --- credentials and tokens (called by the OAuth 2 token endpoint) --------------------------
 
+
 def active_client(session: Session, client_id: str) -> IntegrationClient | None:
-    client = session.scalar(select(IntegrationClient).where(
-        IntegrationClient.client_id == (client_id or "").strip()))
+    client = session.scalar(
+        select(IntegrationClient).where(IntegrationClient.client_id == (client_id or "").strip())
+    )
     return client if client is not None and client.is_active else None
 
 
@@ -156,15 +197,24 @@ def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
-def save_token(session: Session, client: IntegrationClient, token: str, scopes: list[str],
-               expires_in: int) -> ClientToken:
+def save_token(
+    session: Session, client: IntegrationClient, token: str, scopes: list[str], expires_in: int
+) -> ClientToken:
     now = utcnow()
     # Tokens long expired are of no use, not even to the audit (which records admin actions):
     # a client that asks for a token per request must not grow the table without end.
-    session.execute(delete(ClientToken).where(ClientToken.client_pk == client.id,
-                                              ClientToken.expires_at < now - timedelta(days=1)))
-    row = ClientToken(client_pk=client.id, token_hash=_digest(token), scopes=scopes,
-                      issued_at=now, expires_at=now + timedelta(seconds=expires_in))
+    session.execute(
+        delete(ClientToken).where(
+            ClientToken.client_pk == client.id, ClientToken.expires_at < now - timedelta(days=1)
+        )
+    )
+    row = ClientToken(
+        client_pk=client.id,
+        token_hash=_digest(token),
+        scopes=scopes,
+        issued_at=now,
+        expires_at=now + timedelta(seconds=expires_in),
+    )
     session.add(row)
     session.flush()
     return row
@@ -176,15 +226,25 @@ def client_actor(client: IntegrationClient, scopes: list[str] | frozenset[str]) 
     grants: set[tuple[Role, int | None]] = set()
     if DESK in scopes and client.agency_id is not None:
         grants.add((Role.RECEPTION, client.agency_id))
-    return Actor(user_id=None, login=f"client:{client.client_id}", full_name=client.name,
-                 grants=frozenset(grants), client_id=client.id, scopes=frozenset(scopes))
+    return Actor(
+        user_id=None,
+        login=f"client:{client.client_id}",
+        full_name=client.name,
+        grants=frozenset(grants),
+        client_id=client.id,
+        scopes=frozenset(scopes),
+    )
 
 
 def actor_for_token(session: Session, token: str, now: datetime | None = None) -> Actor | None:
     row = session.scalar(select(ClientToken).where(ClientToken.token_hash == _digest(token)))
     when = now or utcnow()
-    if (row is None or row.revoked_at is not None or row.expires_at <= when
-            or not row.client.is_active):
+    if (
+        row is None
+        or row.revoked_at is not None
+        or row.expires_at <= when
+        or not row.client.is_active
+    ):
         return None
     return client_actor(row.client, row.scopes)
 

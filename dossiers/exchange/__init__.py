@@ -20,6 +20,21 @@ from dossiers.exchange.operations import (
     update_peer,
 )
 
-__all__ = ["Direction", "ExchangeMessage", "MessageKind", "MessageState", "Peer", "Upload",
-           "accept", "add_peer", "complete", "export_edxml", "get_peer", "incoming_message",
-           "list_peers", "reject", "send_dossier", "update_peer"]
+__all__ = [
+    "Direction",
+    "ExchangeMessage",
+    "MessageKind",
+    "MessageState",
+    "Peer",
+    "Upload",
+    "accept",
+    "add_peer",
+    "complete",
+    "export_edxml",
+    "get_peer",
+    "incoming_message",
+    "list_peers",
+    "reject",
+    "send_dossier",
+    "update_peer",
+]

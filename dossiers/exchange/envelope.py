@@ -74,16 +74,18 @@ class Manifest:
 
     @property
     def label(self) -> str:
-        return {"dossier": "Hồ sơ liên thông", "status": "Trạng thái hồ sơ liên thông",
-                "result": "Kết quả xử lý hồ sơ liên thông"}.get(self.kind, self.kind)
+        return {
+            "dossier": "Hồ sơ liên thông",
+            "status": "Trạng thái hồ sơ liên thông",
+            "result": "Kết quả xử lý hồ sơ liên thông",
+        }.get(self.kind, self.kind)
 
     @property
     def subject(self) -> str:
         return f"{self.label} {self.dossier_code}: {self.procedure_name}".strip(": ")
 
 
-def _sub(parent: ET.Element, tag: str, text: str | None = None,
-         **attrs: str) -> ET.Element:
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
     node = ET.SubElement(parent, tag, attrs)
     if text is not None:
         node.text = text
@@ -145,20 +147,40 @@ def to_xml(m: Manifest) -> bytes:
     body = _sub(root, _e("edXMLBody"))
     _manifest(body, m.files)
     ext = _sub(body, _m("Exchange"), version="1", kind=m.kind)
-    for name, value in (("DossierCode", m.dossier_code), ("ProcedureCode", m.procedure_code),
-                        ("ProcedureName", m.procedure_name), ("Status", m.status),
-                        ("Reason", m.reason), ("ReplyTo", m.reply_to),
-                        ("SentAt", m.sent_at.isoformat())):
+    for name, value in (
+        ("DossierCode", m.dossier_code),
+        ("ProcedureCode", m.procedure_code),
+        ("ProcedureName", m.procedure_name),
+        ("Status", m.status),
+        ("Reason", m.reason),
+        ("ReplyTo", m.reply_to),
+        ("SentAt", m.sent_at.isoformat()),
+    ):
         if value:
             _sub(ext, _m(name), value)
     dossier = _sub(ext, _m("Dossier"))
-    for key in ("channel", "applicant_name", "applicant_id_number", "applicant_phone",
-                "applicant_email", "applicant_address", "received_at", "due_at"):
+    for key in (
+        "channel",
+        "applicant_name",
+        "applicant_id_number",
+        "applicant_phone",
+        "applicant_email",
+        "applicant_address",
+        "received_at",
+        "due_at",
+    ):
         if m.dossier.get(key):
             _sub(dossier, _m("Field"), str(m.dossier[key]), name=key)
     for comp in m.dossier.get("components", []):
-        _sub(dossier, _m("Component"), comp.get("note") or "", position=str(comp["position"]),
-             name=comp["name"], requirement=comp["requirement"], state=comp["state"])
+        _sub(
+            dossier,
+            _m("Component"),
+            comp.get("note") or "",
+            position=str(comp["position"]),
+            name=comp["name"],
+            requirement=comp["requirement"],
+            state=comp["state"],
+        )
     files = _sub(ext, _m("Files"))
     for f in m.files:
         attrs = {"cid": f.cid, "sha256": f.sha256, "size": str(f.size), "kind": f.kind}
@@ -174,8 +196,11 @@ def _bytes(root: ET.Element) -> bytes:
 
 
 def _bad(detail: str) -> InvalidInput:
-    return InvalidInput(f"Phong bì edXML không hợp lệ: {detail}",
-                        f"Invalid edXML envelope: {detail}", code="bad_envelope")
+    return InvalidInput(
+        f"Phong bì edXML không hợp lệ: {detail}",
+        f"Invalid edXML envelope: {detail}",
+        code="bad_envelope",
+    )
 
 
 def parse_xml(data: bytes) -> ET.Element:
@@ -230,11 +255,18 @@ def from_xml(data: bytes) -> Manifest:
             component = int(position) if position else None
         except ValueError:
             raise _bad(f"kích thước tệp {cid}") from None
-        files.append(FileRef(cid=cid, name=_text(ref, _e("AttachmentName")),
-                             content_type=_text(ref, _e("ContentType")),
-                             sha256=node.get("sha256", "").lower(), size=size,
-                             kind=node.get("kind", "upload"),
-                             description=_text(ref, _e("Description")), component=component))
+        files.append(
+            FileRef(
+                cid=cid,
+                name=_text(ref, _e("AttachmentName")),
+                content_type=_text(ref, _e("ContentType")),
+                sha256=node.get("sha256", "").lower(),
+                size=size,
+                kind=node.get("kind", "upload"),
+                description=_text(ref, _e("Description")),
+                component=component,
+            )
+        )
     if len(files) != len(refs):
         raise _bad("edXMLManifest và danh sách tệp không khớp")
     dossier: dict[str, Any] = {}
@@ -243,30 +275,45 @@ def from_xml(data: bytes) -> Manifest:
         for item in dossier_node.iterfind(_m("Field")):
             dossier[item.get("name", "")] = item.text or ""
         dossier["components"] = [
-            {"position": int(c.get("position", "0")), "name": c.get("name", ""),
-             "requirement": c.get("requirement", "optional"), "state": c.get("state", "pending"),
-             "note": c.text or None}
-            for c in dossier_node.iterfind(_m("Component"))]
+            {
+                "position": int(c.get("position", "0")),
+                "name": c.get("name", ""),
+                "requirement": c.get("requirement", "optional"),
+                "state": c.get("state", "pending"),
+                "note": c.text or None,
+            }
+            for c in dossier_node.iterfind(_m("Component"))
+        ]
     sent_at = _when(_text(ext, _m("SentAt")))
     message_id = _text(mh, _e("DocumentId"))
     if not message_id or sent_at is None:
         raise _bad("thiếu DocumentId hoặc thời điểm gửi")
     return Manifest(
-        message_id=message_id, kind=ext.get("kind", ""), sent_at=sent_at,
-        sender=Party(_text(mh, f"{_e('From')}/{_e('OrganId')}"),
-                     _text(mh, f"{_e('From')}/{_e('OrganName')}")),
-        receiver=Party(_text(mh, f"{_e('To')}/{_e('OrganId')}"),
-                       _text(mh, f"{_e('To')}/{_e('OrganName')}")),
+        message_id=message_id,
+        kind=ext.get("kind", ""),
+        sent_at=sent_at,
+        sender=Party(
+            _text(mh, f"{_e('From')}/{_e('OrganId')}"), _text(mh, f"{_e('From')}/{_e('OrganName')}")
+        ),
+        receiver=Party(
+            _text(mh, f"{_e('To')}/{_e('OrganId')}"), _text(mh, f"{_e('To')}/{_e('OrganName')}")
+        ),
         dossier_code=_text(ext, _m("DossierCode")),
         procedure_code=_text(ext, _m("ProcedureCode")),
-        procedure_name=_text(ext, _m("ProcedureName")), note=_text(mh, _e("Content")),
-        reply_to=_text(ext, _m("ReplyTo")) or None, status=_text(ext, _m("Status")) or None,
+        procedure_name=_text(ext, _m("ProcedureName")),
+        note=_text(mh, _e("Content")),
+        reply_to=_text(ext, _m("ReplyTo")) or None,
+        status=_text(ext, _m("Status")) or None,
         reason=_text(ext, _m("Reason")) or None,
         staff=_text(mh, f"{_e('SignerInfo')}/{_e('FullName')}"),
-        due_at=_when(_text(mh, _e("DueDate"))), dossier=dossier, files=files)
+        due_at=_when(_text(mh, _e("DueDate"))),
+        dossier=dossier,
+        files=files,
+    )
 
 
 # --- receipts -------------------------------------------------------------------------------
+
 
 @dataclass
 class Receipt:
@@ -283,10 +330,17 @@ class Receipt:
 
 def receipt_xml(r: Receipt) -> bytes:
     root = ET.Element(_m("Receipt"), {"version": "1"})
-    for name, value in (("MessageId", r.message_id), ("EnvelopeSHA256", r.envelope_sha256),
-                        ("State", r.state), ("ReceivedAt", r.at.isoformat()),
-                        ("Receiver", r.receiver), ("Code", r.code), ("Reason", r.reason),
-                        ("ReasonEn", r.reason_en), ("Reference", r.reference)):
+    for name, value in (
+        ("MessageId", r.message_id),
+        ("EnvelopeSHA256", r.envelope_sha256),
+        ("State", r.state),
+        ("ReceivedAt", r.at.isoformat()),
+        ("Receiver", r.receiver),
+        ("Code", r.code),
+        ("Reason", r.reason),
+        ("ReasonEn", r.reason_en),
+        ("Reference", r.reference),
+    ):
         _sub(root, _m(name), value)
     return _bytes(root)
 
@@ -298,15 +352,21 @@ def parse_receipt(data: bytes) -> Receipt:
     at = _when(_text(root, _m("ReceivedAt")))
     if at is None:
         raise _bad("biên nhận thiếu thời điểm")
-    return Receipt(message_id=_text(root, _m("MessageId")),
-                   envelope_sha256=_text(root, _m("EnvelopeSHA256")),
-                   state=_text(root, _m("State")), at=at, receiver=_text(root, _m("Receiver")),
-                   code=_text(root, _m("Code")), reason=_text(root, _m("Reason")),
-                   reason_en=_text(root, _m("ReasonEn")),
-                   reference=_text(root, _m("Reference")))
+    return Receipt(
+        message_id=_text(root, _m("MessageId")),
+        envelope_sha256=_text(root, _m("EnvelopeSHA256")),
+        state=_text(root, _m("State")),
+        at=at,
+        receiver=_text(root, _m("Receiver")),
+        code=_text(root, _m("Code")),
+        reason=_text(root, _m("Reason")),
+        reason_en=_text(root, _m("ReasonEn")),
+        reference=_text(root, _m("Reference")),
+    )
 
 
 # --- export ---------------------------------------------------------------------------------
+
 
 def export_document(m: Manifest, contents: dict[str, bytes]) -> bytes:
     """A self-contained edXML document: the header, the manifest and every file base64-encoded

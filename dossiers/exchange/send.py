@@ -58,30 +58,43 @@ def passphrase(settings: Mapping[str, Any]) -> str:
     return str(settings.get("MOTCUA_EXCHANGE_PASSPHRASE") or settings.get("SECRET_KEY") or "")
 
 
-def multipart(fields: dict[str, str], files: dict[str, tuple[str, str, bytes]]
-              ) -> tuple[bytes, str]:
+def multipart(
+    fields: dict[str, str], files: dict[str, tuple[str, str, bytes]]
+) -> tuple[bytes, str]:
     """A multipart/form-data body: text fields, then files (name -> filename, type, bytes)."""
     boundary = "motcua-" + secrets.token_hex(16)
     out: list[bytes] = []
     for name, value in fields.items():
-        out += [f"--{boundary}\r\n".encode(),
-                f'Content-Disposition: form-data; name="{name}"\r\n\r\n'.encode(),
-                value.encode("utf-8"), b"\r\n"]
+        out += [
+            f"--{boundary}\r\n".encode(),
+            f'Content-Disposition: form-data; name="{name}"\r\n\r\n'.encode(),
+            value.encode("utf-8"),
+            b"\r\n",
+        ]
     for name, (filename, content_type, data) in files.items():
         safe = filename.replace('"', "").replace("\r", "").replace("\n", "")
-        out += [f"--{boundary}\r\n".encode(),
-                f'Content-Disposition: form-data; name="{name}"; '
-                f'filename="{safe}"\r\n'.encode(),
-                f"Content-Type: {content_type}\r\n\r\n".encode(), data, b"\r\n"]
+        out += [
+            f"--{boundary}\r\n".encode(),
+            f'Content-Disposition: form-data; name="{name}"; filename="{safe}"\r\n'.encode(),
+            f"Content-Type: {content_type}\r\n\r\n".encode(),
+            data,
+            b"\r\n",
+        ]
     out.append(f"--{boundary}--\r\n".encode())
     return b"".join(out), f"multipart/form-data; boundary={boundary}"
 
 
 def post(peer: Peer, body: bytes, content_type: str) -> tuple[int, dict[str, Any]]:
     request = urllib.request.Request(  # noqa: S310 - the URL is an administrator's peer, http(s)
-        peer.base_url + ENDPOINT, data=body, method="POST",
-        headers={"Content-Type": content_type, "Accept": "application/json",
-                 "Authorization": f"Bearer {peer.outbound_token}"})
+        peer.base_url + ENDPOINT,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": content_type,
+            "Accept": "application/json",
+            "Authorization": f"Bearer {peer.outbound_token}",
+        },
+    )
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
             return response.status, json.loads(response.read() or b"{}")
@@ -95,8 +108,9 @@ def post(peer: Peer, body: bytes, content_type: str) -> tuple[int, dict[str, Any
         raise DeliveryFailed(f"không kết nối được {peer.base_url}: {error}") from None
 
 
-def check_receipt(peer: Peer, answer: dict[str, Any], message_id: str,
-                  envelope: bytes) -> tuple[Receipt, bytes, bytes]:
+def check_receipt(
+    peer: Peer, answer: dict[str, Any], message_id: str, envelope: bytes
+) -> tuple[Receipt, bytes, bytes]:
     try:
         body = base64.b64decode(answer["receipt"], validate=True)
         signature = base64.b64decode(answer["signature"], validate=True)
@@ -110,9 +124,11 @@ def check_receipt(peer: Peer, answer: dict[str, Any], message_id: str,
         receipt = parse_receipt(body)
     except DomainError as error:
         raise DeliveryFailed(error.message_en) from None
-    if (receipt.message_id != message_id
-            or receipt.envelope_sha256 != hashlib.sha256(envelope).hexdigest()
-            or receipt.state not in ("received", "refused")):
+    if (
+        receipt.message_id != message_id
+        or receipt.envelope_sha256 != hashlib.sha256(envelope).hexdigest()
+        or receipt.state not in ("received", "refused")
+    ):
         raise DeliveryFailed("biên nhận không khớp thông điệp đã gửi")
     return receipt, body, signature
 
@@ -128,17 +144,23 @@ def deliver(session: Session, payload: dict[str, Any], ctx: JobContext) -> None:
         signer = signer_from(ctx.settings)
         signature = signer.sign(envelope)
         manifest = from_xml(envelope)
-        files = {ref.cid: (ref.name, ref.content_type, ctx.store.read(ref.sha256))
-                 for ref in manifest.files}
+        files = {
+            ref.cid: (ref.name, ref.content_type, ctx.store.read(ref.sha256))
+            for ref in manifest.files
+        }
         body, content_type = multipart(
-            {"signature": base64.b64encode(signature).decode(),
-             "certificate": signer.certificate_pem},
-            {"envelope": ("envelope.xml", "application/xml", envelope), **files})
+            {
+                "signature": base64.b64encode(signature).decode(),
+                "certificate": signer.certificate_pem,
+            },
+            {"envelope": ("envelope.xml", "application/xml", envelope), **files},
+        )
         status, answer = post(peer, body, content_type)
         if status not in (200, 422):
             raise DeliveryFailed(f"HTTP {status}: {answer.get('message_en') or answer}")
-        receipt, receipt_body, receipt_signature = check_receipt(peer, answer, row.message_id,
-                                                                 envelope)
+        receipt, receipt_body, receipt_signature = check_receipt(
+            peer, answer, row.message_id, envelope
+        )
     except (DeliveryFailed, DomainError) as error:
         text = error.message_en if isinstance(error, DomainError) else str(error)
         _record_failure(session, row_id, text)
@@ -147,8 +169,10 @@ def deliver(session: Session, payload: dict[str, Any], ctx: JobContext) -> None:
     row.attempts += 1
     row.signature = base64.b64encode(signature).decode()
     row.certificate = signer.certificate_pem
-    row.receipt, row.receipt_signature = (receipt_body.decode("utf-8"),
-                                          base64.b64encode(receipt_signature).decode())
+    row.receipt, row.receipt_signature = (
+        receipt_body.decode("utf-8"),
+        base64.b64encode(receipt_signature).decode(),
+    )
     row.sent_at = row.sent_at or now
     row.done_at, row.last_error = now, None
     if receipt.state == "received":
@@ -159,12 +183,20 @@ def deliver(session: Session, payload: dict[str, Any], ctx: JobContext) -> None:
     row.state = MessageState.REFUSED
     row.reason = f"{receipt.reason} / {receipt.reason_en}"
     dossier = session.get(Dossier, row.dossier_id) if row.dossier_id else None
-    if (row.kind == MessageKind.DOSSIER and dossier is not None
-            and dossier.status == Status.AT_OTHER_AGENCY):
+    if (
+        row.kind == MessageKind.DOSSIER
+        and dossier is not None
+        and dossier.status == Status.AT_OTHER_AGENCY
+    ):
         # The peer will never hold it: the dossier comes back to us with the peer's reason.
-        apply(session, dossier, Kind.TRANSFER_REJECTED, peer_actor(peer),
-              reason=f"{peer.name} từ chối thông điệp: {receipt.reason}",
-              payload={"exchange": {"message_id": row.message_id, "code": receipt.code}})
+        apply(
+            session,
+            dossier,
+            Kind.TRANSFER_REJECTED,
+            peer_actor(peer),
+            reason=f"{peer.name} từ chối thông điệp: {receipt.reason}",
+            payload={"exchange": {"message_id": row.message_id, "code": receipt.code}},
+        )
 
 
 def _record_failure(session: Session, row_id: int, text: str) -> None:
@@ -184,8 +216,9 @@ def retry(session: Session, message: ExchangeMessage) -> int | None:
     """Make a queued or failed message due now; returns the outbox row id to dispatch."""
     if message.state not in (MessageState.QUEUED, MessageState.FAILED):
         return None
-    outbox = session.scalar(select(OutboxMessage).where(
-        OutboxMessage.key == f"exchange:{message.message_id}"))
+    outbox = session.scalar(
+        select(OutboxMessage).where(OutboxMessage.key == f"exchange:{message.message_id}")
+    )
     if outbox is None:
         return None
     message.state = MessageState.QUEUED

@@ -13,12 +13,25 @@ from typing import Any
 import pikepdf
 
 # Action types (PDF 32000 §12.6.4) that run code, start programs or reach elsewhere.
-ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToR",
-                            "/GoToE", "/RichMediaExecute", "/Rendition", "/Sound", "/Movie"})
+ACTIVE_ACTIONS = frozenset(
+    {
+        "/JavaScript",
+        "/Launch",
+        "/SubmitForm",
+        "/ImportData",
+        "/GoToR",
+        "/GoToE",
+        "/RichMediaExecute",
+        "/Rendition",
+        "/Sound",
+        "/Movie",
+    }
+)
 # Keys whose presence alone means code or an automatic action: scripts, additional actions
 # (on page open, on field change…), document open action, embedded files and XFA forms.
-ACTIVE_KEYS = frozenset({"/JS", "/JavaScript", "/AA", "/OpenAction", "/EmbeddedFiles", "/XFA",
-                         "/RichMedia"})
+ACTIVE_KEYS = frozenset(
+    {"/JS", "/JavaScript", "/AA", "/OpenAction", "/EmbeddedFiles", "/XFA", "/RichMedia"}
+)
 MAX_OBJECTS = 200_000  # more than a file that passed the upload check can hold; beyond: active
 
 
@@ -42,14 +55,25 @@ def is_active(data: bytes) -> bool:
                     keys = set(node.keys())
                     if keys & ACTIVE_KEYS or str(node.get("/S", "")) in ACTIVE_ACTIONS:
                         return True
-                    pending.extend(node[key] for key in keys
-                                   if _is_container(node[key]) and not node[key].is_indirect)
+                    pending.extend(
+                        node[key]
+                        for key in keys
+                        if _is_container(node[key]) and not node[key].is_indirect
+                    )
                 elif isinstance(node, pikepdf.Array):
-                    pending.extend(item for item in node
-                                   if _is_container(item) and not item.is_indirect)
+                    pending.extend(
+                        item for item in node if _is_container(item) and not item.is_indirect
+                    )
             return False
-    except (pikepdf.PdfError, ValueError, TypeError, KeyError, RecursionError, MemoryError,
-            OSError):
+    except (
+        pikepdf.PdfError,
+        ValueError,
+        TypeError,
+        KeyError,
+        RecursionError,
+        MemoryError,
+        OSError,
+    ):
         return True
 
 

@@ -41,7 +41,7 @@ def _has_image(node: pikepdf.Object, depth: int = 0) -> bool:
     try:
         resources: Any = node.get("/Resources")
         xobjects: Any = resources.get("/XObject") if resources is not None else None
-        for item in (xobjects.values() if xobjects is not None else ()):
+        for item in xobjects.values() if xobjects is not None else ():
             if item.get("/Subtype") == "/Image":
                 return True
             if item.get("/Subtype") == "/Form" and depth < 2 and _has_image(item, depth + 1):
@@ -56,9 +56,13 @@ def _has_text(data: bytes) -> bool:
     if tool is None:
         return False
     try:
-        out = subprocess.run([tool, "-l", str(TEXT_PAGES), "-enc", "UTF-8", "-", "-"],  # noqa: S603
-                             input=data, capture_output=True, timeout=TEXT_TIMEOUT_S,
-                             check=False).stdout
+        out = subprocess.run(  # noqa: S603
+            [tool, "-l", str(TEXT_PAGES), "-enc", "UTF-8", "-", "-"],
+            input=data,
+            capture_output=True,
+            timeout=TEXT_TIMEOUT_S,
+            check=False,
+        ).stdout
     except subprocess.TimeoutExpired:
         return False
     return len("".join(out.decode("utf-8", "replace").split())) >= MIN_TEXT_CHARS

@@ -73,8 +73,16 @@ from typing import Any, Literal, TextIO
 import pikepdf
 import pikepdf.settings
 
-ProblemCode = Literal["pdf_version", "not_colour", "low_resolution", "not_full_scale",
-                      "no_image", "encrypted", "unreadable", "too_complex"]
+ProblemCode = Literal[
+    "pdf_version",
+    "not_colour",
+    "low_resolution",
+    "not_full_scale",
+    "no_image",
+    "encrypted",
+    "unreadable",
+    "too_complex",
+]
 Matrix = tuple[float, float, float, float, float, float]
 Rect = tuple[float, float, float, float]
 
@@ -84,12 +92,42 @@ PPI_SLACK = 0.5
 MIN_FILL = 0.98
 SIZE_TOLERANCE_MM = 3.0
 PAPER_SIZES_MM: dict[str, tuple[float, float]] = {
-    **{f"A{i}": s for i, s in enumerate([(841, 1189), (594, 841), (420, 594), (297, 420),
-                                         (210, 297), (148, 210), (105, 148), (74, 105),
-                                         (52, 74), (37, 52), (26, 37)])},
-    **{f"B{i}": s for i, s in enumerate([(1000, 1414), (707, 1000), (500, 707), (353, 500),
-                                         (250, 353), (176, 250), (125, 176), (88, 125),
-                                         (62, 88), (44, 62), (31, 44)])},
+    **{
+        f"A{i}": s
+        for i, s in enumerate(
+            [
+                (841, 1189),
+                (594, 841),
+                (420, 594),
+                (297, 420),
+                (210, 297),
+                (148, 210),
+                (105, 148),
+                (74, 105),
+                (52, 74),
+                (37, 52),
+                (26, 37),
+            ]
+        )
+    },
+    **{
+        f"B{i}": s
+        for i, s in enumerate(
+            [
+                (1000, 1414),
+                (707, 1000),
+                (500, 707),
+                (353, 500),
+                (250, 353),
+                (176, 250),
+                (125, 176),
+                (88, 125),
+                (62, 88),
+                (44, 62),
+                (31, 44),
+            ]
+        )
+    },
     "Letter": (215.9, 279.4),
     "Legal": (215.9, 355.6),
 }
@@ -112,28 +150,56 @@ CHILD_MEMORY_BYTES = 256 * MIB
 CHILD_WALL_SECONDS = 10  # only for a child that waits without using CPU
 
 pikepdf.settings.set_qpdf_limits(
-    flate_max_memory=QPDF_STREAM_BYTES, run_length_max_memory=QPDF_STREAM_BYTES,
-    png_max_memory=QPDF_STREAM_BYTES, tiff_max_memory=QPDF_STREAM_BYTES,
-    max_stream_filters=QPDF_MAX_FILTERS)
+    flate_max_memory=QPDF_STREAM_BYTES,
+    run_length_max_memory=QPDF_STREAM_BYTES,
+    png_max_memory=QPDF_STREAM_BYTES,
+    tiff_max_memory=QPDF_STREAM_BYTES,
+    max_stream_filters=QPDF_MAX_FILTERS,
+)
 
 _IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 _OPERATORS = "q Q cm Do BI ID EI"
 _LETTER: Rect = (0.0, 0.0, 612.0, 792.0)  # poppler's default when a page has no MediaBox
-_DEVICE = {"/DeviceRGB": "rgb", "/RGB": "rgb", "/CalRGB": "rgb", "/DeviceCMYK": "cmyk",
-           "/CMYK": "cmyk", "/DeviceGray": "gray", "/G": "gray", "/CalGray": "gray",
-           "/Lab": "lab"}
-_COLOUR_NAMES = {"rgb": "màu RGB", "cmyk": "màu CMYK", "lab": "màu Lab", "devicen": "màu DeviceN",
-                 "gray": "thang xám", "bilevel": "đen trắng 1 bit",
-                 "mask": "đen trắng 1 bit (mặt nạ)", "spot": "một kênh màu pha (Separation)",
-                 "unknown": "không rõ hệ màu"}
+_DEVICE = {
+    "/DeviceRGB": "rgb",
+    "/RGB": "rgb",
+    "/CalRGB": "rgb",
+    "/DeviceCMYK": "cmyk",
+    "/CMYK": "cmyk",
+    "/DeviceGray": "gray",
+    "/G": "gray",
+    "/CalGray": "gray",
+    "/Lab": "lab",
+}
+_COLOUR_NAMES = {
+    "rgb": "màu RGB",
+    "cmyk": "màu CMYK",
+    "lab": "màu Lab",
+    "devicen": "màu DeviceN",
+    "gray": "thang xám",
+    "bilevel": "đen trắng 1 bit",
+    "mask": "đen trắng 1 bit (mặt nạ)",
+    "spot": "một kênh màu pha (Separation)",
+    "unknown": "không rõ hệ màu",
+}
 # Bad input shows up as any of these, from qpdf or from a value of the wrong type.
-_BAD_INPUT = (pikepdf.PdfError, ValueError, TypeError, KeyError, IndexError, AttributeError,
-              ArithmeticError, RecursionError, struct.error, NotImplementedError, zlib.error)
+_BAD_INPUT = (
+    pikepdf.PdfError,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    ArithmeticError,
+    RecursionError,
+    struct.error,
+    NotImplementedError,
+    zlib.error,
+)
 _DELIMITED = rb"\x00\t\n\x0c\r ()<>\[\]{}%"
 # Operators the walk follows, as separate tokens (a name such as /Do is not one); strings that
 # happen to hold "q" count too, which only makes the count an upper bound.
-_FOLLOWED = re.compile(rb"(?<![^" + _DELIMITED + rb"])(?:q|Q|cm|Do|BI)(?![^" + _DELIMITED
-                       + rb"/])")
+_FOLLOWED = re.compile(rb"(?<![^" + _DELIMITED + rb"])(?:q|Q|cm|Do|BI)(?![^" + _DELIMITED + rb"/])")
 
 
 def _vi(text: str) -> str:
@@ -164,8 +230,7 @@ class ImageInfo:
         return self.colour.removeprefix("indexed-") in COLOUR_KINDS
 
     def as_dict(self) -> dict[str, Any]:
-        return {"ppi_x": round(self.ppi_x, 1), "ppi_y": round(self.ppi_y, 1),
-                "colour": self.colour}
+        return {"ppi_x": round(self.ppi_x, 1), "ppi_y": round(self.ppi_y, 1), "colour": self.colour}
 
 
 @dataclass
@@ -176,9 +241,12 @@ class PageInfo:
     images: list[ImageInfo] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"number": self.number, "width_mm": round(self.width_mm, 1),
-                "height_mm": round(self.height_mm, 1),
-                "images": [image.as_dict() for image in self.images]}
+        return {
+            "number": self.number,
+            "width_mm": round(self.width_mm, 1),
+            "height_mm": round(self.height_mm, 1),
+            "images": [image.as_dict() for image in self.images],
+        }
 
 
 @dataclass
@@ -189,9 +257,12 @@ class ScanReport:
     pages: list[PageInfo]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"compliant": self.compliant, "pdf_version": self.pdf_version,
-                "problems": [problem.as_dict() for problem in self.problems],
-                "pages": [page.as_dict() for page in self.pages]}
+        return {
+            "compliant": self.compliant,
+            "pdf_version": self.pdf_version,
+            "problems": [problem.as_dict() for problem in self.problems],
+            "pages": [page.as_dict() for page in self.pages],
+        }
 
 
 def _report(version: str | None, problems: list[Problem], pages: list[PageInfo]) -> ScanReport:
@@ -210,23 +281,30 @@ class _Limit(Exception):
         self.message, self.message_en, self.page = _vi(message), message_en, page
 
     def on_page(self, number: int) -> "_Limit":
-        return _Limit(f"Trang {number}: {self.message}", f"Page {number}: {self.message_en}",
-                      number)
+        return _Limit(
+            f"Trang {number}: {self.message}", f"Page {number}: {self.message_en}", number
+        )
 
     def report(self, version: str | None) -> ScanReport:
-        return _report(version, [Problem("too_complex", self.page, self.message,
-                                         self.message_en)], [])
+        return _report(
+            version, [Problem("too_complex", self.page, self.message, self.message_en)], []
+        )
 
 
-_QPDF_LIMIT = _Limit("Tệp PDF chứa dữ liệu nén giải nén ra quá lớn, không kiểm tra được",
-                     "The PDF holds compressed data that inflates too far; it cannot be checked")
-_QPDF_LIMIT_ON_PAGE = _Limit("dữ liệu nén giải nén ra quá lớn, không kiểm tra được",
-                             "compressed data inflates too far; the file cannot be checked")
+_QPDF_LIMIT = _Limit(
+    "Tệp PDF chứa dữ liệu nén giải nén ra quá lớn, không kiểm tra được",
+    "The PDF holds compressed data that inflates too far; it cannot be checked",
+)
+_QPDF_LIMIT_ON_PAGE = _Limit(
+    "dữ liệu nén giải nén ra quá lớn, không kiểm tra được",
+    "compressed data inflates too far; the file cannot be checked",
+)
 _CHILD_LIMIT = _Limit(
     f"Tệp PDF quá lớn hoặc quá phức tạp, không kiểm tra được trong {CHILD_CPU_SECONDS} giây "
     f"và {CHILD_MEMORY_BYTES // MIB} MB bộ nhớ",
     f"The PDF is too large or too complex to check within {CHILD_CPU_SECONDS} s of CPU and "
-    f"{CHILD_MEMORY_BYTES // MIB} MB of memory")
+    f"{CHILD_MEMORY_BYTES // MIB} MB of memory",
+)
 
 
 def _hit_qpdf_limit(error: BaseException) -> bool:
@@ -235,8 +313,9 @@ def _hit_qpdf_limit(error: BaseException) -> bool:
     return isinstance(error, MemoryError) or "limit exceeded" in text or "too many" in text
 
 
-_STRUCTURE_STREAM = re.compile(rb"/Type\s*/(?:ObjStm|XRef)\b[^\n]{0,300}?>>\s*stream\r?\n",
-                               re.DOTALL)
+_STRUCTURE_STREAM = re.compile(
+    rb"/Type\s*/(?:ObjStm|XRef)\b[^\n]{0,300}?>>\s*stream\r?\n", re.DOTALL
+)
 
 
 def _inflates_too_far(data: bytes) -> bool:
@@ -246,7 +325,7 @@ def _inflates_too_far(data: bytes) -> bool:
     for match in _STRUCTURE_STREAM.finditer(data):
         inflater = zlib.decompressobj()
         with contextlib.suppress(zlib.error):
-            if len(inflater.decompress(data[match.end():], limit + 1)) > limit:
+            if len(inflater.decompress(data[match.end() :], limit + 1)) > limit:
                 return True
     return False
 
@@ -312,13 +391,15 @@ def _judge_in_child(writer: int, data: bytes) -> None:
         report = _CHILD_LIMIT.report(None)  # qpdf turns a failed allocation into "no catalogue"
     answer = json.dumps(_to_json(report)).encode()
     for start in range(0, len(answer), 1 << 16):
-        os.write(writer, answer[start:start + (1 << 16)])
+        os.write(writer, answer[start : start + (1 << 16)])
 
 
 def _resident(field: str) -> int:
     """Bytes of this process's memory as /proc/self/status gives them (0 where there is none)."""
-    with contextlib.suppress(OSError, ValueError), open("/proc/self/status",
-                                                        encoding="ascii") as status:
+    with (
+        contextlib.suppress(OSError, ValueError),
+        open("/proc/self/status", encoding="ascii") as status,
+    ):
         for line in status:
             if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
@@ -331,11 +412,18 @@ def _to_json(report: ScanReport) -> dict[str, Any]:
 
 def _from_json(answer: bytes) -> ScanReport:
     raw = json.loads(answer)
-    problems = [Problem(p["code"], p["page"], p["message"], p["message_en"])
-                for p in raw["problems"]]
-    pages = [PageInfo(p["number"], p["width_mm"], p["height_mm"],
-                      [ImageInfo(i["ppi_x"], i["ppi_y"], i["colour"]) for i in p["images"]])
-             for p in raw["pages"]]
+    problems = [
+        Problem(p["code"], p["page"], p["message"], p["message_en"]) for p in raw["problems"]
+    ]
+    pages = [
+        PageInfo(
+            p["number"],
+            p["width_mm"],
+            p["height_mm"],
+            [ImageInfo(i["ppi_x"], i["ppi_y"], i["colour"]) for i in p["images"]],
+        )
+        for p in raw["pages"]
+    ]
     return ScanReport(bool(raw["compliant"]), raw["pdf_version"], problems, pages)
 
 
@@ -352,8 +440,17 @@ def judge_pdf(data: bytes) -> ScanReport:
         # No reconstruction, as for uploads: a damaged file is not the file that was meant.
         pdf = pikepdf.open(io.BytesIO(data), attempt_recovery=False)
     except pikepdf.PasswordError:
-        return _report(header_version, [Problem("encrypted", None, _vi(
-            "Tệp PDF có mật khẩu, không mở được để kiểm tra; hãy gửi bản không khóa"))], [])
+        return _report(
+            header_version,
+            [
+                Problem(
+                    "encrypted",
+                    None,
+                    _vi("Tệp PDF có mật khẩu, không mở được để kiểm tra; hãy gửi bản không khóa"),
+                )
+            ],
+            [],
+        )
     except (*_BAD_INPUT, OSError, MemoryError) as error:
         if _hit_qpdf_limit(error) or _inflates_too_far(data):
             return _QPDF_LIMIT.report(header_version)
@@ -369,16 +466,29 @@ def judge_pdf(data: bytes) -> ScanReport:
         if not pages:
             return _unreadable(NO_PAGES, version)
         if len(pages) > MAX_PAGES:
-            return _Limit(f"Tệp PDF có {len(pages)} trang, nhiều hơn mức tối đa {MAX_PAGES} trang",
-                          f"The PDF has {len(pages)} pages, more than the {MAX_PAGES} allowed"
-                          ).report(version)
+            return _Limit(
+                f"Tệp PDF có {len(pages)} trang, nhiều hơn mức tối đa {MAX_PAGES} trang",
+                f"The PDF has {len(pages)} pages, more than the {MAX_PAGES} allowed",
+            ).report(version)
         problems: list[Problem] = []
         if _parse_version(version) < MIN_VERSION:
-            problems.append(Problem("pdf_version", None, _vi(
-                f"Phiên bản PDF {version}, cần từ {MIN_VERSION[0]}.{MIN_VERSION[1]} trở lên")))
+            problems.append(
+                Problem(
+                    "pdf_version",
+                    None,
+                    _vi(
+                        f"Phiên bản PDF {version}, cần từ {MIN_VERSION[0]}.{MIN_VERSION[1]} trở lên"
+                    ),
+                )
+            )
         if pdf.is_encrypted:
-            problems.append(Problem("encrypted", None, _vi(
-                "Tệp PDF bị mã hóa (hạn chế quyền in, sao chép), hãy gửi bản không mã hóa")))
+            problems.append(
+                Problem(
+                    "encrypted",
+                    None,
+                    _vi("Tệp PDF bị mã hóa (hạn chế quyền in, sao chép), hãy gửi bản không mã hóa"),
+                )
+            )
         walker = _Walker(pdf)
         infos = []
         try:
@@ -400,21 +510,29 @@ def _version(pdf: pikepdf.Pdf, header: str) -> str:
     """The higher of the header and the catalogue's /Version (PDF 1.4 §3.6.1)."""
     best = header if _parse_version(pdf.pdf_version) < (1, 0) else pdf.pdf_version
     catalogue = pdf.Root.get("/Version")
-    if (isinstance(catalogue, pikepdf.Name)
-            and _parse_version(str(catalogue)) > _parse_version(best)):
+    if isinstance(catalogue, pikepdf.Name) and _parse_version(str(catalogue)) > _parse_version(
+        best
+    ):
         best = str(catalogue).lstrip("/")
     return best
 
 
 # --- one page -------------------------------------------------------------------------------
 
-def _check_page(number: int, page: pikepdf.Page, walker: "_Walker") -> tuple[PageInfo,
-                                                                              list[Problem]]:
+
+def _check_page(
+    number: int, page: pikepdf.Page, walker: "_Walker"
+) -> tuple[PageInfo, list[Problem]]:
     try:
         box, rotate, unit = _geometry(page.obj)
     except _BAD_INPUT:
-        return PageInfo(number, 0.0, 0.0), [Problem("unreadable", number, _vi(
-            f"Trang {number}: trang bị hỏng (thiếu kích thước), không kiểm tra được"))]
+        return PageInfo(number, 0.0, 0.0), [
+            Problem(
+                "unreadable",
+                number,
+                _vi(f"Trang {number}: trang bị hỏng (thiếu kích thước), không kiểm tra được"),
+            )
+        ]
     width_mm = (box[2] - box[0]) * unit * 25.4 / 72
     height_mm = (box[3] - box[1]) * unit * 25.4 / 72
     if rotate in (90, 270):
@@ -428,8 +546,13 @@ def _check_page(number: int, page: pikepdf.Page, walker: "_Walker") -> tuple[Pag
     except (*_BAD_INPUT, MemoryError) as error:
         if _hit_qpdf_limit(error):
             raise _QPDF_LIMIT_ON_PAGE.on_page(number) from None
-        return info, [Problem("unreadable", number, _vi(
-            f"Trang {number}: nội dung trang bị hỏng, không kiểm tra được"))]
+        return info, [
+            Problem(
+                "unreadable",
+                number,
+                _vi(f"Trang {number}: nội dung trang bị hỏng, không kiểm tra được"),
+            )
+        ]
     quads = []
     for ctm, image in placements:
         a, b, c, d = ctm[:4]
@@ -444,29 +567,53 @@ def _check_page(number: int, page: pikepdf.Page, walker: "_Walker") -> tuple[Pag
 def _judge_page(info: PageInfo, box: Rect, quads: list[Matrix]) -> list[Problem]:
     n = info.number
     if not info.images:
-        return [Problem("no_image", n, _vi(
-            f"Trang {n}: không có ảnh quét nào, trang không phải bản quét"))]
+        return [
+            Problem(
+                "no_image", n, _vi(f"Trang {n}: không có ảnh quét nào, trang không phải bản quét")
+            )
+        ]
     problems = []
     plain = [image for image in info.images if not image.is_colour]
     if plain:
         what = _colour_name(plain[0].colour)
-        many = (f"có {len(plain)} ảnh không phải ảnh màu ({what})" if len(plain) > 1
-                else f"ảnh {what}")
-        problems.append(Problem("not_colour", n, _vi(
-            f"Trang {n}: {many}, cần ảnh màu (RGB hoặc CMYK)")))
+        many = (
+            f"có {len(plain)} ảnh không phải ảnh màu ({what})" if len(plain) > 1 else f"ảnh {what}"
+        )
+        problems.append(
+            Problem("not_colour", n, _vi(f"Trang {n}: {many}, cần ảnh màu (RGB hoặc CMYK)"))
+        )
     lowest = min(min(image.ppi_x, image.ppi_y) for image in info.images)
     if lowest < MIN_PPI - PPI_SLACK:
-        problems.append(Problem("low_resolution", n, _vi(
-            f"Trang {n}: độ phân giải {_num(lowest, 0)} dpi, cần tối thiểu {MIN_PPI} dpi")))
+        problems.append(
+            Problem(
+                "low_resolution",
+                n,
+                _vi(f"Trang {n}: độ phân giải {_num(lowest, 0)} dpi, cần tối thiểu {MIN_PPI} dpi"),
+            )
+        )
     covered = _coverage(box, quads)
     if covered < MIN_FILL:
-        problems.append(Problem("not_full_scale", n, _vi(
-            f"Trang {n}: ảnh quét chỉ phủ {math.floor(covered * 100)}% trang, cần quét đúng tỉ lệ "
-            "100% (ảnh phủ kín trang)")))
+        problems.append(
+            Problem(
+                "not_full_scale",
+                n,
+                _vi(
+                    f"Trang {n}: ảnh quét chỉ phủ {math.floor(covered * 100)}% trang, "
+                    "cần quét đúng tỉ lệ 100% (ảnh phủ kín trang)"
+                ),
+            )
+        )
     if paper_size(info.width_mm, info.height_mm) is None:
-        problems.append(Problem("not_full_scale", n, _vi(
-            f"Trang {n}: khổ trang {_num(info.width_mm)} × {_num(info.height_mm)} mm không phải "
-            "khổ giấy chuẩn (A4, A3, Letter…), cần quét đúng tỉ lệ 100%")))
+        problems.append(
+            Problem(
+                "not_full_scale",
+                n,
+                _vi(
+                    f"Trang {n}: khổ trang {_num(info.width_mm)} × {_num(info.height_mm)} mm "
+                    "không phải khổ giấy chuẩn (A4, A3, Letter…), cần quét đúng tỉ lệ 100%"
+                ),
+            )
+        )
     return problems
 
 
@@ -521,6 +668,7 @@ def _geometry(page: pikepdf.Object) -> tuple[Rect, int, float]:
 
 # --- content streams ------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _Image:
     width: int
@@ -530,9 +678,14 @@ class _Image:
 
 def _mul(m: Matrix, n: Matrix) -> Matrix:
     """m × n in PDF's row-vector convention: apply m first, then n."""
-    return (m[0] * n[0] + m[1] * n[2], m[0] * n[1] + m[1] * n[3],
-            m[2] * n[0] + m[3] * n[2], m[2] * n[1] + m[3] * n[3],
-            m[4] * n[0] + m[5] * n[2] + n[4], m[4] * n[1] + m[5] * n[3] + n[5])
+    return (
+        m[0] * n[0] + m[1] * n[2],
+        m[0] * n[1] + m[1] * n[3],
+        m[2] * n[0] + m[3] * n[2],
+        m[2] * n[1] + m[3] * n[3],
+        m[4] * n[0] + m[5] * n[2] + n[4],
+        m[4] * n[1] + m[5] * n[3] + n[5],
+    )
 
 
 def _matrix(value: Any) -> Matrix:
@@ -560,8 +713,9 @@ class _Walker:
             return []
         return self._walk(page.obj, resources, 0, frozenset())
 
-    def _walk(self, content: Any, resources: Any, depth: int,
-              active: frozenset[tuple[int, int]]) -> list[tuple[Matrix, _Image]]:
+    def _walk(
+        self, content: Any, resources: Any, depth: int, active: frozenset[tuple[int, int]]
+    ) -> list[tuple[Matrix, _Image]]:
         ctm, stack = _IDENTITY, []
         out: list[tuple[Matrix, _Image]] = []
         for instruction in self._instructions(content):
@@ -572,22 +726,34 @@ class _Walker:
             if op == "q":
                 stack.append(ctm)
                 if len(stack) > MAX_NESTING:
-                    raise _Limit(f"trạng thái đồ họa lồng nhau quá {MAX_NESTING} mức (lệnh q), "
-                                 "tệp quá phức tạp để kiểm tra",
-                                 f"graphics states nested more than {MAX_NESTING} deep (q); "
-                                 "the file is too complex to check")
+                    raise _Limit(
+                        f"trạng thái đồ họa lồng nhau quá {MAX_NESTING} mức (lệnh q), "
+                        "tệp quá phức tạp để kiểm tra",
+                        f"graphics states nested more than {MAX_NESTING} deep (q); "
+                        "the file is too complex to check",
+                    )
             elif op == "Q":
                 ctm = stack.pop() if stack else ctm  # an unbalanced Q is ignored, as poppler does
             elif op == "cm":
                 ctm = _mul(_matrix(instruction.operands), ctm)
             elif op == "Do" and instruction.operands:
-                out.extend(self._do(instruction.operands[0], ctm, resources, depth, active,
-                                    MAX_PLACEMENTS - len(out)))
+                out.extend(
+                    self._do(
+                        instruction.operands[0],
+                        ctm,
+                        resources,
+                        depth,
+                        active,
+                        MAX_PLACEMENTS - len(out),
+                    )
+                )
             if len(out) > MAX_PLACEMENTS:
-                raise _Limit(f"ảnh được vẽ hơn {MAX_PLACEMENTS} lần (hình lồng nhau), tệp quá "
-                             "phức tạp để kiểm tra",
-                             f"images are painted more than {MAX_PLACEMENTS} times (nested "
-                             "forms); the file is too complex to check")
+                raise _Limit(
+                    f"ảnh được vẽ hơn {MAX_PLACEMENTS} lần (hình lồng nhau), tệp quá "
+                    "phức tạp để kiểm tra",
+                    f"images are painted more than {MAX_PLACEMENTS} times (nested "
+                    "forms); the file is too complex to check",
+                )
         return out
 
     def _instructions(self, content: Any) -> list[Any]:
@@ -603,10 +769,11 @@ class _Walker:
         for _ in _FOLLOWED.finditer(data):
             count += 1
             if count > MAX_OPERATORS:
-                raise _Limit(f"hơn {MAX_OPERATORS} lệnh vẽ trên một trang, tệp quá phức tạp "
-                             "để kiểm tra",
-                             f"more than {MAX_OPERATORS} drawing operators on one page; the "
-                             "file is too complex to check")
+                raise _Limit(
+                    f"hơn {MAX_OPERATORS} lệnh vẽ trên một trang, tệp quá phức tạp để kiểm tra",
+                    f"more than {MAX_OPERATORS} drawing operators on one page; the "
+                    "file is too complex to check",
+                )
         self._operators = count
         return list(pikepdf.parse_content_stream(pikepdf.Stream(self._pdf, data), _OPERATORS))
 
@@ -625,20 +792,31 @@ class _Walker:
             data = stream.read_bytes()  # other filters: qpdf, within QPDF_STREAM_BYTES
         if len(data) > left:
             if left == page_left:
-                raise _Limit(f"nội dung trang giải nén ra hơn {MAX_CONTENT_BYTES // MIB} MB, tệp "
-                             "quá lớn để kiểm tra",
-                             f"the page content inflates to more than "
-                             f"{MAX_CONTENT_BYTES // MIB} MB; the file is too large to check")
-            raise _Limit(f"nội dung các trang giải nén ra hơn {MAX_TOTAL_CONTENT_BYTES // MIB} MB, "
-                         "tệp quá lớn để kiểm tra",
-                         f"the pages' content inflates to more than "
-                         f"{MAX_TOTAL_CONTENT_BYTES // MIB} MB; the file is too large to check")
+                raise _Limit(
+                    f"nội dung trang giải nén ra hơn {MAX_CONTENT_BYTES // MIB} MB, tệp "
+                    "quá lớn để kiểm tra",
+                    f"the page content inflates to more than "
+                    f"{MAX_CONTENT_BYTES // MIB} MB; the file is too large to check",
+                )
+            raise _Limit(
+                f"nội dung các trang giải nén ra hơn {MAX_TOTAL_CONTENT_BYTES // MIB} MB, "
+                "tệp quá lớn để kiểm tra",
+                f"the pages' content inflates to more than "
+                f"{MAX_TOTAL_CONTENT_BYTES // MIB} MB; the file is too large to check",
+            )
         self._page_bytes += len(data)
         self._total_bytes += len(data)
         return data
 
-    def _do(self, name: Any, ctm: Matrix, resources: Any, depth: int,
-            active: frozenset[tuple[int, int]], room: int) -> list[tuple[Matrix, _Image]]:
+    def _do(
+        self,
+        name: Any,
+        ctm: Matrix,
+        resources: Any,
+        depth: int,
+        active: frozenset[tuple[int, int]],
+        room: int,
+    ) -> list[tuple[Matrix, _Image]]:
         xobjects: Any = _get(resources, "/XObject") if _is_dict(resources) else None
         xobject: Any = _get(xobjects, name) if _is_dict(xobjects) else None
         if not isinstance(xobject, pikepdf.Stream):
@@ -659,8 +837,13 @@ class _Walker:
         scope: Any = own if _is_dict(own) else resources  # PDF 1.1 forms use the page's resources
         # A form's own resources go with the form, direct or not; borrowed ones only when they
         # can be told apart. Without the cache, forms drawing forms are walked exponentially.
-        scope_key = ("own" if scope is own else scope.objgen if _is_dict(scope)
-                     and scope.objgen != (0, 0) else None)
+        scope_key = (
+            "own"
+            if scope is own
+            else scope.objgen
+            if _is_dict(scope) and scope.objgen != (0, 0)
+            else None
+        )
         key = (xobject.objgen, scope_key)
         inner = self._forms.get(key)
         if inner is None:
@@ -679,10 +862,12 @@ def _image(stream: Any, resources: Any) -> _Image:
     if width <= 0 or height <= 0:
         raise ValueError("image without pixels")
     if width * height > MAX_IMAGE_PIXELS:
-        raise _Limit(f"ảnh quá lớn ({width} × {height} điểm ảnh, tối đa "
-                     f"{MAX_IMAGE_PIXELS // 1_000_000} triệu điểm ảnh)",
-                     f"image too large ({width} × {height} pixels, at most "
-                     f"{MAX_IMAGE_PIXELS // 1_000_000} million)")
+        raise _Limit(
+            f"ảnh quá lớn ({width} × {height} điểm ảnh, tối đa "
+            f"{MAX_IMAGE_PIXELS // 1_000_000} triệu điểm ảnh)",
+            f"image too large ({width} × {height} pixels, at most "
+            f"{MAX_IMAGE_PIXELS // 1_000_000} million)",
+        )
     if _get(stream, "/ImageMask") is True:
         return _Image(width, height, "mask")
     space = _get(stream, "/ColorSpace")
@@ -752,12 +937,12 @@ def _jpx_header(data: bytes) -> str:
     ihdr, colr, pclr = (_box(data, start, end, kind) for kind in (b"ihdr", b"colr", b"pclr"))
     if ihdr is None:
         return "unknown"
-    components = struct.unpack(">H", data[ihdr[0] + 8:ihdr[0] + 10])[0]
+    components = struct.unpack(">H", data[ihdr[0] + 8 : ihdr[0] + 10])[0]
     if pclr is not None:
         components = data[pclr[0] + 2]
     enumerated = None
     if colr is not None and data[colr[0]] == 1:
-        enumerated = struct.unpack(">I", data[colr[0] + 3:colr[0] + 7])[0]
+        enumerated = struct.unpack(">I", data[colr[0] + 3 : colr[0] + 7])[0]
     return _by_components(components, enumerated)
 
 
@@ -773,10 +958,10 @@ def _box(data: bytes, start: int, end: int, kind: bytes) -> tuple[int, int] | No
     """Content span of the first JP2 box of this kind between start and end."""
     at = start
     while at + 8 <= end:
-        length, found = struct.unpack(">I4s", data[at:at + 8])
+        length, found = struct.unpack(">I4s", data[at : at + 8])
         head = 8
         if length == 1:
-            length, head = struct.unpack(">Q", data[at + 8:at + 16])[0], 16
+            length, head = struct.unpack(">Q", data[at + 8 : at + 16])[0], 16
         elif length == 0:
             length = end - at
         if length < head:
@@ -796,8 +981,15 @@ def _coverage(box: Rect, quads: list[Matrix]) -> float:
     if any(_contains(m, box) for m in quads):
         return 1.0  # the usual scan: one image over the whole page
     x0, y0, x1, y1 = box
-    corners = [[(m[4], m[5]), (m[0] + m[4], m[1] + m[5]), (m[0] + m[2] + m[4],
-                m[1] + m[3] + m[5]), (m[2] + m[4], m[3] + m[5])] for m in quads]
+    corners = [
+        [
+            (m[4], m[5]),
+            (m[0] + m[4], m[1] + m[5]),
+            (m[0] + m[2] + m[4], m[1] + m[3] + m[5]),
+            (m[2] + m[4], m[3] + m[5]),
+        ]
+        for m in quads
+    ]
     heights = sorted({y0, y1, *(min(max(y, y0), y1) for quad in corners for _, y in quad)})
     upright = all((m[1] == 0 and m[2] == 0) or (m[0] == 0 and m[3] == 0) for m in quads)
     samples = 1 if upright else 4
@@ -838,6 +1030,7 @@ def _contains(m: Matrix, box: Rect) -> bool:
 
 # --- the command ----------------------------------------------------------------------------
 
+
 def _num(value: float, digits: int = 1) -> str:
     text = f"{value:.{digits}f}"
     if "." in text:
@@ -863,8 +1056,10 @@ def _read_error(error: OSError) -> str:
 
 def _is_unreadable(report: ScanReport) -> bool:
     """Not judged at all: not a PDF, or over the bounds (``too_complex``)."""
-    return any((p.code == "unreadable" and p.page is None) or p.code == "too_complex"
-               for p in report.problems)
+    return any(
+        (p.code == "unreadable" and p.page is None) or p.code == "too_complex"
+        for p in report.problems
+    )
 
 
 def _text(path: str, report: ScanReport) -> str:
@@ -873,15 +1068,24 @@ def _text(path: str, report: ScanReport) -> str:
         what = "KHÔNG KIỂM TRA ĐƯỢC" if first.code == "too_complex" else "KHÔNG ĐỌC ĐƯỢC"
         return _vi(f"{path}: {what} — {first.message}\n")
     verdict = "ĐẠT" if report.compliant else "KHÔNG ĐẠT"
-    lines = [f"{path}: {verdict} chuẩn số hóa (QĐ 31/2021, Phụ lục I.2) — PDF "
-             f"{report.pdf_version}, {len(report.pages)} trang"]
+    lines = [
+        f"{path}: {verdict} chuẩn số hóa (QĐ 31/2021, Phụ lục I.2) — PDF "
+        f"{report.pdf_version}, {len(report.pages)} trang"
+    ]
     lines += [f"  - {problem.message}" for problem in report.problems]
     for page in report.pages:
         paper = paper_size(page.width_mm, page.height_mm) or "khổ không chuẩn"
-        images = "; ".join(f"{_colour_name(i.colour)} {_num(i.ppi_x, 0)} × {_num(i.ppi_y, 0)} dpi"
-                           for i in page.images) or "không có ảnh"
-        lines.append(f"  Trang {page.number}: {_num(page.width_mm)} × {_num(page.height_mm)} mm "
-                     f"({paper}), {images}")
+        images = (
+            "; ".join(
+                f"{_colour_name(i.colour)} {_num(i.ppi_x, 0)} × {_num(i.ppi_y, 0)} dpi"
+                for i in page.images
+            )
+            or "không có ảnh"
+        )
+        lines.append(
+            f"  Trang {page.number}: {_num(page.width_mm)} × {_num(page.height_mm)} mm "
+            f"({paper}), {images}"
+        )
     return _vi("\n".join(lines) + "\n")
 
 
@@ -906,8 +1110,10 @@ def cli_main(paths: list[str], *, as_json: bool, out: TextIO) -> int:
         if len(results) > 1:
             good = sum(report.compliant for _, report in results)
             broken = sum(_is_unreadable(report) for _, report in results)
-            out.write(f"Tổng cộng {len(results)} tệp: {good} đạt, "
-                      f"{len(results) - good - broken} không đạt, {broken} không đọc được\n")
+            out.write(
+                f"Tổng cộng {len(results)} tệp: {good} đạt, "
+                f"{len(results) - good - broken} không đạt, {broken} không đọc được\n"
+            )
     if any(_is_unreadable(report) for _, report in results):
         return 2
     return 0 if all(report.compliant for _, report in results) else 1

@@ -39,11 +39,16 @@ class _MemoryFont(GlyphAccumulatorFactory):
     def create_font_engine(self, writer: Any, obj_stream: Any = None) -> GlyphAccumulator:
         if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
             obj_stream = writer.prepare_object_stream()
-        return GlyphAccumulator(writer=writer, font_handle=io.BytesIO(_font_bytes()),
-                                font_size=self.font_size, ot_script_tag=self.ot_script_tag,
-                                ot_language_tag=self.ot_language_tag,
-                                writing_direction=self.writing_direction,
-                                bcp47_lang_code=self.bcp47_lang_code, obj_stream=obj_stream)
+        return GlyphAccumulator(
+            writer=writer,
+            font_handle=io.BytesIO(_font_bytes()),
+            font_size=self.font_size,
+            ot_script_tag=self.ot_script_tag,
+            ot_language_tag=self.ot_language_tag,
+            writing_direction=self.writing_direction,
+            bcp47_lang_code=self.bcp47_lang_code,
+            obj_stream=obj_stream,
+        )
 
 
 def image_style(png: bytes) -> StaticStampStyle:
@@ -53,10 +58,15 @@ def image_style(png: bytes) -> StaticStampStyle:
     if image.mode not in ("RGBA", "LA"):
         image = image.convert("RGBA")
     return StaticStampStyle(
-        background=PdfImage(image), background_opacity=1.0, border_width=0,
+        background=PdfImage(image),
+        background_opacity=1.0,
+        border_width=0,
         background_layout=layout.SimpleBoxLayoutRule(
-            x_align=layout.AxisAlignment.ALIGN_MID, y_align=layout.AxisAlignment.ALIGN_MID,
-            inner_content_scaling=layout.InnerScaling.STRETCH_TO_FIT))
+            x_align=layout.AxisAlignment.ALIGN_MID,
+            y_align=layout.AxisAlignment.ALIGN_MID,
+            inner_content_scaling=layout.InnerScaling.STRETCH_TO_FIT,
+        ),
+    )
 
 
 @cache
@@ -64,15 +74,15 @@ def _widths() -> tuple[dict[int, str], dict[str, int]]:
     from fontTools.ttLib import TTFont
 
     with TTFont(io.BytesIO(_font_bytes())) as font:
-        return font.getBestCmap(), {name: adv for name, (adv, _) in
-                                    font["hmtx"].metrics.items()}
+        return font.getBestCmap(), {name: adv for name, (adv, _) in font["hmtx"].metrics.items()}
 
 
 def text_width(line: str, size: float = FONT_SIZE) -> float:
     """Width in points of ``line`` in the stamp font (1000 units per em after rescaling)."""
     cmap, advances = _widths()
-    units = sum(advances.get(cmap.get(ord(ch), ".notdef"), 500)
-                for ch in unicodedata.normalize("NFC", line))
+    units = sum(
+        advances.get(cmap.get(ord(ch), ".notdef"), 500) for ch in unicodedata.normalize("NFC", line)
+    )
     return units * size / 1000
 
 
@@ -87,8 +97,9 @@ _GROUND = 100
 
 
 def _white_ground() -> RawContent:
-    return RawContent(b"1 1 1 rg 0 0 %d %d re f" % (_GROUND, _GROUND),
-                      box=layout.BoxConstraints(_GROUND, _GROUND))
+    return RawContent(
+        b"1 1 1 rg 0 0 %d %d re f" % (_GROUND, _GROUND), box=layout.BoxConstraints(_GROUND, _GROUND)
+    )
 
 
 def text_style(lines: list[str]) -> TextStampStyle:
@@ -98,17 +109,33 @@ def text_style(lines: list[str]) -> TextStampStyle:
     text = "\n".join(unicodedata.normalize("NFC", line).replace("%", "%%") for line in lines)
     no_margins = layout.Margins(0, 0, 0, 0)
     return TextStampStyle(
-        stamp_text=text, border_width=0, background=_white_ground(), background_opacity=1.0,
+        stamp_text=text,
+        border_width=0,
+        background=_white_ground(),
+        background_opacity=1.0,
         background_layout=layout.SimpleBoxLayoutRule(
-            x_align=layout.AxisAlignment.ALIGN_MIN, y_align=layout.AxisAlignment.ALIGN_MIN,
-            margins=no_margins, inner_content_scaling=layout.InnerScaling.STRETCH_FILL),
-        text_box_style=TextBoxStyle(font=font, font_size=FONT_SIZE, leading=LEADING,
-                                    border_width=0, text_color=(0, 0, 0),
-                                    box_layout_rule=layout.SimpleBoxLayoutRule(
-                                        x_align=layout.AxisAlignment.ALIGN_MIN,
-                                        y_align=layout.AxisAlignment.ALIGN_MAX,
-                                        margins=no_margins,
-                                        inner_content_scaling=layout.InnerScaling.NO_SCALING)),
+            x_align=layout.AxisAlignment.ALIGN_MIN,
+            y_align=layout.AxisAlignment.ALIGN_MIN,
+            margins=no_margins,
+            inner_content_scaling=layout.InnerScaling.STRETCH_FILL,
+        ),
+        text_box_style=TextBoxStyle(
+            font=font,
+            font_size=FONT_SIZE,
+            leading=LEADING,
+            border_width=0,
+            text_color=(0, 0, 0),
+            box_layout_rule=layout.SimpleBoxLayoutRule(
+                x_align=layout.AxisAlignment.ALIGN_MIN,
+                y_align=layout.AxisAlignment.ALIGN_MAX,
+                margins=no_margins,
+                inner_content_scaling=layout.InnerScaling.NO_SCALING,
+            ),
+        ),
         inner_content_layout=layout.SimpleBoxLayoutRule(
-            x_align=layout.AxisAlignment.ALIGN_MIN, y_align=layout.AxisAlignment.ALIGN_MAX,
-            margins=no_margins, inner_content_scaling=layout.InnerScaling.NO_SCALING))
+            x_align=layout.AxisAlignment.ALIGN_MIN,
+            y_align=layout.AxisAlignment.ALIGN_MAX,
+            margins=no_margins,
+            inner_content_scaling=layout.InnerScaling.NO_SCALING,
+        ),
+    )

@@ -14,12 +14,21 @@ ATTACHMENT_FIELD = "PhuLucKemTheo"
 NUMBER = re.compile(r"^\d{1,6}/[0-9A-ZĐ][0-9A-ZĐa-zđ.&-]*(/[0-9A-ZĐa-zđ.&-]+)*$")
 
 
-def sign_attachment(pdf: bytes, *, number: str, agency: signers.Signer,
-                    timestamping: core.Timestamping | None = None) -> bytes:
+def sign_attachment(
+    pdf: bytes,
+    *,
+    number: str,
+    agency: signers.Signer,
+    timestamping: core.Timestamping | None = None,
+) -> bytes:
     number = number.strip()
     if not NUMBER.match(number):
-        raise InvalidInput("Số, ký hiệu văn bản không đúng dạng (ví dụ 12/QĐ-UBND)",
-                           "The document number must look like 12/QĐ-UBND", code="number")
+        raise InvalidInput(
+            "Số, ký hiệu văn bản không đúng dạng (ví dụ 12/QĐ-UBND)",
+            "The document number must look like 12/QĐ-UBND",
+            code="number",
+        )
     lines = [number, core.iso_time(core.signing_time())]
-    return sign_text_top_right(sanitise(pdf), agency, lines, ATTACHMENT_FIELD,
-                               timestamping=timestamping)
+    return sign_text_top_right(
+        sanitise(pdf), agency, lines, ATTACHMENT_FIELD, timestamping=timestamping
+    )

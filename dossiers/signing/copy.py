@@ -24,8 +24,20 @@ RIGHT_MARGIN = 15 * MM
 SEARCH_STEP = 6.0  # points: how far down each try moves the stamp
 SEARCH_DEPTH = 0.35  # at most this share of the page from its top: still "top right"
 
-_CATALOG_KEYS = ("/AcroForm", "/OCProperties", "/Names", "/OpenAction", "/AA", "/JavaScript", "/AF",
-                 "/Perms", "/Collection", "/Threads", "/Outlines", "/Dests")
+_CATALOG_KEYS = (
+    "/AcroForm",
+    "/OCProperties",
+    "/Names",
+    "/OpenAction",
+    "/AA",
+    "/JavaScript",
+    "/AF",
+    "/Perms",
+    "/Collection",
+    "/Threads",
+    "/Outlines",
+    "/Dests",
+)
 _PAGE_KEYS = ("/Annots", "/AA", "/B", "/Thumb", "/AF")
 
 
@@ -34,9 +46,11 @@ def sanitise(pdf: bytes) -> bytes:
     try:
         with pikepdf.open(io.BytesIO(pdf)) as doc:
             if doc.is_encrypted:
-                raise InvalidFile("Tệp PDF được mã hóa; không sao được",
-                                  "The PDF is encrypted and cannot be copied",
-                                  code="encrypted_pdf")
+                raise InvalidFile(
+                    "Tệp PDF được mã hóa; không sao được",
+                    "The PDF is encrypted and cannot be copied",
+                    code="encrypted_pdf",
+                )
             root = doc.Root
             for key in _CATALOG_KEYS:
                 if key in root:
@@ -49,12 +63,20 @@ def sanitise(pdf: bytes) -> bytes:
             # A full rewrite keeps only objects reachable from the trimmed catalog. Streams are
             # copied as they are: decoding them is slow and meets qpdf's per-stream limits
             # (scan_check.QPDF_STREAM_BYTES) on a large lossless image.
-            doc.save(out, min_version="1.7", object_stream_mode=pikepdf.ObjectStreamMode.disable,
-                     deterministic_id=True, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+            doc.save(
+                out,
+                min_version="1.7",
+                object_stream_mode=pikepdf.ObjectStreamMode.disable,
+                deterministic_id=True,
+                stream_decode_level=pikepdf.StreamDecodeLevel.none,
+            )
             return out.getvalue()
     except pikepdf.PdfError as error:
-        raise InvalidFile(f"Không đọc được tệp PDF: {error}", f"Cannot read the PDF: {error}",
-                          code="unreadable_pdf") from None
+        raise InvalidFile(
+            f"Không đọc được tệp PDF: {error}",
+            f"Cannot read the PDF: {error}",
+            code="unreadable_pdf",
+        ) from None
 
 
 def top_right_box(pdf: bytes, lines: list[str], field: str) -> core.FieldPlan:
@@ -78,8 +100,9 @@ def top_right_box(pdf: bytes, lines: list[str], field: str) -> core.FieldPlan:
         top -= SEARCH_STEP
     else:
         top = y2 - TOP_MARGIN
-    return core.FieldPlan(field, 0, (round(left, 2), round(top - height, 2), round(right, 2),
-                                     round(top, 2)))
+    return core.FieldPlan(
+        field, 0, (round(left, 2), round(top - height, 2), round(right, 2), round(top, 2))
+    )
 
 
 def _text_boxes(pdf: bytes, page_top: float) -> list[core.Box]:
@@ -92,28 +115,52 @@ def _text_boxes(pdf: bytes, page_top: float) -> list[core.Box]:
     except CannotPlace:
         return []
     pad = 2.0
-    return [(line.x1 - pad, page_top - line.bottom - pad, line.x2 + pad, page_top - line.top + pad)
-            for line in found if line.page == 0]
+    return [
+        (line.x1 - pad, page_top - line.bottom - pad, line.x2 + pad, page_top - line.top + pad)
+        for line in found
+        if line.page == 0
+    ]
 
 
 def _overlap(a: core.Box, b: core.Box) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def sign_text_top_right(pdf: bytes, agency: signers.Signer, lines: list[str], field: str, *,
-                        timestamping: core.Timestamping | None = None) -> bytes:
+def sign_text_top_right(
+    pdf: bytes,
+    agency: signers.Signer,
+    lines: list[str],
+    field: str,
+    *,
+    timestamping: core.Timestamping | None = None,
+) -> bytes:
     plan = top_right_box(pdf, lines, field)
-    return core.sign(pdf, agency, field, appearance.text_style(lines), new_fields=(plan,),
-                     certify=MDPPerm.NO_CHANGES, timestamping=timestamping)
+    return core.sign(
+        pdf,
+        agency,
+        field,
+        appearance.text_style(lines),
+        new_fields=(plan,),
+        certify=MDPPerm.NO_CHANGES,
+        timestamping=timestamping,
+    )
 
 
-def make_copy(pdf: bytes, *, form: str, agency_name: str, agency: signers.Signer,
-              timestamping: core.Timestamping | None = None) -> bytes:
+def make_copy(
+    pdf: bytes,
+    *,
+    form: str,
+    agency_name: str,
+    agency: signers.Signer,
+    timestamping: core.Timestamping | None = None,
+) -> bytes:
     form = form.strip().upper()
     if form not in COPY_FORMS:
-        raise InvalidInput(f"Hình thức sao phải là một trong: {', '.join(COPY_FORMS)}",
-                           f"The copy form must be one of {', '.join(COPY_FORMS)}",
-                           code="copy_form")
+        raise InvalidInput(
+            f"Hình thức sao phải là một trong: {', '.join(COPY_FORMS)}",
+            f"The copy form must be one of {', '.join(COPY_FORMS)}",
+            code="copy_form",
+        )
     clean = sanitise(pdf)
     lines = [form, agency_name, core.iso_time(core.signing_time())]
     return sign_text_top_right(clean, agency, lines, COPY_FIELD, timestamping=timestamping)

@@ -48,32 +48,56 @@ def iso_time(when: datetime) -> str:
     return when.astimezone(VN_TZ).isoformat(timespec="seconds")  # 2026-05-04T09:12:30+07:00
 
 
-def sign(pdf: bytes, signer: signers.Signer, field: str, style: BaseStampStyle, *,
-         new_fields: tuple[FieldPlan, ...] = (), certify: MDPPerm | None = None,
-         timestamping: Timestamping | None = None, reason: str | None = None,
-         text_params: dict[str, Any] | None = None) -> bytes:
+def sign(
+    pdf: bytes,
+    signer: signers.Signer,
+    field: str,
+    style: BaseStampStyle,
+    *,
+    new_fields: tuple[FieldPlan, ...] = (),
+    certify: MDPPerm | None = None,
+    timestamping: Timestamping | None = None,
+    reason: str | None = None,
+    text_params: dict[str, Any] | None = None,
+) -> bytes:
     """Add one signature to ``field`` (creating ``new_fields`` first, in the same revision)."""
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     for plan in new_fields:
-        fields.append_signature_field(writer, fields.SigFieldSpec(
-            sig_field_name=plan.name, on_page=plan.page,
-            box=(round(plan.box[0]), round(plan.box[1]), round(plan.box[2]),
-                 round(plan.box[3]))))
+        fields.append_signature_field(
+            writer,
+            fields.SigFieldSpec(
+                sig_field_name=plan.name,
+                on_page=plan.page,
+                box=(
+                    round(plan.box[0]),
+                    round(plan.box[1]),
+                    round(plan.box[2]),
+                    round(plan.box[3]),
+                ),
+            ),
+        )
     meta = signers.PdfSignatureMetadata(
-        field_name=field, md_algorithm="sha256", subfilter=SigSeedSubFilter.PADES,
-        certify=certify is not None, docmdp_permissions=certify or MDPPerm.FILL_FORMS,
+        field_name=field,
+        md_algorithm="sha256",
+        subfilter=SigSeedSubFilter.PADES,
+        certify=certify is not None,
+        docmdp_permissions=certify or MDPPerm.FILL_FORMS,
         reason=reason,
         embed_validation_info=timestamping is not None,
-        validation_context=timestamping.validation_context if timestamping else None)
+        validation_context=timestamping.validation_context if timestamping else None,
+    )
     timestamper = None
     if timestamping is not None:
         from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
 
         timestamper = HTTPTimeStamper(timestamping.url)
-    pdf_signer = signers.PdfSigner(meta, signer=signer, stamp_style=style,
-                                   timestamper=timestamper)
+    pdf_signer = signers.PdfSigner(meta, signer=signer, stamp_style=style, timestamper=timestamper)
     out = io.BytesIO()
-    run_sync(pdf_signer.sign_pdf, writer, output=out,
-             appearance_text_params=text_params or {},
-             bytes_reserved=RESERVED_BT if timestamping else RESERVED_BB)
+    run_sync(
+        pdf_signer.sign_pdf,
+        writer,
+        output=out,
+        appearance_text_params=text_params or {},
+        bytes_reserved=RESERVED_BT if timestamping else RESERVED_BB,
+    )
     return out.getvalue()

@@ -32,7 +32,8 @@ def system_font() -> Path:
 
 def _cache_dir() -> Path:
     root = os.environ.get("MOTCUA_FONT_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "motcua")
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "motcua"
+    )
     return Path(root)
 
 
@@ -52,11 +53,15 @@ def stamp_font() -> Path:
     names = font["name"]
     for record in list(names.names):
         if record.nameID in (1, 4, 16, 21):
-            names.setName(FAMILY, record.nameID, record.platformID, record.platEncID,
-                          record.langID)
+            names.setName(FAMILY, record.nameID, record.platformID, record.platEncID, record.langID)
         elif record.nameID in (3, 6, 20):
-            names.setName(f"{FAMILY}-Regular", record.nameID, record.platformID,
-                          record.platEncID, record.langID)
+            names.setName(
+                f"{FAMILY}-Regular",
+                record.nameID,
+                record.platformID,
+                record.platEncID,
+                record.langID,
+            )
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, suffix=".ttf")
     os.close(fd)

@@ -33,10 +33,18 @@ class _Ink:
     code: str
 
 
-BLUE = _Ink(lambda r, g, b: b >= r + 40 and b >= g + 20, "Chữ ký phải có màu xanh (Phụ lục II.1)",
-            "The signature must be blue (Phụ lục II.1)", "not_blue")
-RED = _Ink(lambda r, g, b: r >= g + 60 and r >= b + 60, "Con dấu phải có màu đỏ (Phụ lục II.2)",
-           "The seal must be red (Phụ lục II.2)", "not_red")
+BLUE = _Ink(
+    lambda r, g, b: b >= r + 40 and b >= g + 20,
+    "Chữ ký phải có màu xanh (Phụ lục II.1)",
+    "The signature must be blue (Phụ lục II.1)",
+    "not_blue",
+)
+RED = _Ink(
+    lambda r, g, b: r >= g + 60 and r >= b + 60,
+    "Con dấu phải có màu đỏ (Phụ lục II.2)",
+    "The seal must be red (Phụ lục II.2)",
+    "not_red",
+)
 
 
 def _open(data: bytes) -> Image.Image:
@@ -45,13 +53,16 @@ def _open(data: bytes) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data))
         if image.width * image.height > MAX_PIXELS:
-            raise InvalidFile("Ảnh quá lớn (tối đa 4000 × 4000 điểm ảnh)",
-                              "The image is too large (at most 4000 × 4000 pixels)",
-                              code="too_large")
+            raise InvalidFile(
+                "Ảnh quá lớn (tối đa 4000 × 4000 điểm ảnh)",
+                "The image is too large (at most 4000 × 4000 pixels)",
+                code="too_large",
+            )
         image.load()
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        raise InvalidFile("Không đọc được ảnh PNG", f"Cannot read the PNG: {error}",
-                          code="unreadable_png") from None
+        raise InvalidFile(
+            "Không đọc được ảnh PNG", f"Cannot read the PNG: {error}", code="unreadable_png"
+        ) from None
     return image
 
 
@@ -63,9 +74,11 @@ def _inked(data: bytes, ink: _Ink) -> Image.Image:
     pixels: list[tuple[int, int, int, int]] = list(rgba.get_flattened_data())  # type: ignore[arg-type]
     clear = sum(1 for p in pixels if p[3] < 32) / max(1, len(pixels))
     if ("A" not in image.getbands() and "transparency" not in image.info) or clear < 0.2:
-        raise InvalidFile("Ảnh phải có nền trong suốt (PNG có kênh alpha)",
-                          "The image must have a transparent background (PNG with alpha)",
-                          code="not_transparent")
+        raise InvalidFile(
+            "Ảnh phải có nền trong suốt (PNG có kênh alpha)",
+            "The image must have a transparent background (PNG with alpha)",
+            code="not_transparent",
+        )
     opaque = [p for p in pixels if p[3] >= 128]
     if sum(1 for r, g, b, _ in opaque if ink.is_ink(r, g, b)) / max(1, len(opaque)) < 0.6:
         raise InvalidFile(ink.message, ink.message_en, code=ink.code)
@@ -89,12 +102,17 @@ def check_seal(data: bytes) -> CheckedImage:
     image = _inked(data, RED)
     size = _size_mm(image)
     if size is None:
-        raise InvalidFile("Ảnh con dấu phải ghi độ phân giải (DPI) để xác định kích thước thật",
-                          "The seal image must record its resolution (DPI) to know its real size",
-                          code="no_dpi")
+        raise InvalidFile(
+            "Ảnh con dấu phải ghi độ phân giải (DPI) để xác định kích thước thật",
+            "The seal image must record its resolution (DPI) to know its real size",
+            code="no_dpi",
+        )
     if not all(SEAL_MM[0] <= s <= SEAL_MM[1] for s in size):
-        raise InvalidFile(f"Kích thước thật của con dấu là {size[0]:.1f} × {size[1]:.1f} mm, "
-                          f"phải từ {SEAL_MM[0]:.0f} đến {SEAL_MM[1]:.0f} mm",
-                          f"The seal's real size is {size[0]:.1f} × {size[1]:.1f} mm; it must be "
-                          f"{SEAL_MM[0]:.0f}–{SEAL_MM[1]:.0f} mm", code="seal_size")
+        raise InvalidFile(
+            f"Kích thước thật của con dấu là {size[0]:.1f} × {size[1]:.1f} mm, "
+            f"phải từ {SEAL_MM[0]:.0f} đến {SEAL_MM[1]:.0f} mm",
+            f"The seal's real size is {size[0]:.1f} × {size[1]:.1f} mm; it must be "
+            f"{SEAL_MM[0]:.0f}–{SEAL_MM[1]:.0f} mm",
+            code="seal_size",
+        )
     return CheckedImage(round(size[0], 2), round(size[1], 2))

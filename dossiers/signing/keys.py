@@ -41,8 +41,9 @@ class CachedKeySigner(signers.SimpleSigner):
             return super().sign_raw(data, digest_algorithm)
         if self._parsed is None:
             self._parsed = serialization.load_der_private_key(self.signing_key.dump(), None)
-        signature: bytes = self._parsed.sign(data, PKCS1v15(),
-                                             get_pyca_cryptography_hash(digest_algorithm))
+        signature: bytes = self._parsed.sign(
+            data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm)
+        )
         return signature
 
 
@@ -81,19 +82,28 @@ class Keyring:
         kind, _, ident = name.partition(":")
         folder = {"agency": "agencies", "user": "users"}.get(kind)
         path = Path(spec.get("pkcs12") or self.pki_dir / f"{folder}/{slug(ident)}.p12")
-        passphrase = (os.environ.get(spec["passphrase_env"], "") if "passphrase_env" in spec
-                      else self.passphrase)
+        passphrase = (
+            os.environ.get(spec["passphrase_env"], "")
+            if "passphrase_env" in spec
+            else self.passphrase
+        )
         if folder is None or not path.exists():
             raise SignerUnavailable(
                 f"Chưa có khóa ký số cho «{ident}»; hãy cấu hình chứng thư số",
-                f"No signing key is configured for '{ident}'")
+                f"No signing key is configured for '{ident}'",
+            )
         load: Any = signers.SimpleSigner.load_pkcs12
         signer: signers.Signer | None = load(str(path), passphrase=passphrase.encode())
         if not isinstance(signer, signers.SimpleSigner):
-            raise SignerUnavailable(f"Không mở được khóa ký số của «{ident}»",
-                                    f"Cannot open the signing key of '{ident}'")
-        return CachedKeySigner(signing_key=signer.signing_key, signing_cert=signer.signing_cert,
-                               cert_registry=signer.cert_registry)
+            raise SignerUnavailable(
+                f"Không mở được khóa ký số của «{ident}»",
+                f"Cannot open the signing key of '{ident}'",
+            )
+        return CachedKeySigner(
+            signing_key=signer.signing_key,
+            signing_cert=signer.signing_cert,
+            cert_registry=signer.cert_registry,
+        )
 
     def _load_pkcs11(self, name: str, spec: dict[str, Any]) -> signers.Signer:
         from pyhanko.sign import pkcs11
@@ -103,15 +113,19 @@ class Keyring:
             from pyhanko.config.pkcs11 import TokenCriteria
 
             session = pkcs11.open_pkcs11_session(
-                spec["module"], token_criteria=TokenCriteria(label=spec.get("token")),
-                user_pin=pin)
+                spec["module"], token_criteria=TokenCriteria(label=spec.get("token")), user_pin=pin
+            )
         except Exception as error:  # the token is absent, locked, or the PIN is wrong
-            raise SignerUnavailable(f"Không mở được thiết bị ký số (token) của «{name}»",
-                                    f"Cannot open the PKCS#11 token of '{name}': {error}") \
-                from None
+            raise SignerUnavailable(
+                f"Không mở được thiết bị ký số (token) của «{name}»",
+                f"Cannot open the PKCS#11 token of '{name}': {error}",
+            ) from None
         self._sessions.append(session)  # kept open: the signer uses it for every signature
-        return pkcs11.PKCS11Signer(session, key_label=spec.get("key_label"),
-                                   cert_label=spec.get("cert_label", spec.get("key_label")))
+        return pkcs11.PKCS11Signer(
+            session,
+            key_label=spec.get("key_label"),
+            cert_label=spec.get("cert_label", spec.get("key_label")),
+        )
 
     def close(self) -> None:
         """Forget loaded keys and log out of the tokens (a process shutting down)."""
@@ -126,8 +140,10 @@ class Keyring:
         demo_root = self.pki_dir / "root.pem"
         if demo_root.exists() and demo_root not in files:
             files.append(demo_root)
-        return [load_cert_from_pemder(str(path))  # type: ignore[no-untyped-call]
-                for path in files]
+        return [
+            load_cert_from_pemder(str(path))  # type: ignore[no-untyped-call]
+            for path in files
+        ]
 
 
 _SHARED: dict[tuple[Any, ...], Keyring] = {}
@@ -137,9 +153,16 @@ _SHARED_LOCK = threading.Lock()
 def shared_keyring(config: Any) -> Keyring:
     """The process's keyring for this configuration: web requests, jobs run inline and worker
     jobs all reuse keys already parsed, instead of opening a PKCS#12 file per document."""
-    key = tuple(config.get(name) for name in (
-        "MOTCUA_PKI_DIR", "MOTCUA_KEY_PASSPHRASE", "MOTCUA_SIGNERS", "MOTCUA_TRUST_ROOTS",
-        "MOTCUA_TSA_URL"))
+    key = tuple(
+        config.get(name)
+        for name in (
+            "MOTCUA_PKI_DIR",
+            "MOTCUA_KEY_PASSPHRASE",
+            "MOTCUA_SIGNERS",
+            "MOTCUA_TRUST_ROOTS",
+            "MOTCUA_TSA_URL",
+        )
+    )
     with _SHARED_LOCK:
         ring = _SHARED.get(key)
         if ring is None:
@@ -158,7 +181,11 @@ def keyring_from_config(config: Any) -> Keyring:
     if source:
         text = Path(source).read_text(encoding="utf-8")
         overrides = json.loads(text) if source.endswith(".json") else yaml.safe_load(text)
-    roots = tuple(Path(p) for p in (config.get("MOTCUA_TRUST_ROOTS") or "").split(os.pathsep)
-                  if p)
-    return Keyring(Path(config["MOTCUA_PKI_DIR"]), config["MOTCUA_KEY_PASSPHRASE"],
-                   overrides or {}, roots, config.get("MOTCUA_TSA_URL") or None)
+    roots = tuple(Path(p) for p in (config.get("MOTCUA_TRUST_ROOTS") or "").split(os.pathsep) if p)
+    return Keyring(
+        Path(config["MOTCUA_PKI_DIR"]),
+        config["MOTCUA_KEY_PASSPHRASE"],
+        overrides or {},
+        roots,
+        config.get("MOTCUA_TSA_URL") or None,
+    )

@@ -41,8 +41,9 @@ def agency_subject(code: str, name: str) -> Subject:
     return Subject(f"agencies/{slug(code)}", name, name)
 
 
-def person_subject(login: str, full_name: str, agency_name: str,
-                   title: str | None = None) -> Subject:
+def person_subject(
+    login: str, full_name: str, agency_name: str, title: str | None = None
+) -> Subject:
     return Subject(f"users/{slug(login)}", full_name, agency_name, title)
 
 
@@ -88,19 +89,32 @@ class DemoPKI:
         key = _key()
         name = _name(ROOT_NAME, "Motcua DEMO")
         now = datetime.now(UTC)
-        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-                .public_key(key.public_key()).serial_number(x509.random_serial_number())
-                .not_valid_before(now - timedelta(days=1))
-                .not_valid_after(now + timedelta(days=365 * 20))
-                .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-                .add_extension(x509.KeyUsage(False, False, False, False, False, True, True,
-                                             False, False), critical=True)
-                .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                               critical=False)
-                .sign(key, hashes.SHA256()))
-        _write(key_path, key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(self.passphrase)))
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=365 * 20))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(
+                x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+                critical=True,
+            )
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+            )
+            .sign(key, hashes.SHA256())
+        )
+        _write(
+            key_path,
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.BestAvailableEncryption(self.passphrase),
+            ),
+        )
         _write(self.root_pem, cert.public_bytes(serialization.Encoding.PEM), mode=0o644)
         return cert, key
 
@@ -112,32 +126,43 @@ class DemoPKI:
         root, root_key = self.ensure_root()
         key = _key()
         now = datetime.now(UTC)
-        builder = (x509.CertificateBuilder()
-                   .subject_name(_name(subject.common_name, subject.organisation, subject.title))
-                   .issuer_name(root.subject).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number())
-                   .not_valid_before(now - timedelta(days=1))
-                   .not_valid_after(now + timedelta(days=365 * 10))
-                   .add_extension(x509.BasicConstraints(ca=False, path_length=None),
-                                  critical=True)
-                   .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                       root_key.public_key()), critical=False)
-                   .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                                  critical=False))
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(_name(subject.common_name, subject.organisation, subject.title))
+            .issuer_name(root.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=365 * 10))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()),
+                critical=False,
+            )
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+            )
+        )
         if timestamping:
-            builder = (builder
-                       .add_extension(x509.KeyUsage(True, False, False, False, False, False,
-                                                    False, False, False), critical=True)
-                       .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]),
-                                      critical=True))
+            builder = builder.add_extension(
+                x509.KeyUsage(True, False, False, False, False, False, False, False, False),
+                critical=True,
+            ).add_extension(
+                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True
+            )
         else:
-            builder = builder.add_extension(x509.KeyUsage(True, True, False, False, False,
-                                                           False, False, False, False),
-                                            critical=True)
+            builder = builder.add_extension(
+                x509.KeyUsage(True, True, False, False, False, False, False, False, False),
+                critical=True,
+            )
         cert = builder.sign(root_key, hashes.SHA256())
         data = pkcs12.serialize_key_and_certificates(
-            slug(subject.common_name).encode(), key, cert, [root],
-            serialization.BestAvailableEncryption(self.passphrase))
+            slug(subject.common_name).encode(),
+            key,
+            cert,
+            [root],
+            serialization.BestAvailableEncryption(self.passphrase),
+        )
         target.parent.mkdir(parents=True, exist_ok=True)
         _write(target, data)
         return target

@@ -68,21 +68,40 @@ def text_lines(pdf: bytes) -> list[_Line]:
 def _lines(pdf: bytes) -> list[_Line]:
     tool = shutil.which("pdftotext")
     if tool is None:
-        raise CannotPlace("Thiếu công cụ pdftotext (poppler-utils) để tìm vị trí ký",
-                          "pdftotext (poppler-utils) is needed to find where to sign")
-    out = subprocess.run([tool, "-bbox-layout", "-enc", "UTF-8", "-", "-"], input=pdf,  # noqa: S603
-                         capture_output=True, timeout=60, check=False).stdout.decode("utf-8",
-                                                                                    "replace")
+        raise CannotPlace(
+            "Thiếu công cụ pdftotext (poppler-utils) để tìm vị trí ký",
+            "pdftotext (poppler-utils) is needed to find where to sign",
+        )
+    out = subprocess.run(  # noqa: S603
+        [tool, "-bbox-layout", "-enc", "UTF-8", "-", "-"],
+        input=pdf,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    ).stdout.decode("utf-8", "replace")
     lines: list[_Line] = []
-    for n, page in enumerate(re.finditer(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>',
-                                         out, re.S)):
+    for n, page in enumerate(
+        re.finditer(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', out, re.S)
+    ):
         height = float(page.group(2))
-        for line in re.finditer(r'<line xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
-                                r'yMax="([\d.]+)">(.*?)</line>', page.group(3), re.S):
+        for line in re.finditer(
+            r'<line xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
+            r'yMax="([\d.]+)">(.*?)</line>',
+            page.group(3),
+            re.S,
+        ):
             words = re.findall(r">([^<]*)</word>", line.group(5))
-            lines.append(_Line(n, height, float(line.group(1)), float(line.group(2)),
-                               float(line.group(3)), float(line.group(4)),
-                               html.unescape(" ".join(words))))
+            lines.append(
+                _Line(
+                    n,
+                    height,
+                    float(line.group(1)),
+                    float(line.group(2)),
+                    float(line.group(3)),
+                    float(line.group(4)),
+                    html.unescape(" ".join(words)),
+                )
+            )
     return lines
 
 
@@ -92,20 +111,30 @@ def find_placement(pdf: bytes, full_name: str) -> Placement:
     lines = _lines(pdf)
     hits = [line for line in lines if wanted and wanted in _norm(line.text)]
     if not hits:
-        raise CannotPlace(f"Không tìm thấy họ tên người ký «{full_name}» trong văn bản; "
-                          "hãy chỉ rõ trang và vị trí (--page, --box)",
-                          f"The signer's name '{full_name}' is not in the document; give "
-                          "--page and --box")
+        raise CannotPlace(
+            f"Không tìm thấy họ tên người ký «{full_name}» trong văn bản; "
+            "hãy chỉ rõ trang và vị trí (--page, --box)",
+            f"The signer's name '{full_name}' is not in the document; give --page and --box",
+        )
     name = max(hits, key=lambda line: (line.page, line.top))
-    above = [line for line in lines if line.page == name.page and line.bottom <= name.top
-             and line.x2 > name.x1 - 80 and line.x1 < name.x2 + 80]
+    above = [
+        line
+        for line in lines
+        if line.page == name.page
+        and line.bottom <= name.top
+        and line.x2 > name.x1 - 80
+        and line.x1 < name.x2 + 80
+    ]
     ceiling = max((line.bottom for line in above), default=name.top - MAX_IMAGE_HEIGHT - 8)
     if name.top - ceiling < MIN_IMAGE_HEIGHT + 4:
-        raise CannotPlace("Không đủ chỗ trống giữa chức vụ và họ tên người ký để đặt chữ ký",
-                          "There is not enough room between the title and the name to sign")
+        raise CannotPlace(
+            "Không đủ chỗ trống giữa chức vụ và họ tên người ký để đặt chữ ký",
+            "There is not enough room between the title and the name to sign",
+        )
     height = name.page_height
-    return Placement(name.page, (name.x1 - 40, height - name.top + 2,
-                                 name.x2 + 40, height - ceiling - 2))
+    return Placement(
+        name.page, (name.x1 - 40, height - name.top + 2, name.x2 + 40, height - ceiling - 2)
+    )
 
 
 @lru_cache(maxsize=64)
@@ -129,8 +158,7 @@ def fit_image(free: core.Box, png: bytes) -> core.Box:
         w = min(x2 - x1, MAX_IMAGE_WIDTH)
         h = w * height / width
     cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
-    return (round(cx - w / 2, 2), round(cy - h / 2, 2), round(cx + w / 2, 2),
-            round(cy + h / 2, 2))
+    return (round(cx - w / 2, 2), round(cy - h / 2, 2), round(cx + w / 2, 2), round(cy + h / 2, 2))
 
 
 def seal_box(leader: core.Box, seal_mm: tuple[float, float]) -> core.Box:
@@ -142,12 +170,29 @@ def seal_box(leader: core.Box, seal_mm: tuple[float, float]) -> core.Box:
     return (round(right - w, 2), round(cy - h / 2, 2), round(right, 2), round(cy + h / 2, 2))
 
 
-def sign_result(pdf: bytes, *, leader: signers.Signer, agency: signers.Signer,
-                signature_png: bytes, seal_png: bytes, seal_mm: tuple[float, float],
-                placement: Placement, timestamping: core.Timestamping | None = None) -> bytes:
+def sign_result(
+    pdf: bytes,
+    *,
+    leader: signers.Signer,
+    agency: signers.Signer,
+    signature_png: bytes,
+    seal_png: bytes,
+    seal_mm: tuple[float, float],
+    placement: Placement,
+    timestamping: core.Timestamping | None = None,
+) -> bytes:
     leader_box = fit_image(placement.box, signature_png)
-    fields = (core.FieldPlan(LEADER_FIELD, placement.page, leader_box),
-              core.FieldPlan(SEAL_FIELD, placement.page, seal_box(leader_box, seal_mm)))
-    first = core.sign(pdf, leader, LEADER_FIELD, _style(signature_png), new_fields=fields,
-                      certify=MDPPerm.FILL_FORMS, timestamping=timestamping)
+    fields = (
+        core.FieldPlan(LEADER_FIELD, placement.page, leader_box),
+        core.FieldPlan(SEAL_FIELD, placement.page, seal_box(leader_box, seal_mm)),
+    )
+    first = core.sign(
+        pdf,
+        leader,
+        LEADER_FIELD,
+        _style(signature_png),
+        new_fields=fields,
+        certify=MDPPerm.FILL_FORMS,
+        timestamping=timestamping,
+    )
     return core.sign(first, agency, SEAL_FIELD, _style(seal_png), timestamping=timestamping)

@@ -19,9 +19,17 @@ _INVISIBLE = core.FieldPlan(SEAL_FIELD, 0, (0, 0, 0, 0))
 _STYLE = BaseStampStyle()  # never drawn: the widget has no area
 
 
-def seal_form(pdf: bytes, agency: signers.Signer, *,
-              timestamping: core.Timestamping | None = None) -> bytes:
+def seal_form(
+    pdf: bytes, agency: signers.Signer, *, timestamping: core.Timestamping | None = None
+) -> bytes:
     """``pdf`` (a form we rendered) with the agency's invisible, certifying signature."""
-    return core.sign(pdf, agency, SEAL_FIELD, _STYLE, new_fields=(_INVISIBLE,),
-                     certify=MDPPerm.NO_CHANGES, timestamping=timestamping,
-                     reason="Văn bản do cơ quan phát hành qua Hệ thống một cửa điện tử")
+    return core.sign(
+        pdf,
+        agency,
+        SEAL_FIELD,
+        _STYLE,
+        new_fields=(_INVISIBLE,),
+        certify=MDPPerm.NO_CHANGES,
+        timestamping=timestamping,
+        reason="Văn bản do cơ quan phát hành qua Hệ thống một cửa điện tử",
+    )

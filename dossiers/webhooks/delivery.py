@@ -44,8 +44,9 @@ def signature_header(secret: str, body: str, timestamp: int | None = None) -> st
     return f"t={stamp},v1={sign(secret, stamp, body)}"
 
 
-def verify(secret: str, header: str, body: str, *, tolerance: int = 300,
-           now: int | None = None) -> bool:
+def verify(
+    secret: str, header: str, body: str, *, tolerance: int = 300, now: int | None = None
+) -> bool:
     """What a receiver does with ``Motcua-Signature`` (shipped for receivers and tests)."""
     try:
         parts = dict(item.split("=", 1) for item in header.split(","))
@@ -59,11 +60,16 @@ def verify(secret: str, header: str, body: str, *, tolerance: int = 300,
 
 def _head(session: Session, delivery: WebhookDelivery) -> WebhookDelivery | None:
     """The earliest undelivered delivery of the same subscription and dossier, locked."""
-    query = (select(WebhookDelivery)
-             .where(WebhookDelivery.subscription_id == delivery.subscription_id,
-                    WebhookDelivery.dossier_id == delivery.dossier_id,
-                    WebhookDelivery.state != "delivered")
-             .order_by(WebhookDelivery.event_seq, WebhookDelivery.id).limit(1))
+    query = (
+        select(WebhookDelivery)
+        .where(
+            WebhookDelivery.subscription_id == delivery.subscription_id,
+            WebhookDelivery.dossier_id == delivery.dossier_id,
+            WebhookDelivery.state != "delivered",
+        )
+        .order_by(WebhookDelivery.event_seq, WebhookDelivery.id)
+        .limit(1)
+    )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()  # a second worker on this queue waits for the first
     return session.scalar(query)
@@ -80,20 +86,26 @@ def _refused_address(url: str, allow_loopback: bool) -> str:
         return f"cannot resolve {host}: {error}"[:500]
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if address.is_link_local or address.is_unspecified or address.is_multicast or (
-                address.is_loopback and not allow_loopback):
+        if (
+            address.is_link_local
+            or address.is_unspecified
+            or address.is_multicast
+            or (address.is_loopback and not allow_loopback)
+        ):
             return f"address not allowed: {address}"
     return ""
 
 
-def _post(url: str, body: str, headers: dict[str, str], timeout: float,
-          allow_loopback: bool = False) -> tuple[int | None, str]:
+def _post(
+    url: str, body: str, headers: dict[str, str], timeout: float, allow_loopback: bool = False
+) -> tuple[int | None, str]:
     """POST once; returns (status code or None, error text or "")."""
     refused = _refused_address(url, allow_loopback)
     if refused:
         return None, refused
     request = urllib.request.Request(  # noqa: S310 - the URL was checked to be http(s)
-        url, data=body.encode(), method="POST", headers=headers)
+        url, data=body.encode(), method="POST", headers=headers
+    )
     opener = urllib.request.build_opener(_NoRedirect)
     try:
         with opener.open(request, timeout=timeout) as response:
@@ -111,21 +123,36 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def _attempt(session: Session, subscription: WebhookSubscription, delivery: WebhookDelivery,
-             settings: dict[str, Any]) -> bool:
-    headers = {"Content-Type": "application/json; charset=utf-8",
-               "User-Agent": "Motcua-Webhooks/1",
-               SIGNATURE_HEADER: signature_header(subscription.secret, delivery.body),
-               "Motcua-Delivery": str(delivery.id), "Motcua-Event": delivery.kind}
+def _attempt(
+    session: Session,
+    subscription: WebhookSubscription,
+    delivery: WebhookDelivery,
+    settings: dict[str, Any],
+) -> bool:
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "Motcua-Webhooks/1",
+        SIGNATURE_HEADER: signature_header(subscription.secret, delivery.body),
+        "Motcua-Delivery": str(delivery.id),
+        "Motcua-Event": delivery.kind,
+    }
     timeout = float(settings.get("MOTCUA_WEBHOOK_TIMEOUT") or 10)
-    status, error = _post(subscription.url, delivery.body, headers, timeout,
-                          bool(settings.get("MOTCUA_WEBHOOK_ALLOW_LOOPBACK")))
+    status, error = _post(
+        subscription.url,
+        delivery.body,
+        headers,
+        timeout,
+        bool(settings.get("MOTCUA_WEBHOOK_ALLOW_LOOPBACK")),
+    )
     ok = status is not None and 200 <= status < 300
     now = utcnow()
     delivery.attempts += 1
     delivery.last_status_code, delivery.last_error = status, None if ok else error
-    session.add(WebhookAttempt(delivery_id=delivery.id, at=now, status_code=status,
-                               error=None if ok else error, ok=ok))
+    session.add(
+        WebhookAttempt(
+            delivery_id=delivery.id, at=now, status_code=status, error=None if ok else error, ok=ok
+        )
+    )
     if ok:
         delivery.state, delivery.delivered_at, delivery.next_attempt_at = "delivered", now, None
     session.flush()
@@ -143,9 +170,14 @@ def _retry_later(session: Session, delivery: WebhookDelivery, settings: dict[str
     delivery.next_attempt_at = utcnow() + timedelta(seconds=delay)
     # Not through ``enqueue``: that would dispatch it right after this commit; the sweeper
     # runs it once due.
-    session.add(OutboxMessage(job=JOB, payload={"delivery_id": delivery.id},
-                              key=f"webhook:{delivery.id}:retry:{delivery.attempts}",
-                              run_after=delivery.next_attempt_at))
+    session.add(
+        OutboxMessage(
+            job=JOB,
+            payload={"delivery_id": delivery.id},
+            key=f"webhook:{delivery.id}:retry:{delivery.attempts}",
+            run_after=delivery.next_attempt_at,
+        )
+    )
     session.flush()
 
 
@@ -160,8 +192,7 @@ def deliver(session: Session, payload: dict[str, Any], ctx: JobContext) -> None:
         return  # delivered meanwhile, or waits for an earlier one, which sends it when through
     subscription = session.get(WebhookSubscription, delivery.subscription_id)
     client = session.get(IntegrationClient, subscription.client_pk) if subscription else None
-    if subscription is None or not subscription.is_active or client is None \
-            or not client.is_active:
+    if subscription is None or not subscription.is_active or client is None or not client.is_active:
         return  # unsubscribed or disabled: the delivery stays pending in the log
     current: WebhookDelivery | None = head
     while current is not None:

@@ -30,8 +30,7 @@ class WebhookDelivery(Base):
     __table_args__ = (UniqueConstraint("subscription_id", "event_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscriptions.id"),
-                                                 index=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscriptions.id"), index=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
     event_seq: Mapped[int] = mapped_column(Integer)

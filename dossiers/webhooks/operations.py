@@ -36,8 +36,11 @@ def _url(url: str) -> str:
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 500:
-        raise InvalidInput("Địa chỉ nhận sự kiện phải là URL http:// hoặc https://",
-                           "The webhook URL must be an http:// or https:// URL", code="bad_url")
+        raise InvalidInput(
+            "Địa chỉ nhận sự kiện phải là URL http:// hoặc https://",
+            "The webhook URL must be an http:// or https:// URL",
+            code="bad_url",
+        )
     return url
 
 
@@ -46,20 +49,24 @@ def _kinds(kinds: list[str]) -> list[str]:
     known = {k.value for k in Kind} | {ALL}
     unknown = [k for k in cleaned if k not in known]
     if unknown or not cleaned:
-        raise InvalidInput(f"Loại sự kiện không hợp lệ: {', '.join(unknown) or '(trống)'}",
-                           f"Unknown event kinds: {', '.join(unknown) or '(none)'}",
-                           code="invalid_kinds")
+        raise InvalidInput(
+            f"Loại sự kiện không hợp lệ: {', '.join(unknown) or '(trống)'}",
+            f"Unknown event kinds: {', '.join(unknown) or '(none)'}",
+            code="invalid_kinds",
+        )
     return cleaned
 
 
-def subscribe(session: Session, actor: Actor, *, url: str,
-              kinds: list[str]) -> tuple[WebhookSubscription, str]:
+def subscribe(
+    session: Session, actor: Actor, *, url: str, kinds: list[str]
+) -> tuple[WebhookSubscription, str]:
     """Subscribe the acting client; returns the subscription and its signing secret (once)."""
     actor.require_scope(WEBHOOKS)
     client = acting_client(session, actor)
     secret = "whsec_" + secrets.token_urlsafe(32)
-    subscription = WebhookSubscription(client_pk=client.id, url=_url(url), kinds=_kinds(kinds),
-                                       secret=secret)
+    subscription = WebhookSubscription(
+        client_pk=client.id, url=_url(url), kinds=_kinds(kinds), secret=secret
+    )
     session.add(subscription)
     session.flush()
     return subscription, secret
@@ -97,8 +104,13 @@ def unsubscribe(session: Session, actor: Actor, subscription_id: int) -> Webhook
     return subscription
 
 
-def _audit_staff(session: Session, actor: Actor, subscription: WebhookSubscription,
-                 action: str, **details: object) -> None:
+def _audit_staff(
+    session: Session,
+    actor: Actor,
+    subscription: WebhookSubscription,
+    action: str,
+    **details: object,
+) -> None:
     """What an administrator does to a client's webhooks goes in the client's audit log."""
     if actor.client_id is None:
         client = session.get(IntegrationClient, subscription.client_pk)
@@ -106,17 +118,28 @@ def _audit_staff(session: Session, actor: Actor, subscription: WebhookSubscripti
             audit(session, actor, client, action, subscription=subscription.id, **details)
 
 
-def deliveries(session: Session, actor: Actor, subscription_id: int,
-               limit: int = 200) -> list[WebhookDelivery]:
+def deliveries(
+    session: Session, actor: Actor, subscription_id: int, limit: int = 200
+) -> list[WebhookDelivery]:
     subscription = get_subscription(session, actor, subscription_id)
-    return list(session.scalars(select(WebhookDelivery).where(
-        WebhookDelivery.subscription_id == subscription.id)
-        .order_by(WebhookDelivery.id.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.subscription_id == subscription.id)
+            .order_by(WebhookDelivery.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def attempts(session: Session, delivery: WebhookDelivery) -> list[WebhookAttempt]:
-    return list(session.scalars(select(WebhookAttempt).where(
-        WebhookAttempt.delivery_id == delivery.id).order_by(WebhookAttempt.id)))
+    return list(
+        session.scalars(
+            select(WebhookAttempt)
+            .where(WebhookAttempt.delivery_id == delivery.id)
+            .order_by(WebhookAttempt.id)
+        )
+    )
 
 
 def get_delivery(session: Session, actor: Actor, delivery_id: int) -> WebhookDelivery:
@@ -136,25 +159,40 @@ def resend(session: Session, actor: Actor, delivery_id: int) -> WebhookDelivery:
     subscription = session.get(WebhookSubscription, delivery.subscription_id)
     if subscription is not None:
         _audit_staff(session, actor, subscription, "webhook_resent", delivery=delivery.id)
-    enqueue(session, JOB, {"delivery_id": delivery.id},
-            key=f"webhook:{delivery.id}:resend:{delivery.attempts}:{secrets.token_hex(4)}")
+    enqueue(
+        session,
+        JOB,
+        {"delivery_id": delivery.id},
+        key=f"webhook:{delivery.id}:resend:{delivery.attempts}:{secrets.token_hex(4)}",
+    )
     return delivery
 
 
 # --- events become deliveries -------------------------------------------------------------
 
+
 def body_for(dossier: Dossier, event: Event) -> str:
     """The JSON every subscriber gets for ``event``; staff-only reasons are left out."""
     kind = Kind(event.kind)
     data: dict[str, Any] = {
-        "event": {"id": event.id, "kind": event.kind, "seq": event.seq,
-                  "at": event.at.astimezone(VN_TZ).isoformat(timespec="seconds"),
-                  "from_status": event.from_status, "to_status": event.to_status},
-        "dossier": {"id": dossier.id, "code": dossier.code, "status": dossier.status,
-                    "national_status": dossier.national_status,
-                    "procedure": dossier.procedure_version.code,
-                    "due_at": dossier.due_at.astimezone(VN_TZ).isoformat(timespec="seconds")
-                    if dossier.due_at else None},
+        "event": {
+            "id": event.id,
+            "kind": event.kind,
+            "seq": event.seq,
+            "at": event.at.astimezone(VN_TZ).isoformat(timespec="seconds"),
+            "from_status": event.from_status,
+            "to_status": event.to_status,
+        },
+        "dossier": {
+            "id": dossier.id,
+            "code": dossier.code,
+            "status": dossier.status,
+            "national_status": dossier.national_status,
+            "procedure": dossier.procedure_version.code,
+            "due_at": dossier.due_at.astimezone(VN_TZ).isoformat(timespec="seconds")
+            if dossier.due_at
+            else None,
+        },
     }
     if kind in APPLICANT_NOTIFIED and event.reason:
         data["event"]["reason"] = event.reason
@@ -167,7 +205,8 @@ def on_event(session: Session, dossier: Dossier, event: Event) -> None:
         select(WebhookSubscription, IntegrationClient)
         .join(IntegrationClient, IntegrationClient.id == WebhookSubscription.client_pk)
         .where(WebhookSubscription.is_active.is_(True), IntegrationClient.is_active.is_(True))
-        .order_by(WebhookSubscription.id)).all()
+        .order_by(WebhookSubscription.id)
+    ).all()
     body: str | None = None
     for subscription, client in rows:
         if ALL not in subscription.kinds and event.kind not in subscription.kinds:
@@ -178,9 +217,14 @@ def on_event(session: Session, dossier: Dossier, event: Event) -> None:
         if not (acted or may_see(session, client, client.scopes, dossier)):
             continue
         body = body or body_for(dossier, event)
-        delivery = WebhookDelivery(subscription_id=subscription.id, dossier_id=dossier.id,
-                                   event_id=event.id, event_seq=event.seq, kind=event.kind,
-                                   body=body)
+        delivery = WebhookDelivery(
+            subscription_id=subscription.id,
+            dossier_id=dossier.id,
+            event_id=event.id,
+            event_seq=event.seq,
+            kind=event.kind,
+            body=body,
+        )
         session.add(delivery)
         session.flush()
         enqueue(session, JOB, {"delivery_id": delivery.id}, key=f"webhook:{delivery.id}")

@@ -41,7 +41,6 @@ HERE = Path(__file__).parent
 SYSTEM = Actor.system("demo")
 
 
-
 def sample_pdf() -> bytes:
     """A one-page A4 PDF to show an attached file in the demo."""
     document = pikepdf.new()
@@ -59,12 +58,22 @@ def _yaml(name: str) -> Any:
 def load_agencies(session: Session) -> list[Agency]:
     loaded = []
     for entry in _yaml("agencies.yaml")["agencies"]:
-        details = {k: entry.get(k) for k in ("short_name", "address", "phone", "email",
-                                             "gso_code") if entry.get(k)}
-        loaded.append(upsert_agency(
-            session, code=str(entry["code"]), name=entry["name"],
-            kind=AgencyKind(entry["kind"]), valid_from=entry.get("valid_from") or date(2025, 7, 1),
-            parent_code=entry.get("parent"), **details))
+        details = {
+            k: entry.get(k)
+            for k in ("short_name", "address", "phone", "email", "gso_code")
+            if entry.get(k)
+        }
+        loaded.append(
+            upsert_agency(
+                session,
+                code=str(entry["code"]),
+                name=entry["name"],
+                kind=AgencyKind(entry["kind"]),
+                valid_from=entry.get("valid_from") or date(2025, 7, 1),
+                parent_code=entry.get("parent"),
+                **details,
+            )
+        )
     return loaded
 
 
@@ -75,17 +84,29 @@ def load_users(session: Session) -> list[dict[str, Any]]:
         agency = get_by_code(session, entry["agency"]) if entry.get("agency") else None
         if session.scalar(select(User.id).where(User.login == entry["login"])) is None:
             kind = AccountKind.PERSON if role == Role.CITIZEN else AccountKind.STAFF
-            user = create_user(session, login=entry["login"], full_name=entry["full_name"],
-                               password=entry["password"], kind=kind,
-                               grants=[(role, agency.id if agency else None)] + [
-                                   (role, get_by_code(session, code).id)
-                                   for code in entry.get("also", [])],
-                               email=entry.get("email"), phone=entry.get("phone"),
-                               id_number=entry.get("id_number"), title=entry.get("title"))
+            user = create_user(
+                session,
+                login=entry["login"],
+                full_name=entry["full_name"],
+                password=entry["password"],
+                kind=kind,
+                grants=[(role, agency.id if agency else None)]
+                + [(role, get_by_code(session, code).id) for code in entry.get("also", [])],
+                email=entry.get("email"),
+                phone=entry.get("phone"),
+                id_number=entry.get("id_number"),
+                title=entry.get("title"),
+            )
             user.confirmed_at = utcnow()  # demo accounts skip the confirmation code
-        users.append({"login": entry["login"], "password": entry["password"],
-                      "role": role.value, "agency": agency.code if agency else None,
-                      "full_name": entry["full_name"]})
+        users.append(
+            {
+                "login": entry["login"],
+                "password": entry["password"],
+                "role": role.value,
+                "agency": agency.code if agency else None,
+                "full_name": entry["full_name"],
+            }
+        )
     return users
 
 
@@ -103,11 +124,20 @@ def _user(session: Session, login: str) -> User:
 
 def _fill(session: Session, actor: Actor, store: FileStore, dossier: Dossier) -> None:
     """Online: a file for every required component. Counter: the form scanned, the rest paper."""
-    for i, component in enumerate(c for c in dossier.components
-                                  if c.requirement == Requirement.REQUIRED):
+    for i, component in enumerate(
+        c for c in dossier.components if c.requirement == Requirement.REQUIRED
+    ):
         if dossier.channel == Channel.ONLINE or i == 0:
-            attach_file(session, actor, store, dossier, component.id, filename=f"tep-{i + 1}.pdf",
-                        content_type="application/pdf", data=sample_pdf())
+            attach_file(
+                session,
+                actor,
+                store,
+                dossier,
+                component.id,
+                filename=f"tep-{i + 1}.pdf",
+                content_type="application/pdf",
+                data=sample_pdf(),
+            )
         else:
             mark_component(session, actor, dossier, component.id, ComponentState.PAPER)
 
@@ -120,8 +150,14 @@ def load_dossiers(session: Session, store: FileStore) -> None:
         actor = user.actor()
         applicant = Applicant(**plan["applicant"])
         channel = Channel.COUNTER if actor.is_staff else Channel.ONLINE
-        dossier = create_draft(session, actor, plan["procedure"], applicant, channel=channel,
-                               agency_code=plan.get("agency"))
+        dossier = create_draft(
+            session,
+            actor,
+            plan["procedure"],
+            applicant,
+            channel=channel,
+            agency_code=plan.get("agency"),
+        )
         _fill(session, actor, store, dossier)
         if plan["action"] == "submit":
             submit_dossier(session, actor, dossier)
@@ -132,8 +168,14 @@ def load_dossiers(session: Session, store: FileStore) -> None:
     prepare_apologies(session)  # the overdue one waits for its leader
 
 
-def _process(session: Session, clerk: Actor, store: FileStore, dossier: Dossier,
-             plan: dict[str, Any], received: datetime) -> None:
+def _process(
+    session: Session,
+    clerk: Actor,
+    store: FileStore,
+    dossier: Dossier,
+    plan: dict[str, Any],
+    received: datetime,
+) -> None:
     """Move a received demo dossier along: to an officer, to the leader, to another agency."""
     if not plan.get("forward_to"):
         return
@@ -141,12 +183,25 @@ def _process(session: Session, clerk: Actor, store: FileStore, dossier: Dossier,
     forward(session, clerk, dossier, _user(session, plan["forward_to"]).id, at=when)
     officer = _user(session, plan["forward_to"]).actor()
     if plan.get("propose"):
-        propose_result(session, officer, store, dossier, note="Hồ sơ đủ điều kiện, đề nghị "
-                       "lãnh đạo phê duyệt", draft=sample_pdf(), at=when + timedelta(hours=2))
+        propose_result(
+            session,
+            officer,
+            store,
+            dossier,
+            note="Hồ sơ đủ điều kiện, đề nghị lãnh đạo phê duyệt",
+            draft=sample_pdf(),
+            at=when + timedelta(hours=2),
+        )
     if plan.get("transfer_to"):
-        transfer(session, officer, dossier, get_by_code(session, plan["transfer_to"]).id,
-                 note="Đề nghị cho ý kiến về phần liên quan", days=3,
-                 at=when + timedelta(hours=1))
+        transfer(
+            session,
+            officer,
+            dossier,
+            get_by_code(session, plan["transfer_to"]).id,
+            note="Đề nghị cho ý kiến về phần liên quan",
+            days=3,
+            at=when + timedelta(hours=1),
+        )
 
 
 def load_demo(session: Session, config: Any) -> dict[str, Any]:
@@ -158,8 +213,12 @@ def load_demo(session: Session, config: Any) -> dict[str, Any]:
     session.flush()
     from dossiers.signing.demo import create_demo_pki  # the demo PKI (issue 7)
 
-    trust_root = create_demo_pki(session, FileStore(config["MOTCUA_STORAGE"]),
-                                 config["MOTCUA_PKI_DIR"], config["MOTCUA_KEY_PASSPHRASE"])
+    trust_root = create_demo_pki(
+        session,
+        FileStore(config["MOTCUA_STORAGE"]),
+        config["MOTCUA_PKI_DIR"],
+        config["MOTCUA_KEY_PASSPHRASE"],
+    )
     return {
         "trust_root": str(trust_root),
         "agencies": [{"code": a.code, "name": a.name} for a in agencies],

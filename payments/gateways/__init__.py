@@ -17,8 +17,9 @@ def get_gateway(name: str, settings: dict[str, Any]) -> Gateway:
     if name == "vnpay":
         if not settings.get("VNPAY_PAY_URL"):
             raise PaymentsUnavailable(
-                "Thanh toán trực tuyến chưa được cấu hình; vui lòng nộp phí tại bộ phận "
-                "một cửa", "Online payment is not configured; please pay at the desk")
+                "Thanh toán trực tuyến chưa được cấu hình; vui lòng nộp phí tại bộ phận một cửa",
+                "Online payment is not configured; please pay at the desk",
+            )
         from payments.gateways.vnpay import VnpayGateway
 
         return VnpayGateway.from_settings(settings)

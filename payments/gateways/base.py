@@ -64,8 +64,15 @@ class QueryResult:
 
     @classmethod
     def no_verdict(cls, reason: str, response_code: str | None = None) -> "QueryResult":
-        return cls(verdict=False, found=False, success=False, pending=False, amount_vnd=None,
-                   response_code=response_code, reason=reason)
+        return cls(
+            verdict=False,
+            found=False,
+            success=False,
+            pending=False,
+            amount_vnd=None,
+            response_code=response_code,
+            reason=reason,
+        )
 
 
 class Answer:

@@ -42,19 +42,50 @@ QUERY_PENDING = "01"
 _HASH_FIELDS = ("vnp_SecureHash", "vnp_SecureHashType")
 # What a VNPAY callback (IPN or return) carries: all we ever keep of one, each value cut to
 # VALUE_LIMIT characters, so a forged request cannot make us store megabytes.
-CALLBACK_FIELDS = ("vnp_Amount", "vnp_BankCode", "vnp_BankTranNo", "vnp_CardType",
-                   "vnp_OrderInfo", "vnp_PayDate", "vnp_ResponseCode", "vnp_TmnCode",
-                   "vnp_TransactionNo", "vnp_TransactionStatus", "vnp_TxnRef",
-                   "vnp_SecureHashType", "vnp_SecureHash")
+CALLBACK_FIELDS = (
+    "vnp_Amount",
+    "vnp_BankCode",
+    "vnp_BankTranNo",
+    "vnp_CardType",
+    "vnp_OrderInfo",
+    "vnp_PayDate",
+    "vnp_ResponseCode",
+    "vnp_TmnCode",
+    "vnp_TransactionNo",
+    "vnp_TransactionStatus",
+    "vnp_TxnRef",
+    "vnp_SecureHashType",
+    "vnp_SecureHash",
+)
 VALUE_LIMIT = 255
-QUERY_REQUEST_FIELDS = ("vnp_RequestId", "vnp_Version", "vnp_Command", "vnp_TmnCode",
-                        "vnp_TxnRef", "vnp_TransactionDate", "vnp_CreateDate", "vnp_IpAddr",
-                        "vnp_OrderInfo")
-QUERY_RESPONSE_FIELDS = ("vnp_ResponseId", "vnp_Command", "vnp_ResponseCode", "vnp_Message",
-                         "vnp_TmnCode", "vnp_TxnRef", "vnp_Amount", "vnp_BankCode",
-                         "vnp_PayDate", "vnp_TransactionNo", "vnp_TransactionType",
-                         "vnp_TransactionStatus", "vnp_OrderInfo", "vnp_PromotionCode",
-                         "vnp_PromotionAmount")
+QUERY_REQUEST_FIELDS = (
+    "vnp_RequestId",
+    "vnp_Version",
+    "vnp_Command",
+    "vnp_TmnCode",
+    "vnp_TxnRef",
+    "vnp_TransactionDate",
+    "vnp_CreateDate",
+    "vnp_IpAddr",
+    "vnp_OrderInfo",
+)
+QUERY_RESPONSE_FIELDS = (
+    "vnp_ResponseId",
+    "vnp_Command",
+    "vnp_ResponseCode",
+    "vnp_Message",
+    "vnp_TmnCode",
+    "vnp_TxnRef",
+    "vnp_Amount",
+    "vnp_BankCode",
+    "vnp_PayDate",
+    "vnp_TransactionNo",
+    "vnp_TransactionType",
+    "vnp_TransactionStatus",
+    "vnp_OrderInfo",
+    "vnp_PromotionCode",
+    "vnp_PromotionAmount",
+)
 QUERY_ANSWER_LIMIT = 64 * 1024  # a querydr answer is well under 2 KB
 ANSWERS = {
     Answer.CONFIRMED: ("00", "Confirm Success"),
@@ -77,9 +108,14 @@ def parse_stamp(value: str) -> datetime:
 def hash_data(params: dict[str, str], keep_empty: bool = False) -> str:
     """The string VNPAY signs: sorted ``vnp_*`` parameters, values quote_plus-encoded; empty
     values dropped (Java demo, npm library) or, with ``keep_empty``, kept (Python demo)."""
-    items = sorted((k, v) for k, v in params.items()
-                   if k.startswith("vnp_") and k not in _HASH_FIELDS
-                   and v is not None and (keep_empty or v != ""))
+    items = sorted(
+        (k, v)
+        for k, v in params.items()
+        if k.startswith("vnp_")
+        and k not in _HASH_FIELDS
+        and v is not None
+        and (keep_empty or v != "")
+    )
     return "&".join(f"{k}={quote_plus(str(v))}" for k, v in items)
 
 
@@ -122,18 +158,28 @@ class VnpayGateway(Gateway):
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> "VnpayGateway":
-        return cls(VnpayConfig(tmn_code=settings["VNPAY_TMN_CODE"],
-                               hash_secret=settings["VNPAY_HASH_SECRET"],
-                               pay_url=settings["VNPAY_PAY_URL"],
-                               api_url=settings["VNPAY_API_URL"]))
+        return cls(
+            VnpayConfig(
+                tmn_code=settings["VNPAY_TMN_CODE"],
+                hash_secret=settings["VNPAY_HASH_SECRET"],
+                pay_url=settings["VNPAY_PAY_URL"],
+                api_url=settings["VNPAY_API_URL"],
+            )
+        )
 
     def payment_params(self, checkout: Checkout) -> dict[str, str]:
         params = {
-            "vnp_Version": VERSION, "vnp_Command": "pay", "vnp_TmnCode": self.config.tmn_code,
-            "vnp_Amount": str(checkout.amount_vnd * 100), "vnp_CurrCode": "VND",
-            "vnp_TxnRef": checkout.txn_ref, "vnp_OrderInfo": checkout.order_info,
-            "vnp_OrderType": "other", "vnp_Locale": checkout.locale,
-            "vnp_ReturnUrl": checkout.return_url, "vnp_IpAddr": checkout.client_ip,
+            "vnp_Version": VERSION,
+            "vnp_Command": "pay",
+            "vnp_TmnCode": self.config.tmn_code,
+            "vnp_Amount": str(checkout.amount_vnd * 100),
+            "vnp_CurrCode": "VND",
+            "vnp_TxnRef": checkout.txn_ref,
+            "vnp_OrderInfo": checkout.order_info,
+            "vnp_OrderType": "other",
+            "vnp_Locale": checkout.locale,
+            "vnp_ReturnUrl": checkout.return_url,
+            "vnp_IpAddr": checkout.client_ip,
             "vnp_CreateDate": vn_stamp(checkout.created_at),
             "vnp_ExpireDate": vn_stamp(checkout.expires_at),
         }
@@ -154,25 +200,38 @@ class VnpayGateway(Gateway):
             amount = int(raw_amount) // 100 if int(raw_amount) % 100 == 0 else -1
         code, status = params.get("vnp_ResponseCode"), params.get("vnp_TransactionStatus")
         kept = {k: str(params[k])[:VALUE_LIMIT] for k in CALLBACK_FIELDS if k in params}
-        return Callback(signed=signed, signature_present=present,
-                        txn_ref=kept.get("vnp_TxnRef") or None, amount_vnd=amount,
-                        success=code == SUCCESS and status == SUCCESS,
-                        cancelled=code == CANCELLED, response_code=kept.get("vnp_ResponseCode"),
-                        transaction_no=kept.get("vnp_TransactionNo"),
-                        bank_code=kept.get("vnp_BankCode"), params=kept,
-                        for_us=params.get("vnp_TmnCode") == self.config.tmn_code)
+        return Callback(
+            signed=signed,
+            signature_present=present,
+            txn_ref=kept.get("vnp_TxnRef") or None,
+            amount_vnd=amount,
+            success=code == SUCCESS and status == SUCCESS,
+            cancelled=code == CANCELLED,
+            response_code=kept.get("vnp_ResponseCode"),
+            transaction_no=kept.get("vnp_TransactionNo"),
+            bank_code=kept.get("vnp_BankCode"),
+            params=kept,
+            for_us=params.get("vnp_TmnCode") == self.config.tmn_code,
+        )
 
     def answer(self, outcome: str) -> dict[str, str]:
         code, message = ANSWERS[outcome]
         return {"RspCode": code, "Message": message}
 
-    def query_request(self, txn_ref: str, created_at: datetime, client_ip: str,
-                      now: datetime) -> dict[str, str]:
-        body = {"vnp_RequestId": secrets.token_hex(16), "vnp_Version": VERSION,
-                "vnp_Command": "querydr", "vnp_TmnCode": self.config.tmn_code,
-                "vnp_TxnRef": txn_ref, "vnp_OrderInfo": f"Truy van giao dich {txn_ref}",
-                "vnp_TransactionDate": vn_stamp(created_at), "vnp_CreateDate": vn_stamp(now),
-                "vnp_IpAddr": client_ip}
+    def query_request(
+        self, txn_ref: str, created_at: datetime, client_ip: str, now: datetime
+    ) -> dict[str, str]:
+        body = {
+            "vnp_RequestId": secrets.token_hex(16),
+            "vnp_Version": VERSION,
+            "vnp_Command": "querydr",
+            "vnp_TmnCode": self.config.tmn_code,
+            "vnp_TxnRef": txn_ref,
+            "vnp_OrderInfo": f"Truy van giao dich {txn_ref}",
+            "vnp_TransactionDate": vn_stamp(created_at),
+            "vnp_CreateDate": vn_stamp(now),
+            "vnp_IpAddr": client_ip,
+        }
         body["vnp_SecureHash"] = sign_pipe(self.config.hash_secret, body, QUERY_REQUEST_FIELDS)
         return body
 
@@ -181,8 +240,11 @@ class VnpayGateway(Gateway):
         network or the gateway does (reconciliation reports it and asks again later)."""
         body = self.query_request(txn_ref, created_at, client_ip, datetime.now(VN_TZ))
         request = urllib.request.Request(  # noqa: S310 - the configured https gateway URL
-            self.config.api_url, data=json.dumps(body).encode(), method="POST",
-            headers={"Content-Type": "application/json"})
+            self.config.api_url,
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.config.timeout) as response:  # noqa: S310
                 answer = json.loads(response.read(QUERY_ANSWER_LIMIT).decode())
@@ -200,14 +262,26 @@ class VnpayGateway(Gateway):
         if not hmac.compare_digest(str(answer.get("vnp_SecureHash") or "").lower(), expected):
             return QueryResult.no_verdict(f"unsigned answer (code {code or '?'})", code)
         if code == QUERY_NOT_FOUND:
-            return QueryResult(verdict=True, found=False, success=False, pending=False,
-                               amount_vnd=None, response_code=code, raw=answer)
+            return QueryResult(
+                verdict=True,
+                found=False,
+                success=False,
+                pending=False,
+                amount_vnd=None,
+                response_code=code,
+                raw=answer,
+            )
         if code != SUCCESS:
             return QueryResult.no_verdict(f"gateway answered code {code or '?'}", code)
         status = str(answer.get("vnp_TransactionStatus") or "")
         raw_amount = str(answer.get("vnp_Amount") or "0")
-        return QueryResult(verdict=True, found=True, success=status == SUCCESS,
-                           pending=status == QUERY_PENDING,
-                           amount_vnd=int(raw_amount) // 100 if raw_amount.isdigit() else None,
-                           transaction_no=str(answer.get("vnp_TransactionNo") or "") or None,
-                           response_code=status, raw=answer)
+        return QueryResult(
+            verdict=True,
+            found=True,
+            success=status == SUCCESS,
+            pending=status == QUERY_PENDING,
+            amount_vnd=int(raw_amount) // 100 if raw_amount.isdigit() else None,
+            transaction_no=str(answer.get("vnp_TransactionNo") or "") or None,
+            response_code=status,
+            raw=answer,
+        )

@@ -38,9 +38,11 @@ def _agencies(app: Any) -> dict[str, Agency]:
 
 def _upload(http: Any, text: str, name: str = "coquan.yaml") -> Any:
     token = csrf_token(http.get("/backoffice/admin/agencies/").get_data(as_text=True))
-    return http.post("/backoffice/admin/agencies/preview", content_type="multipart/form-data",
-                     data={"csrf_token": token,
-                           "file": (io.BytesIO(text.encode()), name)})
+    return http.post(
+        "/backoffice/admin/agencies/preview",
+        content_type="multipart/form-data",
+        data={"csrf_token": token, "file": (io.BytesIO(text.encode()), name)},
+    )
 
 
 def test_an_administrator_previews_then_applies_an_agencies_file(app: Any) -> None:
@@ -48,9 +50,14 @@ def test_an_administrator_previews_then_applies_an_agencies_file(app: Any) -> No
     admin = app.test_client()
     assert login(admin, world["admin"]).headers["Location"] == "/backoffice/admin/"
     home = admin.get("/backoffice/admin/").get_data(as_text=True)
-    for href in ("/backoffice/admin/agencies/", "/backoffice/admin/users/",
-                 "/backoffice/work/processes",
-                 "/backoffice/calendar", "/backoffice/exchange/", "/backoffice/admin/clients/"):
+    for href in (
+        "/backoffice/admin/agencies/",
+        "/backoffice/admin/users/",
+        "/backoffice/work/processes",
+        "/backoffice/calendar",
+        "/backoffice/exchange/",
+        "/backoffice/admin/clients/",
+    ):
         assert f'href="{href}"' in home, href
     preview = _upload(admin, MERGER)
     assert preview.status_code == 200
@@ -59,9 +66,13 @@ def test_an_administrator_previews_then_applies_an_agencies_file(app: Any) -> No
     assert "Kết thúc hiệu lực ngày 01/01/2026" in html
     assert _agencies(app)["000.00.02.H99"].valid_to is None  # nothing written by the preview
     data = html.split('name="data" value="')[1].split('"')[0]
-    applied = admin.post("/backoffice/admin/agencies/apply",
-                         data={"csrf_token": csrf_token(html),
-                               "data": data.replace("&#34;", '"').replace("&quot;", '"')})
+    applied = admin.post(
+        "/backoffice/admin/agencies/apply",
+        data={
+            "csrf_token": csrf_token(html),
+            "data": data.replace("&#34;", '"').replace("&quot;", '"'),
+        },
+    )
     assert applied.status_code == 302
     agencies = _agencies(app)
     assert agencies["000.00.02.H99"].successor_id == agencies["000.00.03.H99"].id
@@ -87,8 +98,12 @@ def test_the_pages_need_csrf(app: Any) -> None:
     world = build_world(app)
     admin = app.test_client()
     login(admin, world["admin"])
-    assert admin.post("/backoffice/admin/agencies/apply",
-                      data={"data": json.dumps({"agencies": []})}).status_code == 400
+    assert (
+        admin.post(
+            "/backoffice/admin/agencies/apply", data={"data": json.dumps({"agencies": []})}
+        ).status_code
+        == 400
+    )
 
 
 def test_citizens_get_404_and_other_staff_403(app: Any) -> None:
@@ -102,8 +117,7 @@ def test_citizens_get_404_and_other_staff_403(app: Any) -> None:
     for url in ("/backoffice/admin/", "/backoffice/admin/agencies/"):
         assert citizen.get(url).status_code == 404, url
         assert clerk.get(url).status_code == 403, url
-    assert citizen.get("/api/v1/admin/agencies", headers=bearer(world["alice"])).status_code \
-        == 404
+    assert citizen.get("/api/v1/admin/agencies", headers=bearer(world["alice"])).status_code == 404
 
 
 def test_each_role_lands_on_its_own_page_and_sees_its_links(app: Any) -> None:
@@ -113,9 +127,12 @@ def test_each_role_lands_on_its_own_page_and_sees_its_links(app: Any) -> None:
         f.user(db, Role.OFFICER, centre, login="officer")
         f.user(db, Role.SUPERVISOR, None, login="supervisor")
         db.commit()
-    for who, start in ((world["admin"], "/backoffice/admin/"),
-                       (world["clerk"], "/backoffice/desk/"),
-                       ("officer", "/backoffice/work/"), ("supervisor", "/backoffice/")):
+    for who, start in (
+        (world["admin"], "/backoffice/admin/"),
+        (world["clerk"], "/backoffice/desk/"),
+        ("officer", "/backoffice/work/"),
+        ("supervisor", "/backoffice/"),
+    ):
         http = app.test_client()
         assert login(http, who).headers["Location"] == start, who
         assert http.get(start).status_code == 200, who
@@ -133,9 +150,11 @@ def test_each_role_lands_on_its_own_page_and_sees_its_links(app: Any) -> None:
 def _checked(app: Any) -> Checked:
     """A test client whose answers under /api/v1/admin are validated against the document."""
     checked = Checked(app)
-    checked.routes = [(re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"), item)
-                      for path, item in checked.spec["paths"].items()
-                      if path.startswith("/api/v1/admin")]
+    checked.routes = [
+        (re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"), item)
+        for path, item in checked.spec["paths"].items()
+        if path.startswith("/api/v1/admin")
+    ]
     return checked
 
 
@@ -161,8 +180,7 @@ def test_the_api_imports_with_a_dry_run_first(backend_app: Any) -> None:  # noqa
     checked = _checked(app)
     http = _Http(checked)
     body = json.loads(json.dumps(yaml.safe_load(MERGER), default=str))
-    dry = http.post("/api/v1/admin/agencies/import?dry_run=true", json=body,
-                    headers=bearer(token))
+    dry = http.post("/api/v1/admin/agencies/import?dry_run=true", json=body, headers=bearer(token))
     assert dry.status_code == 200, dry.get_json()
     assert dry.get_json()["applied"] is False
     assert dry.get_json()["created"] == ["000.00.03.H99"]
@@ -171,8 +189,9 @@ def test_the_api_imports_with_a_dry_run_first(backend_app: Any) -> None:  # noqa
     assert done.get_json()["changes"][0]["closed_on"] == "2026-01-01"
     again = http.post("/api/v1/admin/agencies/import", json=body, headers=bearer(token))
     assert again.get_json()["changed"] is False
-    bad = http.post("/api/v1/admin/agencies/import", json={"agencies": [{"code": "x!"}]},
-                    headers=bearer(token))
+    bad = http.post(
+        "/api/v1/admin/agencies/import", json={"agencies": [{"code": "x!"}]}, headers=bearer(token)
+    )
     assert bad.status_code == 400
     assert bad.get_json()["message_en"].startswith("agencies[1].code:")
     listed = http.get("/api/v1/admin/agencies", headers=bearer(token)).get_json()
@@ -184,6 +203,10 @@ def test_the_api_imports_with_a_dry_run_first(backend_app: Any) -> None:  # noqa
     clerk = http.get("/api/v1/admin/agencies", headers=bearer(world["alice"]))
     assert clerk.status_code == 404  # a citizen
     assert checked.checked >= 6
-    operations = {op["operationId"] for item in checked.spec["paths"].values()
-                  for op in item.values() if isinstance(op, dict) and "operationId" in op}
+    operations = {
+        op["operationId"]
+        for item in checked.spec["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict) and "operationId" in op
+    }
     assert {"importAgencies", "adminListAgencies"} <= operations

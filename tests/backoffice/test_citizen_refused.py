@@ -26,8 +26,11 @@ def _backoffice_routes(app: Any) -> list[tuple[str, str, str]]:
 def test_a_citizen_gets_404_on_every_back_office_route(app: Any) -> None:
     world = build_world(app)
     client = app.test_client()
-    own = client.post("/api/v1/dossiers", headers=bearer(world["alice"]), json={
-        "procedure": world["procedure"], "applicant": {"name": "Alice"}}).get_json()
+    own = client.post(
+        "/api/v1/dossiers",
+        headers=bearer(world["alice"]),
+        json={"procedure": world["procedure"], "applicant": {"name": "Alice"}},
+    ).get_json()
     assert login(client, "alice").status_code == 302
     token = csrf_token(client.get("/my/dossiers").get_data(as_text=True))
     routes = _backoffice_routes(app)
@@ -38,15 +41,19 @@ def test_a_citizen_gets_404_on_every_back_office_route(app: Any) -> None:
         from flask import url_for
 
         for endpoint, method, rule in routes:
-            arguments = {name: own["id"] if name == "dossier_id" else SAMPLE.get(name, 1)
-                         for name in app.url_map._rules_by_endpoint[endpoint][0].arguments}
+            arguments = {
+                name: own["id"] if name == "dossier_id" else SAMPLE.get(name, 1)
+                for name in app.url_map._rules_by_endpoint[endpoint][0].arguments
+            }
             url = url_for(endpoint, **arguments)
-            by_cookie = client.open(url, method=method, data={"csrf_token": token},
-                                    headers={"X-CSRFToken": token})
+            by_cookie = client.open(
+                url, method=method, data={"csrf_token": token}, headers={"X-CSRFToken": token}
+            )
             answers[f"{method} {rule}"] = by_cookie.status_code
             if rule.startswith("/api/"):  # integrations come with a token
-                by_token = app.test_client().open(url, method=method, json={},
-                                                  headers=bearer(world["alice"]))
+                by_token = app.test_client().open(
+                    url, method=method, json={}, headers=bearer(world["alice"])
+                )
                 answers[f"{method} {rule} (token)"] = by_token.status_code
     assert {k: v for k, v in answers.items() if v != 404} == {}
 

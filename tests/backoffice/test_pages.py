@@ -10,11 +10,17 @@ from tests.web import bearer, build_world, csrf_token, login
 
 def _submitted(app: Any, client: Any, world: dict[str, Any]) -> dict[str, Any]:
     auth = bearer(world["alice"])
-    dossier = client.post("/api/v1/dossiers", headers=auth, json={
-        "procedure": world["procedure"], "applicant": {"name": "Nguyễn Thị Lan"}}).get_json()
+    dossier = client.post(
+        "/api/v1/dossiers",
+        headers=auth,
+        json={"procedure": world["procedure"], "applicant": {"name": "Nguyễn Thị Lan"}},
+    ).get_json()
     for component in dossier["components"]:
-        client.put(f"/api/v1/dossiers/{dossier['id']}/components/{component['id']}",
-                   headers=auth, json={"state": "paper"})
+        client.put(
+            f"/api/v1/dossiers/{dossier['id']}/components/{component['id']}",
+            headers=auth,
+            json={"state": "paper"},
+        )
     return client.post(f"/api/v1/dossiers/{dossier['id']}/submit", headers=auth).get_json()
 
 
@@ -58,14 +64,21 @@ def test_an_administrator_adds_a_calendar_override(app: Any, client: Any) -> Non
     build_world(app)
     login(client, "admin")
     page = client.get("/backoffice/calendar?year=2027").get_data(as_text=True)
-    saved = client.post("/backoffice/calendar?year=2027", data={
-        "csrf_token": csrf_token(page), "day": "2027-03-12", "reason": "Quyết định số 1/QĐ-UBND"})
+    saved = client.post(
+        "/backoffice/calendar?year=2027",
+        data={
+            "csrf_token": csrf_token(page),
+            "day": "2027-03-12",
+            "reason": "Quyết định số 1/QĐ-UBND",
+        },
+    )
     assert saved.status_code == 302
     html = client.get("/backoffice/calendar?year=2027").get_data(as_text=True)
     assert "12/03/2027" in html
     assert "Quyết định số 1/QĐ-UBND" in html
-    due = client.get("/api/v1/calendar/due", query_string={
-        "from": "2027-03-11T09:00:00+07:00", "value": 1}).get_json()
+    due = client.get(
+        "/api/v1/calendar/due", query_string={"from": "2027-03-11T09:00:00+07:00", "value": 1}
+    ).get_json()
     assert due["due"] == "2027-03-15T17:00:00+07:00"  # Friday 12/03 is now off: Monday
 
 
@@ -77,12 +90,11 @@ def test_a_clerk_cannot_change_the_calendar(app: Any, client: Any) -> None:
     login(client, "plainclerk")
     page = client.get("/backoffice/calendar").get_data(as_text=True)
     assert "Thêm điều chỉnh" not in page
-    response = client.post("/backoffice/calendar", data={
-        "csrf_token": csrf_token(page), "day": "2027-03-12", "reason": "Tự ý nghỉ"})
+    response = client.post(
+        "/backoffice/calendar",
+        data={"csrf_token": csrf_token(page), "day": "2027-03-12", "reason": "Tự ý nghỉ"},
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "không có quyền" in html
-    assert "12/03/2027" not in client.get("/backoffice/calendar?year=2027").get_data(
-        as_text=True)
-
-
+    assert "12/03/2027" not in client.get("/backoffice/calendar?year=2027").get_data(as_text=True)

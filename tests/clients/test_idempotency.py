@@ -18,18 +18,27 @@ from tests import samples
 
 
 def test_a_concurrent_twin_never_makes_a_second_dossier(
-        committing: sessionmaker[Session], store: Any) -> None:
+    committing: sessionmaker[Session], store: Any
+) -> None:
     with committing() as db:
         centre = f.agency(db)
         code = f.procedure(db, centre).code
-        client, _ = register_client(db, Actor.system(), name="Cổng", agency_code=None,
-                                    scopes=["dossiers:submit-on-behalf"])
+        client, _ = register_client(
+            db, Actor.system(), name="Cổng", agency_code=None, scopes=["dossiers:submit-on-behalf"]
+        )
         db.commit()
         actor = client_actor(client, client.scopes)
-    request = OnBehalfRequest(procedure=code, channel="kiosk", id_type="cccd",
-                              id_number="079123456789", name="Nguyễn Thị Lan", components=[
-                                  ComponentInput(1, [("don.pdf", samples.pdf())]),
-                                  ComponentInput(2, state="paper")])
+    request = OnBehalfRequest(
+        procedure=code,
+        channel="kiosk",
+        id_type="cccd",
+        id_number="079123456789",
+        name="Nguyễn Thị Lan",
+        components=[
+            ComponentInput(1, [("don.pdf", samples.pdf())]),
+            ComponentInput(2, state="paper"),
+        ],
+    )
     first = committing()
     dossier, replayed = submit_on_behalf(first, actor, store, request, idempotency_key="k")
     assert not replayed
@@ -38,8 +47,9 @@ def test_a_concurrent_twin_never_makes_a_second_dossier(
     def twin() -> None:  # blocks on the key (PostgreSQL) or the write lock (SQLite)
         with committing() as second:
             try:
-                again, outcome["replayed"] = submit_on_behalf(second, actor, store, request,
-                                                              idempotency_key="k")
+                again, outcome["replayed"] = submit_on_behalf(
+                    second, actor, store, request, idempotency_key="k"
+                )
                 outcome["id"] = again.id
                 second.commit()
             except Conflict as error:
@@ -51,7 +61,9 @@ def test_a_concurrent_twin_never_makes_a_second_dossier(
     first.commit()
     first.close()
     thread.join(timeout=60)
-    assert outcome in ({"error": "idempotency_in_progress"},
-                       {"replayed": True, "id": dossier.id}), outcome
+    assert outcome in (
+        {"error": "idempotency_in_progress"},
+        {"replayed": True, "id": dossier.id},
+    ), outcome
     with committing() as db:
         assert db.scalar(select(func.count()).select_from(Dossier)) == 1

@@ -14,7 +14,8 @@ SUBMIT, READ, HOOKS = "dossiers:submit-on-behalf", "dossiers:read", "webhooks"
 
 
 def test_a_client_gets_short_lived_tokens_by_basic_or_post_and_may_narrow_them(
-        backend_app: Any) -> None:
+    backend_app: Any,
+) -> None:
     http = Checked(backend_app)
     world = client_world(backend_app)
     creds = register_client(http, world, SUBMIT, READ, HOOKS, agency=world["centre"])
@@ -31,15 +32,24 @@ def test_a_client_gets_short_lived_tokens_by_basic_or_post_and_may_narrow_them(
     assert body["expires_in"] == 900
     assert set(body["scope"].split()) == {SUBMIT, READ, HOOKS}
 
-    by_post = http.post("/api/v1/oauth/token", data={
-        "grant_type": "client_credentials", "client_id": creds["client_id"],
-        "client_secret": creds["client_secret"], "scope": READ})
+    by_post = http.post(
+        "/api/v1/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": creds["client_id"],
+            "client_secret": creds["client_secret"],
+            "scope": READ,
+        },
+    )
     assert by_post.status_code == 200, by_post.get_json()
     assert by_post.get_json()["scope"] == READ
     narrowed = bearer(by_post.get_json()["access_token"])
     assert http.get("/api/v1/integrations/dossiers", headers=narrowed).status_code == 200
-    refused = http.post("/api/v1/integrations/webhooks", headers=narrowed,
-                        json={"url": "http://127.0.0.1:9/x", "kinds": ["accepted"]})
+    refused = http.post(
+        "/api/v1/integrations/webhooks",
+        headers=narrowed,
+        json={"url": "http://127.0.0.1:9/x", "kinds": ["accepted"]},
+    )
     assert refused.status_code == 403
     assert refused.get_json()["code"] == "insufficient_scope"
 
@@ -50,13 +60,25 @@ def test_token_errors_follow_rfc_6749_and_carry_our_error_fields(backend_app: An
     creds = register_client(http, world, READ)
     cases = [
         (grant(http, {**creds, "client_secret": "mcs_wrong"}), 401, "invalid_client"),
-        (http.post("/api/v1/oauth/token", data={
-            "grant_type": "client_credentials", "client_id": creds["client_id"],
-            "client_secret": "nope"}), 401, "invalid_client"),
+        (
+            http.post(
+                "/api/v1/oauth/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": creds["client_id"],
+                    "client_secret": "nope",
+                },
+            ),
+            401,
+            "invalid_client",
+        ),
         (grant(http, creds, scope=HOOKS), 400, "invalid_scope"),  # not granted to it
         (grant(http, creds, scope="admin:everything"), 400, "invalid_scope"),
-        (http.post("/api/v1/oauth/token", headers=basic(creds),
-                   data={"grant_type": "password"}), 400, "unsupported_grant_type"),
+        (
+            http.post("/api/v1/oauth/token", headers=basic(creds), data={"grant_type": "password"}),
+            400,
+            "unsupported_grant_type",
+        ),
     ]
     for answer, status, error in cases:
         body = answer.get_json()
@@ -84,13 +106,15 @@ def test_disabling_or_rotating_stops_tokens_at_once_and_is_audited(backend_app: 
     second = token(http, {**creds, "client_secret": new_secret})
     assert http.get("/api/v1/integrations/dossiers", headers=second).status_code == 200
 
-    disabled = http.patch(f"/api/v1/clients/{creds['client_id']}", headers=admin,
-                          json={"is_active": False})
+    disabled = http.patch(
+        f"/api/v1/clients/{creds['client_id']}", headers=admin, json={"is_active": False}
+    )
     assert disabled.status_code == 200
     assert disabled.get_json()["is_active"] is False
     assert http.get("/api/v1/integrations/dossiers", headers=second).status_code == 401
-    assert grant(http, {**creds, "client_secret": new_secret}).get_json()["error"] == \
-        "invalid_client"
+    assert (
+        grant(http, {**creds, "client_secret": new_secret}).get_json()["error"] == "invalid_client"
+    )
     listed = http.get("/api/v1/clients", headers=admin).get_json()
     assert [(c["client_id"], c["is_active"]) for c in listed] == [(creds["client_id"], False)]
 
@@ -106,20 +130,26 @@ def test_only_administrators_manage_clients(backend_app: Any) -> None:
     citizen = bearer(world["alice"])
     # A citizen gets 404 on administrators' routes, as everywhere in the back office.
     assert http.get("/api/v1/clients", headers=citizen).status_code == 404
-    assert http.post("/api/v1/clients", headers=citizen, json={
-        "name": "x", "scopes": [READ]}).status_code == 404
+    assert (
+        http.post(
+            "/api/v1/clients", headers=citizen, json={"name": "x", "scopes": [READ]}
+        ).status_code
+        == 404
+    )
     assert http.get("/api/v1/clients").status_code == 401
     creds = register_client(http, world, READ)
     # A client's own token does not make it an administrator.
     assert http.get("/api/v1/clients", headers=token(http, creds)).status_code == 401
 
 
-def test_every_new_operation_is_documented_with_an_id_typed_answers_and_security(
-        app: Any) -> None:
+def test_every_new_operation_is_documented_with_an_id_typed_answers_and_security(app: Any) -> None:
     spec = app.test_client().get("/api/v1/openapi.json").get_json()
     validate(spec)
-    ours = {path: item for path, item in spec["paths"].items()
-            if path.startswith(("/api/v1/clients", "/api/v1/integrations", "/api/v1/oauth"))}
+    ours = {
+        path: item
+        for path, item in spec["paths"].items()
+        if path.startswith(("/api/v1/clients", "/api/v1/integrations", "/api/v1/oauth"))
+    }
     assert len(ours) == 11
     for path, item in ours.items():
         for method, operation in item.items():
@@ -135,21 +165,28 @@ def test_every_new_operation_is_documented_with_an_id_typed_answers_and_security
                 if status.startswith(("4", "5")):
                     assert "Error" in str(answer), where
     schemes = spec["components"]["securitySchemes"]
-    assert schemes["clientCredentials"]["flows"]["clientCredentials"]["tokenUrl"] == \
-        "/api/v1/oauth/token"
+    assert (
+        schemes["clientCredentials"]["flows"]["clientCredentials"]["tokenUrl"]
+        == "/api/v1/oauth/token"
+    )
 
 
 def test_the_cli_registers_lists_rotates_and_disables_clients(app: Any) -> None:
-    env = {"DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "test", "REDIS_URL": "",
-           "MOTCUA_STORAGE": app.config["MOTCUA_STORAGE"]}
+    env = {
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "SECRET_KEY": "test",
+        "REDIS_URL": "",
+        "MOTCUA_STORAGE": app.config["MOTCUA_STORAGE"],
+    }
 
     class Runner:
         def invoke(self, args: list[str]) -> Any:
             return CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
 
     runner = Runner()
-    created = runner.invoke(args=["clients", "create", "Ki-ốt phường", "--scope", SUBMIT,
-                                  "--scope", HOOKS])
+    created = runner.invoke(
+        args=["clients", "create", "Ki-ốt phường", "--scope", SUBMIT, "--scope", HOOKS]
+    )
     assert created.exit_code == 0, created.output
     client_id = created.output.split("client_id: ")[1].split()[0]
     secret = created.output.split("client_secret: ")[1].split()[0]
@@ -172,8 +209,10 @@ def test_an_administrator_registers_a_client_on_the_page(app: Any) -> None:
     admin = app.test_client()
     login(admin, world["admin"])
     page = admin.get("/backoffice/admin/clients/").get_data(as_text=True)
-    created = admin.post("/backoffice/admin/clients/", data={
-        "csrf_token": csrf_token(page), "name": "Bưu điện tỉnh", "scopes": [SUBMIT, HOOKS]})
+    created = admin.post(
+        "/backoffice/admin/clients/",
+        data={"csrf_token": csrf_token(page), "name": "Bưu điện tỉnh", "scopes": [SUBMIT, HOOKS]},
+    )
     html = created.get_data(as_text=True)
     assert created.status_code == 200
     assert "mcs_" in html

@@ -31,7 +31,8 @@ def _count(app: Any, model: Any) -> int:
 
 
 def test_a_dossier_submitted_for_an_account_holder_reaches_the_desk_and_their_account(
-        backend_app: Any) -> None:
+    backend_app: Any,
+) -> None:
     http = Checked(backend_app)
     world = client_world(backend_app)
     creds = register_client(http, world, SUBMIT, READ)
@@ -57,12 +58,16 @@ def test_a_dossier_submitted_for_an_account_holder_reaches_the_desk_and_their_ac
     with get_db(backend_app).factory() as db:
         dossier = db.get(Dossier, body["id"])
         assert dossier.applicant_user_id == world["lan_id"]
-        events = db.scalars(select(Event).where(Event.dossier_id == dossier.id)
-                            .order_by(Event.seq)).all()
+        events = db.scalars(
+            select(Event).where(Event.dossier_id == dossier.id).order_by(Event.seq)
+        ).all()
         assert [(e.kind, e.actor_name) for e in events] == [
-            ("created", "Cổng DVC quốc gia"), ("submitted", "Cổng DVC quốc gia")]
+            ("created", "Cổng DVC quốc gia"),
+            ("submitted", "Cổng DVC quốc gia"),
+        ]
         assert {e.payload["client_id"] for e in events} == {
-            db.scalar(select(ClientSubmission.client_pk))}
+            db.scalar(select(ClientSubmission.client_pk))
+        }
         assert db.scalar(select(ClientSubmission.channel)) == "national_portal"
     # The client reads it back.
     assert http.get(f"{URL}/{body['id']}", headers=auth).get_json()["code"] == body["code"]
@@ -70,29 +75,45 @@ def test_a_dossier_submitted_for_an_account_holder_reaches_the_desk_and_their_ac
 
 
 def test_an_applicant_without_an_account_gets_a_record_nobody_can_log_in_with(
-        backend_app: Any) -> None:
+    backend_app: Any,
+) -> None:
     http = Checked(backend_app)
     world = client_world(backend_app)
     auth = token(http, register_client(http, world, SUBMIT))
-    first = http.post(URL, headers=auth, json=on_behalf_body(
-        world, cccd="001099001234", channel="post", marker="a"))
+    first = http.post(
+        URL,
+        headers=auth,
+        json=on_behalf_body(world, cccd="001099001234", channel="post", marker="a"),
+    )
     assert first.status_code == 201, first.get_json()
     assert first.get_json()["intake_channel"] == "post"
-    second = http.post(URL, headers=auth, json=on_behalf_body(
-        world, cccd="001099001234", channel="kiosk", marker="b"))
+    second = http.post(
+        URL,
+        headers=auth,
+        json=on_behalf_body(world, cccd="001099001234", channel="kiosk", marker="b"),
+    )
     assert second.status_code == 201
     with get_db(backend_app).factory() as db:
         owners = {db.get(Dossier, a.get_json()["id"]).applicant_user_id for a in (first, second)}
         assert len(owners) == 1
         record = db.get(User, owners.pop())
         assert (record.login, record.is_active) == ("applicant:001099001234", False)
-    assert "Đăng xuất" not in login(backend_app.test_client(), "applicant:001099001234",
-                                    "!").get_data(as_text=True)
+    assert "Đăng xuất" not in login(
+        backend_app.test_client(), "applicant:001099001234", "!"
+    ).get_data(as_text=True)
     # The applicant can still open an account with their CCCD afterwards.
     with get_db(backend_app).factory() as db:
-        account = register(db, Registration(
-            kind=AccountKind.PERSON, full_name="Trần Văn Bình", id_number="001099001234",
-            phone="0912345678", email="binh@example.vn", password="a long enough password"))
+        account = register(
+            db,
+            Registration(
+                kind=AccountKind.PERSON,
+                full_name="Trần Văn Bình",
+                id_number="001099001234",
+                phone="0912345678",
+                email="binh@example.vn",
+                password="a long enough password",
+            ),
+        )
         db.commit()
         assert account.login == "001099001234"
 
@@ -129,8 +150,12 @@ def test_bad_identifiers_and_missing_components_create_nothing(backend_app: Any)
     assert (refused.status_code, refused.get_json()["code"]) == (400, "incomplete")
     assert "message_en" in refused.get_json()
     tax = on_behalf_body(world)
-    tax["applicant"] = {"id_type": "tax_code", "id_number": "0312345678",
-                        "name": "Công ty TNHH Thử", "representative": "Lê Văn An"}
+    tax["applicant"] = {
+        "id_type": "tax_code",
+        "id_number": "0312345678",
+        "name": "Công ty TNHH Thử",
+        "representative": "Lê Văn An",
+    }
     unknown_channel = {**on_behalf_body(world), "channel": "fax"}
     assert http.post(URL, headers=auth, json=unknown_channel).status_code == 422
     assert _count(backend_app, Dossier) == 0
@@ -143,17 +168,20 @@ def test_bad_identifiers_and_missing_components_create_nothing(backend_app: Any)
 
 
 def test_a_client_reads_only_what_it_submitted_unless_its_scope_covers_its_agency(
-        backend_app: Any) -> None:
+    backend_app: Any,
+) -> None:
     http = Checked(backend_app)
     world = client_world(backend_app)
     portal = register_client(http, world, SUBMIT, READ)
     kiosk = register_client(http, world, SUBMIT, READ, name="Ki-ốt")
-    dashboard = register_client(http, world, "dossiers:read-agency", agency=world["centre"],
-                                name="Bảng điều hành tỉnh")
+    dashboard = register_client(
+        http, world, "dossiers:read-agency", agency=world["centre"], name="Bảng điều hành tỉnh"
+    )
     submit_only = register_client(http, world, SUBMIT, name="Bưu điện")
     mine = http.post(URL, headers=token(http, portal), json=on_behalf_body(world)).get_json()
-    theirs = http.post(URL, headers=token(http, kiosk),
-                       json=on_behalf_body(world, marker="k")).get_json()
+    theirs = http.post(
+        URL, headers=token(http, kiosk), json=on_behalf_body(world, marker="k")
+    ).get_json()
     with get_db(backend_app).factory() as db:  # a dossier filed by a citizen on the portal
         owner = db.scalar(select(User).where(User.login == "alice"))
         citizens = f.draft(db, owner, f.procedure(db, f.agency(db)))
@@ -168,8 +196,14 @@ def test_a_client_reads_only_what_it_submitted_unless_its_scope_covers_its_agenc
     denied = http.get(URL, headers=token(http, submit_only))
     assert (denied.status_code, denied.get_json()["code"]) == (403, "insufficient_scope")
     assert http.get(URL).status_code == 401
-    assert http.post(URL, headers=bearer(world["alice"]),  # a citizen's token is not a client's
-                     json=on_behalf_body(world)).status_code == 404
+    assert (
+        http.post(
+            URL,
+            headers=bearer(world["alice"]),  # a citizen's token is not a client's
+            json=on_behalf_body(world),
+        ).status_code
+        == 404
+    )
     assert _count(backend_app, Dossier) == 3
 
 

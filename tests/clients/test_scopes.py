@@ -21,15 +21,24 @@ def _submitted(session: Session, store: Any, centre: Any) -> Any:
     citizen = f.user(session)
     dossier = f.draft(session, citizen, f.procedure(session, centre))
     first, drawings, _ = dossier.components
-    attach_file(session, citizen.actor(), store, dossier, first.id, filename="don.pdf",
-                content_type="application/pdf", data=samples.pdf())
+    attach_file(
+        session,
+        citizen.actor(),
+        store,
+        dossier,
+        first.id,
+        filename="don.pdf",
+        content_type="application/pdf",
+        data=samples.pdf(),
+    )
     mark_component(session, citizen.actor(), dossier, drawings.id, ComponentState.PAPER)
     return submit_dossier(session, citizen.actor(), dossier)
 
 
 def _token_actor(session: Session, agency: Any, *scopes: str) -> Actor:
-    client, _ = register_client(session, Actor.system(), name="Ki-ốt", agency_code=agency.code,
-                                scopes=list(scopes))
+    client, _ = register_client(
+        session, Actor.system(), name="Ki-ốt", agency_code=agency.code, scopes=list(scopes)
+    )
     token = new_token()
     save_token(session, client, token, list(scopes), 900)
     actor = actor_for_token(session, token)

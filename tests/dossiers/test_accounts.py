@@ -37,9 +37,14 @@ GOOD_ID = "079095001234"
 
 
 def _registration(**changes: object) -> Registration:
-    data = {"kind": AccountKind.PERSON, "full_name": "Nguyễn Thị Lan", "id_number": GOOD_ID,
-            "phone": "0912 345 678", "email": "Lan@Example.vn",
-            "password": "một câu mật khẩu dài"}
+    data = {
+        "kind": AccountKind.PERSON,
+        "full_name": "Nguyễn Thị Lan",
+        "id_number": GOOD_ID,
+        "phone": "0912 345 678",
+        "email": "Lan@Example.vn",
+        "password": "một câu mật khẩu dài",
+    }
     data.update(changes)
     return Registration(**data)  # type: ignore[arg-type]
 
@@ -54,8 +59,11 @@ def _sent_code(session: Session, purpose: CodePurpose) -> str:
     logger.addHandler(catcher)
     done = session.info.setdefault("delivered", set())
     try:
-        for row in session.scalars(select(OutboxMessage).where(
-                OutboxMessage.job == "deliver_code").order_by(OutboxMessage.id)).all():
+        for row in session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.job == "deliver_code")
+            .order_by(OutboxMessage.id)
+        ).all():
             if row.id not in done:
                 done.add(row.id)
                 HANDLERS[row.job](session, dict(row.payload), JobContext(message_id=row.id))
@@ -73,8 +81,9 @@ def test_valid_citizen_ids(number: str) -> None:
     assert identity.citizen_id(number) == number.replace(" ", "")
 
 
-@pytest.mark.parametrize("number", ["07909500123", "0790950012345", "07909500123A",
-                                    "003095001234", "099095001234", ""])
+@pytest.mark.parametrize(
+    "number", ["07909500123", "0790950012345", "07909500123A", "003095001234", "099095001234", ""]
+)
 def test_invalid_citizen_ids_are_refused(number: str) -> None:
     with pytest.raises(InvalidInput) as error:
         identity.citizen_id(number)
@@ -103,42 +112,56 @@ def test_an_organisation_needs_a_tax_code_and_a_representative(session: Session)
     with pytest.raises(InvalidInput) as error:
         register(session, _registration(kind=AccountKind.ORGANISATION, id_number="0301234567"))
     assert error.value.code == "representative_required"
-    user = register(session, _registration(kind=AccountKind.ORGANISATION,
-                                           full_name="Công ty TNHH Sông Tiền",
-                                           id_number="0301234567", representative="Lê Văn A"))
+    user = register(
+        session,
+        _registration(
+            kind=AccountKind.ORGANISATION,
+            full_name="Công ty TNHH Sông Tiền",
+            id_number="0301234567",
+            representative="Lê Văn A",
+        ),
+    )
     assert user is not None
     assert user.kind == AccountKind.ORGANISATION
     assert user.representative == "Lê Văn A"
 
 
 def test_registering_a_taken_number_or_email_tells_the_owner_not_the_caller(
-        session: Session) -> None:
+    session: Session,
+) -> None:
     owner = register(session, _registration())
     assert owner is not None
     for changes in ({"password": "một mật khẩu khác hẳn"}, {"id_number": "079095009999"}):
         # No error, no account: the caller cannot tell this from a new registration.
         assert register(session, _registration(**changes)) is None
     assert session.scalars(select(User.id)).all() == [owner.id]
-    notices = [m for m in session.scalars(select(OutboxMessage).where(
-        OutboxMessage.job == "notify")) if m.payload["user_id"] == owner.id]
+    notices = [
+        m
+        for m in session.scalars(select(OutboxMessage).where(OutboxMessage.job == "notify"))
+        if m.payload["user_id"] == owner.id
+    ]
     assert len(notices) == 2
     assert "đăng ký tài khoản" in notices[0].payload["subject"]
     assert authenticate(session, GOOD_ID, "một mật khẩu khác hẳn") is None
 
 
-@pytest.mark.parametrize(("password", "reason"), [
-    ("ngắn quá", "12 ký tự"),
-    ("matkhau123456", "danh sách mật khẩu phổ biến"),
-    ("mậtkhẩu123456", "danh sách mật khẩu phổ biến"),
-    ("Password1234!", "danh sách mật khẩu phổ biến"),
-    ("qwertyuiopasdf", "mật khẩu phổ biến"),
-    ("aaaaaaaaaaaaaaaa", "lặp lại"),
-    ("nguyenthilan1990", "họ tên, số giấy tờ"),
-    ("Nguyễn Thị Lan 1990", "họ tên, số giấy tờ"),
-    ("lan079095001234", "họ tên, số giấy tờ"),
-])
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("ngắn quá", "12 ký tự"),
+        ("matkhau123456", "danh sách mật khẩu phổ biến"),
+        ("mậtkhẩu123456", "danh sách mật khẩu phổ biến"),
+        ("Password1234!", "danh sách mật khẩu phổ biến"),
+        ("qwertyuiopasdf", "mật khẩu phổ biến"),
+        ("aaaaaaaaaaaaaaaa", "lặp lại"),
+        ("nguyenthilan1990", "họ tên, số giấy tờ"),
+        ("Nguyễn Thị Lan 1990", "họ tên, số giấy tờ"),
+        ("lan079095001234", "họ tên, số giấy tờ"),
+    ],
+)
 def test_weak_and_personal_passwords_are_refused_with_a_reason_and_a_hint(
-        session: Session, password: str, reason: str) -> None:
+    session: Session, password: str, reason: str
+) -> None:
     with pytest.raises(InvalidInput) as error:
         register(session, _registration(password=password))
     assert error.value.code == "weak_password"
@@ -156,10 +179,18 @@ def test_long_passwords_are_not_truncated(session: Session) -> None:
     assert not check_password(user, base + "2")  # bcrypt would stop at 72 bytes
 
 
-@pytest.mark.parametrize("address", ["lan@example.vn\r\nBcc: all@example.vn",
-                                     "lan@example.vn\n", "lan@example.vn\r", "\nlan@ex.vn"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "lan@example.vn\r\nBcc: all@example.vn",
+        "lan@example.vn\n",
+        "lan@example.vn\r",
+        "\nlan@ex.vn",
+    ],
+)
 def test_line_breaks_in_an_email_address_are_refused_everywhere(
-        session: Session, address: str) -> None:
+    session: Session, address: str
+) -> None:
     with pytest.raises(InvalidInput) as error:
         register(session, _registration(email=address))
     assert error.value.code == "invalid_email"
@@ -168,8 +199,14 @@ def test_line_breaks_in_an_email_address_are_refused_everywhere(
     with pytest.raises(InvalidInput):  # a dossier's applicant (portal, desk and API alike)
         f.draft(session, f.user(session), version, email=address)
     with pytest.raises(InvalidInput):  # an agency's address (catalogue import, demo)
-        upsert_agency(session, code="000.77.77.H99", name="Sở Thư", kind=AgencyKind.DEPARTMENT,
-                      valid_from=date(2025, 7, 1), email=address)
+        upsert_agency(
+            session,
+            code="000.77.77.H99",
+            name="Sở Thư",
+            kind=AgencyKind.DEPARTMENT,
+            valid_from=date(2025, 7, 1),
+            email=address,
+        )
 
 
 def test_confirmation_code_is_single_use(session: Session) -> None:
@@ -214,8 +251,7 @@ def test_codes_never_sit_in_clear_in_the_outbox(session: Session) -> None:
     assert user is not None
     request_password_reset(session, GOOD_ID)
     codes = {_sent_code(session, CodePurpose.CONFIRM), _sent_code(session, CodePurpose.RESET)}
-    rows = session.scalars(select(OutboxMessage).where(
-        OutboxMessage.job == "deliver_code")).all()
+    rows = session.scalars(select(OutboxMessage).where(OutboxMessage.job == "deliver_code")).all()
     assert len(rows) == 2
     for row in rows:
         assert set(row.payload) == {"code_id"}
@@ -236,8 +272,13 @@ def test_password_reset_code_expires_after_ten_minutes(session: Session) -> None
     row = session.scalars(select(OneTimeCode).where(OneTimeCode.purpose == CodePurpose.RESET)).one()
     assert row.expires_at - row.created_at == timedelta(minutes=10)
     with pytest.raises(InvalidInput) as error:  # ten minutes later
-        reset_password(session, GOOD_ID, code, "mật khẩu mới rất dài",
-                       at=row.created_at + timedelta(minutes=10))
+        reset_password(
+            session,
+            GOOD_ID,
+            code,
+            "mật khẩu mới rất dài",
+            at=row.created_at + timedelta(minutes=10),
+        )
     assert error.value.code == "invalid_code"
     assert authenticate(session, GOOD_ID, "một câu mật khẩu dài") is user
 
@@ -269,8 +310,7 @@ def test_password_reset_ends_every_session_and_revokes_every_token(session: Sess
     token = issue_token(session, user, "app")
     generation = user.session_generation
     request_password_reset(session, GOOD_ID)
-    reset_password(session, GOOD_ID, _sent_code(session, CodePurpose.RESET),
-                   "mật khẩu mới rất dài")
+    reset_password(session, GOOD_ID, _sent_code(session, CodePurpose.RESET), "mật khẩu mới rất dài")
     assert user.session_generation > generation
     assert user_for_token(session, token) is None
     assert {t.state() for t in list_tokens(session, user.actor())} == {"revoked"}
@@ -280,8 +320,10 @@ def test_reset_answers_alike_for_unknown_and_known_accounts(session: Session) ->
     register(session, _registration())
     request_password_reset(session, "nobody@example.vn")
     request_password_reset(session, GOOD_ID)
-    assert len(session.scalars(select(OutboxMessage).where(
-        OutboxMessage.job == "deliver_code")).all()) == 2  # registration and the known reset
+    assert (
+        len(session.scalars(select(OutboxMessage).where(OutboxMessage.job == "deliver_code")).all())
+        == 2
+    )  # registration and the known reset
     code = _sent_code(session, CodePurpose.RESET)
     wrong = "000000" if code != "000000" else "111111"
     answers = []

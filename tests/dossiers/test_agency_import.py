@@ -20,13 +20,24 @@ ADMIN = Actor.system("test")
 
 
 def province() -> dict[str, Any]:
-    return {"agencies": [
-        {"code": "000.00.00.H58", "name": "UBND tỉnh Tiền Giang", "kind": "peoples_committee",
-         "valid_from": "2008-01-01"},
-        {"code": "000.31.00.H58", "name": "UBND phường Mỹ Tho", "kind": "commune",
-         "valid_from": date(2008, 1, 1), "parent": "000.00.00.H58",
-         "email": "ubnd@mytho.gov.vn"},
-    ]}
+    return {
+        "agencies": [
+            {
+                "code": "000.00.00.H58",
+                "name": "UBND tỉnh Tiền Giang",
+                "kind": "peoples_committee",
+                "valid_from": "2008-01-01",
+            },
+            {
+                "code": "000.31.00.H58",
+                "name": "UBND phường Mỹ Tho",
+                "kind": "commune",
+                "valid_from": date(2008, 1, 1),
+                "parent": "000.00.00.H58",
+                "email": "ubnd@mytho.gov.vn",
+            },
+        ]
+    }
 
 
 def merged() -> dict[str, Any]:
@@ -34,8 +45,14 @@ def merged() -> dict[str, Any]:
     data = province()
     data["agencies"][0].update(valid_to="2025-07-01", successor="000.00.00.H60")
     data["agencies"][1].update(parent="000.00.00.H60", parent_from="2025-07-01")
-    data["agencies"].append({"code": "000.00.00.H60", "name": "UBND tỉnh Đồng Tháp",
-                             "kind": "peoples_committee", "valid_from": "2025-07-01"})
+    data["agencies"].append(
+        {
+            "code": "000.00.00.H60",
+            "name": "UBND tỉnh Đồng Tháp",
+            "kind": "peoples_committee",
+            "valid_from": "2025-07-01",
+        }
+    )
     return data
 
 
@@ -52,7 +69,8 @@ def test_a_second_import_changes_nothing_and_says_so(session: Session) -> None:
 
 
 def test_a_merger_closes_with_a_successor_and_moves_children_from_that_day(
-        session: Session) -> None:
+    session: Session,
+) -> None:
     import_agencies(session, ADMIN, province())
     preview = plan_agencies(session, ADMIN, merged())
     assert preview.created == ["000.00.00.H60"]
@@ -77,32 +95,41 @@ def test_dossiers_keep_the_agency_they_were_received_at(session: Session) -> Non
     import_agencies(session, ADMIN, province())
     commune = get_by_code(session, "000.31.00.H58")
     citizen = f.user(session)
-    dossier = f.on_paper(session, citizen,
-                         f.draft(session, citizen, f.procedure(session, commune)))
+    dossier = f.on_paper(session, citizen, f.draft(session, citizen, f.procedure(session, commune)))
     submit_dossier(session, citizen.actor(), dossier)
     data = province()
     data["agencies"][1].update(valid_to="2025-07-01", successor="000.00.00.H60")
-    data["agencies"].append({"code": "000.00.00.H60", "name": "UBND phường Đạo Thạnh",
-                             "kind": "commune", "valid_from": "2025-07-01"})
+    data["agencies"].append(
+        {
+            "code": "000.00.00.H60",
+            "name": "UBND phường Đạo Thạnh",
+            "kind": "commune",
+            "valid_from": "2025-07-01",
+        }
+    )
     import_agencies(session, ADMIN, data)
     session.refresh(dossier)
     assert dossier.receiving_agency_id == commune.id
     assert dossier.code.startswith("000.31.00.H58-")
 
 
-@pytest.mark.parametrize(("change", "place"), [
-    ({"kind": "province"}, "agencies[2].kind"),
-    ({"code": "000..H58"}, "agencies[2].code"),
-    ({"name": " "}, "agencies[2].name"),
-    ({"valid_from": "1/7/2025"}, "agencies[2].valid_from"),
-    ({"parent": "000.99.99.H99"}, "agencies[2].parent"),
-    ({"successor": "000.00.00.H58"}, "agencies[2].successor"),  # without valid_to
-    ({"valid_to": "2007-01-01"}, "agencies[2].valid_to"),
-    ({"email": "a@b\r\nBcc: x@y"}, "agencies[2].email"),
-    ({"code": "000.00.00.H58", "parent": None}, "agencies[2].code"),  # twice in the file
-])
+@pytest.mark.parametrize(
+    ("change", "place"),
+    [
+        ({"kind": "province"}, "agencies[2].kind"),
+        ({"code": "000..H58"}, "agencies[2].code"),
+        ({"name": " "}, "agencies[2].name"),
+        ({"valid_from": "1/7/2025"}, "agencies[2].valid_from"),
+        ({"parent": "000.99.99.H99"}, "agencies[2].parent"),
+        ({"successor": "000.00.00.H58"}, "agencies[2].successor"),  # without valid_to
+        ({"valid_to": "2007-01-01"}, "agencies[2].valid_to"),
+        ({"email": "a@b\r\nBcc: x@y"}, "agencies[2].email"),
+        ({"code": "000.00.00.H58", "parent": None}, "agencies[2].code"),  # twice in the file
+    ],
+)
 def test_errors_name_the_entry_and_field_in_both_languages(
-        session: Session, change: dict[str, Any], place: str) -> None:
+    session: Session, change: dict[str, Any], place: str
+) -> None:
     data = province()
     data["agencies"][1].update(change)
     with pytest.raises(InvalidInput) as raised:
@@ -134,8 +161,11 @@ def test_the_demo_province_file_loads_and_reloads_unchanged(session: Session) ->
 
     import yaml
 
-    data = yaml.safe_load((Path(__file__).resolve().parents[2] / "motcua" / "demo"
-                           / "agencies.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "motcua" / "demo" / "agencies.yaml").read_text(
+            encoding="utf-8"
+        )
+    )
     first = import_agencies(session, ADMIN, data)
     assert len(first.created) == len(data["agencies"]) > 40
     assert not import_agencies(session, ADMIN, data).changed

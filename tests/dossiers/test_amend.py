@@ -38,15 +38,29 @@ def world(session: Session, store: FileStore) -> dict:
     clerk = f.user(session, Role.RECEPTION, centre)
     dossier = f.draft(session, citizen, version, id_number="079095001234")
     first, drawings, _ = dossier.components
-    attach_file(session, citizen.actor(), store, dossier, first.id, filename="don.pdf",
-                content_type="application/pdf", data=samples.pdf(marker="v1"))
+    attach_file(
+        session,
+        citizen.actor(),
+        store,
+        dossier,
+        first.id,
+        filename="don.pdf",
+        content_type="application/pdf",
+        data=samples.pdf(marker="v1"),
+    )
     mark_component(session, citizen.actor(), dossier, drawings.id, ComponentState.PAPER)
-    return {"centre": centre, "citizen": citizen, "clerk": clerk, "dossier": dossier,
-            "version": version}
+    return {
+        "centre": centre,
+        "citizen": citizen,
+        "clerk": clerk,
+        "dossier": dossier,
+        "version": version,
+    }
 
 
-def test_supplement_amend_and_resubmit_keeps_both_versions(session: Session, store: FileStore,
-                                                           world: dict) -> None:
+def test_supplement_amend_and_resubmit_keeps_both_versions(
+    session: Session, store: FileStore, world: dict
+) -> None:
     citizen, clerk, dossier = world["citizen"].actor(), world["clerk"].actor(), world["dossier"]
     submit_dossier(session, citizen, dossier)
     first = dossier.components[0]
@@ -56,12 +70,23 @@ def test_supplement_amend_and_resubmit_keeps_both_versions(session: Session, sto
     event = history(session, dossier)[-1]
     assert event.payload["components"] == {str(first.id): "Đơn thiếu chữ ký"}
     old = first.current_files[0]
-    attach_file(session, citizen, store, dossier, first.id, filename="don-ky.pdf",
-                content_type="application/pdf", data=samples.pdf(marker="v2"), replace=True)
+    attach_file(
+        session,
+        citizen,
+        store,
+        dossier,
+        first.id,
+        filename="don-ky.pdf",
+        content_type="application/pdf",
+        data=samples.pdf(marker="v2"),
+        replace=True,
+    )
     submit_dossier(session, citizen, dossier)  # the applicant's one verb resubmits
     assert dossier.status == Status.SUBMITTED
-    assert [e.kind for e in history(session, dossier)][-2:] == [Kind.SUPPLEMENT_REQUESTED,
-                                                                Kind.RESUBMITTED]
+    assert [e.kind for e in history(session, dossier)][-2:] == [
+        Kind.SUPPLEMENT_REQUESTED,
+        Kind.RESUBMITTED,
+    ]
     files = session.scalars(select(DossierFile).where(DossierFile.component_id == first.id)).all()
     assert {x.filename for x in files} == {"don.pdf", "don-ky.pdf"}
     assert old.replaced_at is not None
@@ -72,8 +97,7 @@ def test_supplement_amend_and_resubmit_keeps_both_versions(session: Session, sto
     assert dossier.due_at.astimezone(VN_TZ) == datetime(2026, 2, 27, 17, 0, tzinfo=VN_TZ)
 
 
-def test_a_supplement_during_processing_resumes_processing(session: Session,
-                                                           world: dict) -> None:
+def test_a_supplement_during_processing_resumes_processing(session: Session, world: dict) -> None:
     citizen, clerk, dossier = world["citizen"].actor(), world["clerk"].actor(), world["dossier"]
     officer = f.user(session, Role.OFFICER, world["centre"]).actor()
     submit_dossier(session, citizen, dossier)
@@ -92,8 +116,7 @@ def test_a_supplement_request_needs_a_reason(session: Session, world: dict) -> N
         request_supplement(session, world["clerk"].actor(), world["dossier"], {}, note=" ")
 
 
-def test_withdrawal_needs_a_reason_and_only_while_allowed(session: Session,
-                                                          world: dict) -> None:
+def test_withdrawal_needs_a_reason_and_only_while_allowed(session: Session, world: dict) -> None:
     citizen, dossier = world["citizen"].actor(), world["dossier"]
     submit_dossier(session, citizen, dossier)
     with pytest.raises(InvalidInput):
@@ -104,14 +127,23 @@ def test_withdrawal_needs_a_reason_and_only_while_allowed(session: Session,
         withdraw_dossier(session, citizen, dossier, "lần nữa")
 
 
-def test_a_refused_dossier_cannot_be_amended(session: Session, store: FileStore,
-                                             world: dict) -> None:
+def test_a_refused_dossier_cannot_be_amended(
+    session: Session, store: FileStore, world: dict
+) -> None:
     citizen, dossier = world["citizen"].actor(), world["dossier"]
     submit_dossier(session, citizen, dossier)
     refuse_dossier(session, world["clerk"].actor(), dossier, "Không thuộc thẩm quyền")
     with pytest.raises(InvalidInput) as error:
-        attach_file(session, citizen, store, dossier, dossier.components[0].id, filename="x.pdf",
-                    content_type="application/pdf", data=samples.pdf(marker="x"))
+        attach_file(
+            session,
+            citizen,
+            store,
+            dossier,
+            dossier.components[0].id,
+            filename="x.pdf",
+            content_type="application/pdf",
+            data=samples.pdf(marker="x"),
+        )
     assert error.value.code == "not_editable"
 
 
@@ -124,8 +156,7 @@ def test_lookup_by_last_four_digits_or_lookup_code(session: Session, world: dict
     assert lookup(session, dossier.code, "") is None
 
 
-def test_staff_cannot_see_an_applicants_unsubmitted_draft(session: Session,
-                                                          world: dict) -> None:
+def test_staff_cannot_see_an_applicants_unsubmitted_draft(session: Session, world: dict) -> None:
     clerk, supervisor = world["clerk"].actor(), f.user(session, Role.SUPERVISOR).actor()
     dossier = world["dossier"]
     assert not can_view(clerk, dossier)
@@ -144,13 +175,20 @@ def test_the_desk_cannot_receive_an_online_draft(session: Session, world: dict) 
 
 def test_the_version_in_force_at_receipt_applies(session: Session, world: dict) -> None:
     citizen, dossier, version = world["citizen"].actor(), world["dossier"], world["version"]
-    entry = f.procedure_entry(version.code, world["centre"], valid_from="2026-03-01",
-                              time_limit={"value": 15, "unit": "calendar_days"},
-                              components=[
-                                  {"name": "Đơn đề nghị cấp giấy phép xây dựng",
-                                   "requirement": "required", "originals": 1},
-                                  {"name": "Bản cam kết an toàn", "requirement": "required",
-                                   "originals": 1}])
+    entry = f.procedure_entry(
+        version.code,
+        world["centre"],
+        valid_from="2026-03-01",
+        time_limit={"value": 15, "unit": "calendar_days"},
+        components=[
+            {
+                "name": "Đơn đề nghị cấp giấy phép xây dựng",
+                "requirement": "required",
+                "originals": 1,
+            },
+            {"name": "Bản cam kết an toàn", "requirement": "required", "originals": 1},
+        ],
+    )
     import_catalogue(session, Actor.system(), {"procedures": [entry]}, today=date(2026, 1, 1))
     with pytest.raises(InvalidInput, match="Bản cam kết an toàn"):
         submit_dossier(session, citizen, dossier, at=datetime(2026, 3, 9, 9, tzinfo=VN_TZ))
@@ -165,5 +203,6 @@ def test_the_version_in_force_at_receipt_applies(session: Session, world: dict) 
 def test_a_closed_agency_no_longer_receives(session: Session, world: dict) -> None:
     close_agency(session, world["centre"], date(2025, 12, 31), successor=None)
     with pytest.raises(NotFound):
-        create_draft(session, world["citizen"].actor(), world["version"].code,
-                     f.Applicant(name="Lê Văn B"))
+        create_draft(
+            session, world["citizen"].actor(), world["version"].code, f.Applicant(name="Lê Văn B")
+        )

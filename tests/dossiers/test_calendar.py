@@ -54,15 +54,11 @@ def test_hung_kings_2026_falls_on_sunday_and_its_observed_monday_is_not_a_workin
     assert cal.due(vn(2026, 4, 24, 9), 1, D) == vn(2026, 4, 28, 17)
 
 
-def test_new_year_2026_bridge_friday_is_a_day_off_only_with_the_demo_overrides() -> (
-    None
-):
+def test_new_year_2026_bridge_friday_is_a_day_off_only_with_the_demo_overrides() -> None:
     # Received Wed 31/12/2025. Without overrides: 01/01 holiday -> Fri 02/01 is day 1.
     assert WorkCalendar().due(vn(2025, 12, 31, 10), 1, D) == vn(2026, 1, 2, 17)
     # With 12729/VPCP-KGVX: 01/01 holiday, 02/01 off, 03–04 weekend -> Mon 05/01.
-    assert WorkCalendar(DEMO_OVERRIDES_2026).due(vn(2025, 12, 31, 10), 1, D) == vn(
-        2026, 1, 5, 17
-    )
+    assert WorkCalendar(DEMO_OVERRIDES_2026).due(vn(2025, 12, 31, 10), 1, D) == vn(2026, 1, 5, 17)
 
 
 def test_make_up_saturday_override_counts_as_a_working_day(cal: WorkCalendar) -> None:
@@ -98,9 +94,7 @@ def test_override_beats_the_package_holiday() -> None:
 
 def test_chung_thuc_before_cut_off_is_done_the_same_day(cal: WorkCalendar) -> None:
     # Wed 11/03/2026 14:59, value 0 = same day, cut-off 15:00 (NĐ 23/2015 Art. 7).
-    assert cal.due(vn(2026, 3, 11, 14, 59), 0, D, cut_off=time(15)) == vn(
-        2026, 3, 11, 17
-    )
+    assert cal.due(vn(2026, 3, 11, 14, 59), 0, D, cut_off=time(15)) == vn(2026, 3, 11, 17)
     # Same instant given in UTC (07:59Z = 14:59 +07).
     at_utc = datetime(2026, 3, 11, 7, 59, tzinfo=UTC)
     assert cal.due(at_utc, 0, D, cut_off=time(15)) == vn(2026, 3, 11, 17)
@@ -111,9 +105,7 @@ def test_chung_thuc_after_cut_off_is_done_the_next_working_day(
 ) -> None:
     # Wed 15:01 -> counts as received Thu 12/03 07:30 -> due Thu 17:00.
     assert cal.received_on(vn(2026, 3, 11, 15, 1), time(15)) == vn(2026, 3, 12, 7, 30)
-    assert cal.due(vn(2026, 3, 11, 15, 1), 0, D, cut_off=time(15)) == vn(
-        2026, 3, 12, 17
-    )
+    assert cal.due(vn(2026, 3, 11, 15, 1), 0, D, cut_off=time(15)) == vn(2026, 3, 12, 17)
 
 
 def test_chung_thuc_received_friday_afternoon_is_done_on_monday(
@@ -211,21 +203,13 @@ def test_year_2026_lists_observed_hung_kings_and_make_up_days_but_not_plain_week
 
 def test_working_hours_between_over_a_weekend(cal: WorkCalendar) -> None:
     # Fri 13/03 16:00 -> Mon 16/03 10:30: 1 h Friday + 3 h Monday = 4 h.
-    assert (
-        cal.working_hours_between(vn(2026, 3, 13, 16), vn(2026, 3, 16, 10, 30)) == 4.0
-    )
+    assert cal.working_hours_between(vn(2026, 3, 13, 16), vn(2026, 3, 16, 10, 30)) == 4.0
     # Reversed -> negative (finished before the deadline).
-    assert (
-        cal.working_hours_between(vn(2026, 3, 16, 10, 30), vn(2026, 3, 13, 16)) == -4.0
-    )
+    assert cal.working_hours_between(vn(2026, 3, 16, 10, 30), vn(2026, 3, 13, 16)) == -4.0
 
 
 def test_working_hours_between_excludes_lunch_and_holidays(cal: WorkCalendar) -> None:
     # Wed 11/03 11:00 -> 13:30: 0.5 h + 0.5 h = 1 h.
-    assert (
-        cal.working_hours_between(vn(2026, 3, 11, 11), vn(2026, 3, 11, 13, 30)) == 1.0
-    )
+    assert cal.working_hours_between(vn(2026, 3, 11, 11), vn(2026, 3, 11, 13, 30)) == 1.0
     # Fri 24/04 07:30 -> Tue 28/04 07:30: only Friday's 8 h (Sat, Sun, Mon 27/04 off).
-    assert (
-        cal.working_hours_between(vn(2026, 4, 24, 7, 30), vn(2026, 4, 28, 7, 30)) == 8.0
-    )
+    assert cal.working_hours_between(vn(2026, 4, 24, 7, 30), vn(2026, 4, 28, 7, 30)) == 8.0

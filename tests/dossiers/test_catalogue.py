@@ -30,13 +30,15 @@ def test_importing_the_same_file_twice_changes_nothing(session: Session) -> None
 
 
 def test_a_changed_procedure_gets_a_new_version_and_old_dossiers_keep_theirs(
-        session: Session) -> None:
+    session: Session,
+) -> None:
     centre = f.agency(session)
     citizen = f.user(session)
     import_catalogue(session, ADMIN, {"procedures": [f.procedure_entry("1.008888", centre)]})
     old = f.draft(session, citizen, get_procedure(session, "1.008888").versions[0])
-    changed = f.procedure_entry("1.008888", centre, valid_from="2026-01-01",
-                                time_limit={"value": 3, "unit": "working_days"})
+    changed = f.procedure_entry(
+        "1.008888", centre, valid_from="2026-01-01", time_limit={"value": 3, "unit": "working_days"}
+    )
     report = import_catalogue(session, ADMIN, {"procedures": [changed]}, today=date(2025, 12, 1))
     procedure = get_procedure(session, "1.008888")
     v1, v2 = procedure.versions
@@ -47,15 +49,15 @@ def test_a_changed_procedure_gets_a_new_version_and_old_dossiers_keep_theirs(
     assert v2.time_limit_value == 3
     assert old.procedure_version is v1
     assert old.procedure_version.time_limit_value == 5
-    new = create_draft(session, citizen.actor(), "1.008888",
-                       Applicant(name="Lê Thị C"), today=date(2026, 2, 1))
+    new = create_draft(
+        session, citizen.actor(), "1.008888", Applicant(name="Lê Thị C"), today=date(2026, 2, 1)
+    )
     assert new.procedure_version is v2
 
 
 def test_errors_name_the_exact_place(session: Session) -> None:
     centre = f.agency(session)
-    bad = f.procedure_entry("1.007777", centre,
-                            time_limit={"value": 5, "unit": "tuần"})
+    bad = f.procedure_entry("1.007777", centre, time_limit={"value": 5, "unit": "tuần"})
     with pytest.raises(InvalidInput) as error:
         import_catalogue(session, ADMIN, {"procedures": [bad]})
     assert "procedures[1].time_limit.unit" in error.value.message
@@ -64,9 +66,9 @@ def test_errors_name_the_exact_place(session: Session) -> None:
 
 def test_step_shares_must_add_up_to_100(session: Session) -> None:
     centre = f.agency(session)
-    bad = f.procedure_entry("1.006666", centre,
-                            steps=[{"name": "Tiếp nhận", "role": "reception",
-                                    "share_percent": 50}])
+    bad = f.procedure_entry(
+        "1.006666", centre, steps=[{"name": "Tiếp nhận", "role": "reception", "share_percent": 50}]
+    )
     with pytest.raises(InvalidInput, match="100"):
         import_catalogue(session, ADMIN, {"procedures": [bad]})
 
@@ -87,8 +89,7 @@ def test_only_administrators_import(session: Session) -> None:
 def test_search_finds_without_accents_by_name_code_and_field(session: Session) -> None:
     centre = f.agency(session)
     f.procedure(session, centre, code="1.012345")
-    f.procedure(session, centre, code="1.001193", name="Thủ tục đăng ký khai sinh",
-                field="Hộ tịch")
+    f.procedure(session, centre, code="1.001193", name="Thủ tục đăng ký khai sinh", field="Hộ tịch")
     names = [v.name for v in search(session, "giay phep xay dung")]
     assert "Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ" in names
     assert [v.code for v in search(session, "KHAI SINH")] == ["1.001193"]

@@ -31,12 +31,18 @@ def test_the_day_is_the_day_in_vietnam(session: Session) -> None:
 def test_each_unit_and_day_has_its_own_sequence(session: Session) -> None:
     day1 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
     day2 = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
-    codes = [allocate_code(session, "000.00.01.H99", day1),
-             allocate_code(session, "000.00.01.H99", day1),
-             allocate_code(session, "000.00.02.H99", day1),
-             allocate_code(session, "000.00.01.H99", day2)]
-    assert codes == ["000.00.01.H99-260302-0001", "000.00.01.H99-260302-0002",
-                     "000.00.02.H99-260302-0001", "000.00.01.H99-260303-0001"]
+    codes = [
+        allocate_code(session, "000.00.01.H99", day1),
+        allocate_code(session, "000.00.01.H99", day1),
+        allocate_code(session, "000.00.02.H99", day1),
+        allocate_code(session, "000.00.01.H99", day2),
+    ]
+    assert codes == [
+        "000.00.01.H99-260302-0001",
+        "000.00.01.H99-260302-0002",
+        "000.00.02.H99-260302-0001",
+        "000.00.01.H99-260303-0001",
+    ]
 
 
 def test_a_rolled_back_submission_leaves_no_gap(committing: sessionmaker[Session]) -> None:
@@ -51,7 +57,8 @@ def test_a_rolled_back_submission_leaves_no_gap(committing: sessionmaker[Session
 
 
 def test_concurrent_submissions_get_gap_free_unique_codes(
-        committing: sessionmaker[Session]) -> None:
+    committing: sessionmaker[Session],
+) -> None:
     with committing() as db:
         centre = f.agency(db)
         version = f.procedure(db, centre)

@@ -21,7 +21,8 @@ THREADS = 20
 
 
 def test_simultaneous_accepts_by_two_clerks_give_one_accept_and_the_rest_409(
-        committing: sessionmaker[Session]) -> None:
+    committing: sessionmaker[Session],
+) -> None:
     with committing() as db:
         centre = f.agency(db)
         version = f.procedure(db, centre)

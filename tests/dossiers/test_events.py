@@ -21,9 +21,15 @@ def world(session: Session) -> dict:
     version = f.procedure(session, centre)
     citizen = f.user(session)
     dossier = f.on_paper(session, citizen, f.draft(session, citizen, version))
-    return {"centre": centre, "other": other, "version": version, "citizen": citizen,
-            "dossier": dossier, "clerk": f.user(session, Role.RECEPTION, centre),
-            "stranger_clerk": f.user(session, Role.RECEPTION, other)}
+    return {
+        "centre": centre,
+        "other": other,
+        "version": version,
+        "citizen": citizen,
+        "dossier": dossier,
+        "clerk": f.user(session, Role.RECEPTION, centre),
+        "stranger_clerk": f.user(session, Role.RECEPTION, other),
+    }
 
 
 def test_submitting_appends_an_event_and_caches_the_status(session: Session, world: dict) -> None:
@@ -62,8 +68,7 @@ def test_a_clerk_of_another_agency_cannot_accept(session: Session, world: dict) 
     assert dossier.status == Status.SUBMITTED
 
 
-def test_another_citizen_cannot_submit_someone_elses_dossier(session: Session,
-                                                            world: dict) -> None:
+def test_another_citizen_cannot_submit_someone_elses_dossier(session: Session, world: dict) -> None:
     intruder = f.user(session)
     with pytest.raises(NotFound):  # someone else's dossier does not exist for them
         submit_dossier(session, intruder.actor(), world["dossier"])

@@ -61,7 +61,8 @@ def test_unknown_or_malformed_hash_is_not_found(store: FileStore) -> None:
 
 
 def test_a_rolled_back_upload_leaves_no_row_and_its_file_is_collected(
-        committing: sessionmaker[Session], store: FileStore) -> None:
+    committing: sessionmaker[Session], store: FileStore
+) -> None:
     with committing() as db:
         blob = store_bytes(db, store, b"scan that will be rolled back")
         path = store.path(blob.sha256)
@@ -76,7 +77,8 @@ def test_a_rolled_back_upload_leaves_no_row_and_its_file_is_collected(
 
 
 def test_a_rollback_never_removes_bytes_another_upload_committed(
-        committing: sessionmaker[Session], store: FileStore) -> None:
+    committing: sessionmaker[Session], store: FileStore
+) -> None:
     # Two transactions save the same bytes; the first rolls back, the second commits.
     first, second = committing(), committing()
     store_bytes(first, store, b"same scan")
@@ -93,7 +95,8 @@ def test_a_rollback_never_removes_bytes_another_upload_committed(
 
 
 def test_the_same_bytes_twice_in_one_transaction_make_one_row(
-        session: Session, store: FileStore) -> None:
+    session: Session, store: FileStore
+) -> None:
     first = store_bytes(session, store, b"twice")
     second = store_bytes(session, store, b"twice")
     assert first is second
@@ -101,17 +104,33 @@ def test_the_same_bytes_twice_in_one_transaction_make_one_row(
 
 
 def test_attaching_a_file_marks_the_component_and_keeps_history(
-        session: Session, store: FileStore, tmp_path: Path) -> None:
+    session: Session, store: FileStore, tmp_path: Path
+) -> None:
     centre = f.agency(session)
     citizen = f.user(session)
     dossier = f.draft(session, citizen, f.procedure(session, centre))
     component = dossier.components[0]
-    first = attach_file(session, citizen.actor(), store, dossier, component.id,
-                        filename="don.pdf", content_type="application/pdf",
-                        data=samples.pdf(marker="a"))
-    second = attach_file(session, citizen.actor(), store, dossier, component.id,
-                         filename="don-moi.pdf", content_type="application/pdf",
-                         data=samples.pdf(marker="b"), replace=True)
+    first = attach_file(
+        session,
+        citizen.actor(),
+        store,
+        dossier,
+        component.id,
+        filename="don.pdf",
+        content_type="application/pdf",
+        data=samples.pdf(marker="a"),
+    )
+    second = attach_file(
+        session,
+        citizen.actor(),
+        store,
+        dossier,
+        component.id,
+        filename="don-moi.pdf",
+        content_type="application/pdf",
+        data=samples.pdf(marker="b"),
+        replace=True,
+    )
     assert component.state == ComponentState.ATTACHED
     assert component.current_files == [second]
     rows = session.scalars(select(DossierFile).where(DossierFile.dossier_id == dossier.id)).all()
@@ -124,7 +143,15 @@ def test_an_empty_upload_is_refused(session: Session, store: FileStore) -> None:
     citizen = f.user(session)
     dossier = f.draft(session, citizen, f.procedure(session, centre))
     with pytest.raises(InvalidFile) as error:
-        attach_file(session, citizen.actor(), store, dossier, dossier.components[0].id,
-                    filename="x.pdf", content_type="application/pdf", data=b"")
+        attach_file(
+            session,
+            citizen.actor(),
+            store,
+            dossier,
+            dossier.components[0].id,
+            filename="x.pdf",
+            content_type="application/pdf",
+            data=b"",
+        )
     assert error.value.code == "empty_file"
     assert [p for p in store.root.rglob("*") if p.is_file()] == []

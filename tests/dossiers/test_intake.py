@@ -19,9 +19,13 @@ def _counter_draft(session: Session, clerk_agency=None):  # type: ignore[no-unty
     centre = clerk_agency or f.agency(session)
     version = f.procedure(session, centre)
     clerk = f.user(session, Role.RECEPTION, centre)
-    dossier = create_draft(session, clerk.actor(), version.code,
-                           Applicant(name="Lê Văn Cường", id_number="082088009876"),
-                           channel=Channel.COUNTER)
+    dossier = create_draft(
+        session,
+        clerk.actor(),
+        version.code,
+        Applicant(name="Lê Văn Cường", id_number="082088009876"),
+        channel=Channel.COUNTER,
+    )
     return centre, clerk, dossier
 
 
@@ -29,8 +33,14 @@ def test_counter_receipt_sets_code_and_promised_date_over_tet(session: Session) 
     centre, clerk, dossier = _counter_draft(session)
     first, drawings, proxy = dossier.components
     mark_component(session, clerk.actor(), dossier, first.id, ComponentState.PAPER)
-    mark_component(session, clerk.actor(), dossier, drawings.id, ComponentState.NOT_DIGITIZABLE,
-                   note="Bản vẽ khổ A0")
+    mark_component(
+        session,
+        clerk.actor(),
+        dossier,
+        drawings.id,
+        ComponentState.NOT_DIGITIZABLE,
+        note="Bản vẽ khổ A0",
+    )
     received = datetime(2026, 2, 13, 9, 0, tzinfo=VN_TZ)
     receive_at_counter(session, clerk.actor(), dossier, at=received)
     assert dossier.status == Status.RECEIVED
@@ -47,8 +57,9 @@ def test_an_override_moves_the_promised_date(session: Session) -> None:
     set_override(session, Actor.system(), datetime(2026, 3, 10).date(), False, "Nghỉ đột xuất")
     for component in dossier.components[:2]:
         mark_component(session, clerk.actor(), dossier, component.id, ComponentState.PAPER)
-    receive_at_counter(session, clerk.actor(), dossier,
-                       at=datetime(2026, 3, 5, 10, 0, tzinfo=VN_TZ))  # Thursday
+    receive_at_counter(
+        session, clerk.actor(), dossier, at=datetime(2026, 3, 5, 10, 0, tzinfo=VN_TZ)
+    )  # Thursday
     # Fri 6, Mon 9, (Tue 10 off), Wed 11, Thu 12, Fri 13.
     assert dossier.due_at.astimezone(VN_TZ).date() == datetime(2026, 3, 13).date()
 
@@ -56,8 +67,13 @@ def test_an_override_moves_the_promised_date(session: Session) -> None:
 def test_not_digitizable_needs_a_note(session: Session) -> None:
     _, clerk, dossier = _counter_draft(session)
     with pytest.raises(InvalidInput) as error:
-        mark_component(session, clerk.actor(), dossier, dossier.components[1].id,
-                       ComponentState.NOT_DIGITIZABLE)
+        mark_component(
+            session,
+            clerk.actor(),
+            dossier,
+            dossier.components[1].id,
+            ComponentState.NOT_DIGITIZABLE,
+        )
     assert error.value.code == "note_required"
 
 

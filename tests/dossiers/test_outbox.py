@@ -36,8 +36,12 @@ def _flaky(session: Session, payload: dict[str, Any], ctx: JobContext) -> None:
 
 
 def _notify(db: Session, user_id: int, key: str) -> OutboxMessage:
-    return enqueue(db, "notify", {"user_id": user_id, "subject": "Hồ sơ đã tiếp nhận",
-                                  "body": "Nội dung"}, key=key)
+    return enqueue(
+        db,
+        "notify",
+        {"user_id": user_id, "subject": "Hồ sơ đã tiếp nhận", "body": "Nội dung"},
+        key=key,
+    )
 
 
 def _citizen(factory: sessionmaker[Session]) -> int:
@@ -104,10 +108,16 @@ def test_app_runs_jobs_inline_after_commit_and_not_after_rollback(app: Any) -> N
         session.commit()  # the inline dispatcher runs the job now
     with db.factory() as session:
         # (The account's confirmation code was delivered to the inbox too: not this job's.)
-        messages = session.scalars(select(Message).where(
-            Message.user_id == user_id, Message.subject == "Hồ sơ đã tiếp nhận")).all()
-        states = dict(session.execute(select(OutboxMessage.key, OutboxMessage.state).where(
-            OutboxMessage.job == "notify")).all())
+        messages = session.scalars(
+            select(Message).where(
+                Message.user_id == user_id, Message.subject == "Hồ sơ đã tiếp nhận"
+            )
+        ).all()
+        states = dict(
+            session.execute(
+                select(OutboxMessage.key, OutboxMessage.state).where(OutboxMessage.job == "notify")
+            ).all()
+        )
     assert len(messages) == 1
     assert states == {"committed": "done"}
 
@@ -130,15 +140,27 @@ def test_with_redis_an_rq_worker_runs_the_job(app_factory: Any, tmp_path: Any) -
         assert session.get(OutboxMessage, message_id).state == "pending"
     assert redis.llen("rq:queue:motcua") == queued_before + 1
 
-    env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": REDIS_URL,
-           "MOTCUA_STORAGE": app.config["MOTCUA_STORAGE"], "SECRET_KEY": "test-secret"}
-    worker = subprocess.run([sys.executable, "-m", "motcua.cli", "worker", "--burst"], env=env,
-                            capture_output=True, text=True, timeout=120, check=False)
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "REDIS_URL": REDIS_URL,
+        "MOTCUA_STORAGE": app.config["MOTCUA_STORAGE"],
+        "SECRET_KEY": "test-secret",
+    }
+    worker = subprocess.run(
+        [sys.executable, "-m", "motcua.cli", "worker", "--burst"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert worker.returncode == 0, worker.stderr
     with db.factory() as session:
         assert session.get(OutboxMessage, message_id).state == "done"
-        assert session.scalar(select(Message.id).where(
-            Message.user_id == user_id, Message.outbox_id == message_id))
+        assert session.scalar(
+            select(Message.id).where(Message.user_id == user_id, Message.outbox_id == message_id)
+        )
     redis.flushdb()
 
 

@@ -56,10 +56,12 @@ def vn(day: int, month: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=VN_TZ)
 
 
-STEPS = [{"name": "Tiếp nhận hồ sơ", "role": "reception", "share_percent": 10},
-         {"name": "Thẩm định hồ sơ", "role": "officer", "share_percent": 60},
-         {"name": "Phê duyệt", "role": "leader", "share_percent": 20},
-         {"name": "Trả kết quả", "role": "reception", "share_percent": 10}]
+STEPS = [
+    {"name": "Tiếp nhận hồ sơ", "role": "reception", "share_percent": 10},
+    {"name": "Thẩm định hồ sơ", "role": "officer", "share_percent": 60},
+    {"name": "Phê duyệt", "role": "leader", "share_percent": 20},
+    {"name": "Trả kết quả", "role": "reception", "share_percent": 10},
+]
 
 
 @pytest.fixture
@@ -70,7 +72,10 @@ def world(session: Session, store: FileStore) -> dict[str, Any]:
     stranger = f.agency(session, name="Sở Y tế")
     version = f.procedure(session, centre, dept, steps=STEPS)
     w: dict[str, Any] = {
-        "centre": centre, "dept": dept, "other": other, "stranger": stranger,
+        "centre": centre,
+        "dept": dept,
+        "other": other,
+        "stranger": stranger,
         "clerk": f.user(session, Role.RECEPTION, centre),
         "officer": f.user(session, Role.OFFICER, dept),
         "officer2": f.user(session, Role.OFFICER, dept),
@@ -86,12 +91,20 @@ def world(session: Session, store: FileStore) -> dict[str, Any]:
     for component in dossier.components:
         if component.requirement == "required":
             from dossiers.intake import attach_file, mark_component
+
             if component.name.startswith("Bản vẽ"):
                 mark_component(session, w["citizen"].actor(), dossier, component.id, "paper")
             else:
-                attach_file(session, w["citizen"].actor(), store, dossier, component.id,
-                            filename="don.pdf", content_type="application/pdf",
-                            data=pdf_bytes())
+                attach_file(
+                    session,
+                    w["citizen"].actor(),
+                    store,
+                    dossier,
+                    component.id,
+                    filename="don.pdf",
+                    content_type="application/pdf",
+                    data=pdf_bytes(),
+                )
     submit_dossier(session, w["citizen"].actor(), dossier, at=vn(13, 2, 8))
     accept_dossier(session, w["clerk"].actor(), dossier, at=vn(13, 2, 9))
     w["dossier"] = dossier
@@ -110,38 +123,46 @@ def test_the_plan_divides_the_limit_over_tet(session: Session, world: dict[str, 
     assert dossier.current_step == 1
 
 
-def test_a_day_of_hand_offs_and_the_control_sheet(session: Session, world: dict[str, Any],
-                                                   tmp_path: Path) -> None:
+def test_a_day_of_hand_offs_and_the_control_sheet(
+    session: Session, world: dict[str, Any], tmp_path: Path
+) -> None:
     # Brought to the counter, so its result waits at the desk (an online one is returned
     # by issuing it into the applicant's account).
     w = world
-    d = create_draft(session, a(w, "clerk"), w["dossier"].procedure_version.code,
-                     Applicant(name="Trần Thị Bình", id_number="079123456789"),
-                     channel=Channel.COUNTER)
+    d = create_draft(
+        session,
+        a(w, "clerk"),
+        w["dossier"].procedure_version.code,
+        Applicant(name="Trần Thị Bình", id_number="079123456789"),
+        channel=Channel.COUNTER,
+    )
     f.on_paper(session, w["clerk"], d)
     receive_at_counter(session, a(w, "clerk"), d, at=vn(13, 2, 9))
     assert d.national_status == 2  # received
     processing.forward(session, a(w, "clerk"), d, at=vn(13, 2, 14))
-    assert (d.status, d.holder_agency_id, d.current_step) == (Status.IN_PROGRESS,
-                                                              w["dept"].id, 2)
+    assert (d.status, d.holder_agency_id, d.current_step) == (Status.IN_PROGRESS, w["dept"].id, 2)
     assert d.national_status == 4  # in progress, through every hand-off below
     processing.assign(session, a(w, "leader"), d, w["officer"].id)
     assert d.assignee_id == w["officer"].id
     with pytest.raises(Forbidden):  # assigned to someone else
         processing.propose_result(session, a(w, "officer2"), w["store"], d)
-    processing.propose_result(session, a(w, "officer"), w["store"], d, note="Đủ điều kiện",
-                              draft=pdf_bytes(), at=vn(24, 2, 10))
+    processing.propose_result(
+        session,
+        a(w, "officer"),
+        w["store"],
+        d,
+        note="Đủ điều kiện",
+        draft=pdf_bytes(),
+        at=vn(24, 2, 10),
+    )
     assert d.status == Status.PENDING_APPROVAL
     with pytest.raises(Forbidden):  # an officer does not approve
         processing.approve(session, a(w, "officer"), d)
-    processing.send_back(session, a(w, "leader"), d, "Bổ sung căn cứ pháp lý",
-                         at=vn(25, 2, 8))
-    assert (d.status, d.assignee_id, d.current_step) == (Status.IN_PROGRESS,
-                                                         w["officer"].id, 2)
+    processing.send_back(session, a(w, "leader"), d, "Bổ sung căn cứ pháp lý", at=vn(25, 2, 8))
+    assert (d.status, d.assignee_id, d.current_step) == (Status.IN_PROGRESS, w["officer"].id, 2)
     processing.propose_result(session, a(w, "officer"), w["store"], d, at=vn(26, 2, 16))
     processing.approve(session, a(w, "leader"), d, at=vn(27, 2, 9))
-    assert (d.status, d.holder_agency_id, d.current_step) == (Status.APPROVED,
-                                                              w["centre"].id, 4)
+    assert (d.status, d.holder_agency_id, d.current_step) == (Status.APPROVED, w["centre"].id, 4)
     assert d.national_status == 4
     signing = _signing(session, w, tmp_path / "pki")
     seen = result_candidate(session, signing, d, a(w, "leader"), at=vn(27, 2, 14)).sha256
@@ -157,20 +178,33 @@ def test_a_day_of_hand_offs_and_the_control_sheet(session: Session, world: dict[
     # 24/02 before the 26/02 due day; the leader's return 25/02 before 27/02; the second
     # proposal 26/02 16:00 after 09:33; approval 27/02 09:00 before 10:51 on the due day;
     # returned 27/02 15:00 before 17:00 on the promised day.
-    assert outcomes == [(Kind.FORWARDED, "Đúng hạn"), (Kind.RESULT_PROPOSED, "Trước hạn"),
-                        (Kind.SENT_BACK, "Trước hạn"), (Kind.RESULT_PROPOSED, "Quá hạn"),
-                        (Kind.APPROVED, "Đúng hạn"), (Kind.RESULT_RETURNED, "Đúng hạn")]
+    assert outcomes == [
+        (Kind.FORWARDED, "Đúng hạn"),
+        (Kind.RESULT_PROPOSED, "Trước hạn"),
+        (Kind.SENT_BACK, "Trước hạn"),
+        (Kind.RESULT_PROPOSED, "Quá hạn"),
+        (Kind.APPROVED, "Đúng hạn"),
+        (Kind.RESULT_RETURNED, "Đúng hạn"),
+    ]
     first = rows[0]
-    assert (first.kind, first.giver, first.receiver) == (Kind.RECEIVED, d.applicant_name,
-                                                         w["clerk"].full_name)
+    assert (first.kind, first.giver, first.receiver) == (
+        Kind.RECEIVED,
+        d.applicant_name,
+        w["clerk"].full_name,
+    )
     assign_row = next(r for r in rows if r.kind == Kind.ASSIGNED)
-    assert (assign_row.giver, assign_row.receiver) == (w["leader"].full_name,
-                                                       w["officer"].full_name)
+    assert (assign_row.giver, assign_row.receiver) == (
+        w["leader"].full_name,
+        w["officer"].full_name,
+    )
 
     pdf = control_sheet_pdf(session, a(w, "leader"), w["printer"], d)
     _keep(pdf, "control-sheet")
-    text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
-                                   check=True).stdout.decode().split())
+    text = " ".join(
+        subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True)
+        .stdout.decode()
+        .split()
+    )
     assert "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ" in text
     assert text.count("Quá hạn") == 1
     assert text.count("Trước hạn") == 2
@@ -182,22 +216,27 @@ def _signing(session: Session, w: dict[str, Any], folder: Path) -> Signing:
     """The leader's and the unit's keys, signature and seal, loaded as an agency loads them."""
     pki = DemoPKI(folder, "test-passphrase")
     pki.ensure(agency_subject(w["dept"].code, w["dept"].name))
-    pki.ensure(person_subject(w["leader"].login, w["leader"].full_name, w["dept"].name,
-                              "Giám đốc"))
+    pki.ensure(person_subject(w["leader"].login, w["leader"].full_name, w["dept"].name, "Giám đốc"))
     upload_signature_image(session, w["store"], a(w, "leader"), sign_samples.signature_png())
     upload_seal_image(session, w["store"], a(w, "leader"), w["dept"], sign_samples.seal_png())
     return Signing(w["store"], Keyring(folder, "test-passphrase"), "https://dvc.example.vn")
 
 
 def test_the_control_sheet_hands_the_applicant_only_the_result(
-        session: Session, world: dict[str, Any], tmp_path: Path) -> None:
+    session: Session, world: dict[str, Any], tmp_path: Path
+) -> None:
     """Mẫu 05: the applicant gives the dossier (and the supplement) and receives the result;
     a supplement request goes back through the desk, and nobody else hands them anything."""
     w, d = world, world["dossier"]
-    processing.forward(session, a(w, "clerk"), d, to_user_id=w["officer"].id,
-                       at=vn(13, 2, 14))
-    request_supplement(session, a(w, "officer"), d, {d.components[0].id: "Thiếu chữ ký"},
-                       printer=w["printer"], at=vn(24, 2, 10))
+    processing.forward(session, a(w, "clerk"), d, to_user_id=w["officer"].id, at=vn(13, 2, 14))
+    request_supplement(
+        session,
+        a(w, "officer"),
+        d,
+        {d.components[0].id: "Thiếu chữ ký"},
+        printer=w["printer"],
+        at=vn(24, 2, 10),
+    )
     resubmit_dossier(session, a(w, "citizen"), d, at=vn(25, 2, 9))
     processing.propose_result(session, a(w, "officer"), w["store"], d, at=vn(25, 2, 10))
     processing.approve(session, a(w, "leader"), d, at=vn(25, 2, 11))
@@ -209,15 +248,21 @@ def test_the_control_sheet_hands_the_applicant_only_the_result(
     rows = {r.kind: r for r in control_sheet_rows(session, d)}
     applicant = d.applicant_name
     assert [k for k, r in rows.items() if r.receiver == applicant] == [Kind.RESULT_RETURNED]
-    assert (rows[Kind.SUPPLEMENT_REQUESTED].giver,
-            rows[Kind.SUPPLEMENT_REQUESTED].receiver) == (w["officer"].full_name,
-                                                          "Bộ phận tiếp nhận và trả kết quả")
-    assert (rows[Kind.SUPPLEMENTED].giver,
-            rows[Kind.SUPPLEMENTED].receiver) == (applicant, w["officer"].full_name)
+    assert (rows[Kind.SUPPLEMENT_REQUESTED].giver, rows[Kind.SUPPLEMENT_REQUESTED].receiver) == (
+        w["officer"].full_name,
+        "Bộ phận tiếp nhận và trả kết quả",
+    )
+    assert (rows[Kind.SUPPLEMENTED].giver, rows[Kind.SUPPLEMENTED].receiver) == (
+        applicant,
+        w["officer"].full_name,
+    )
 
     pdf = control_sheet_pdf(session, a(w, "leader"), w["printer"], d)
-    text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
-                                   check=True).stdout.decode().split())
+    text = " ".join(
+        subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True)
+        .stdout.decode()
+        .split()
+    )
     received_by_applicant = re.findall(r"Nhận: ([^–]+?) – Tổ chức, cá nhân", text)
     assert received_by_applicant == [applicant]
     assert len(re.findall(r"Giao: ([^–]+?) – Tổ chức, cá nhân", text)) == 2  # filed, supplemented
@@ -255,20 +300,25 @@ def _assert_moved_by_the_wait(session: Session, d: Dossier, answer: Event) -> No
 
 
 def test_a_supplement_wait_moves_the_promise_by_the_time_waited(
-        session: Session, world: dict[str, Any]) -> None:
+    session: Session, world: dict[str, Any]
+) -> None:
     """The officer asks for more the way the page does (the Phiếu yêu cầu bổ sung is issued,
     a document event in the waiting status), notes something during the wait, and the
     applicant answers: only that answer resumes the clock."""
     w, d = world, world["dossier"]
-    processing.forward(session, a(w, "clerk"), d, to_user_id=w["officer"].id,
-                       at=vn(13, 2, 14))
+    processing.forward(session, a(w, "clerk"), d, to_user_id=w["officer"].id, at=vn(13, 2, 14))
     comp = d.components[0]
-    request_supplement(session, a(w, "officer"), d, {comp.id: "Thiếu chữ ký"},
-                       printer=w["printer"], at=vn(24, 2, 10))
+    request_supplement(
+        session,
+        a(w, "officer"),
+        d,
+        {comp.id: "Thiếu chữ ký"},
+        printer=w["printer"],
+        at=vn(24, 2, 10),
+    )
     assert any(f.details.get("form") == "supplement" for f in d.files)
     assert (d.status, d.paused_at) == (Status.AWAITING_SUPPLEMENT, vn(24, 2, 10))
-    processing.add_note(session, a(w, "officer"), d, "Đã gọi điện cho người nộp",
-                        at=vn(25, 2, 9))
+    processing.add_note(session, a(w, "officer"), d, "Đã gọi điện cho người nộp", at=vn(25, 2, 9))
     assert d.paused_at == vn(24, 2, 10)
     [item] = _waiting_items(session, w, vn(25, 2, 10))
     assert item.urgency == Urgency.PAUSED
@@ -283,14 +333,15 @@ def test_a_supplement_wait_moves_the_promise_by_the_time_waited(
 
 
 def test_a_payment_wait_moves_the_promise_by_the_time_waited(
-        session: Session, world: dict[str, Any]) -> None:
+    session: Session, world: dict[str, Any]
+) -> None:
     w, d = world, world["dossier"]
-    processing.forward(session, a(w, "clerk"), d, to_user_id=w["officer"].id,
-                       at=vn(13, 2, 14))
+    processing.forward(session, a(w, "clerk"), d, to_user_id=w["officer"].id, at=vn(13, 2, 14))
     request_payment(session, a(w, "officer"), d, at=vn(24, 2, 10))
     assert (d.status, d.paused_at) == (Status.AWAITING_PAYMENT, vn(24, 2, 10))
-    processing.add_note(session, a(w, "officer"), d, "Người nộp hẹn nộp tiền tại quầy",
-                        at=vn(25, 2, 9))
+    processing.add_note(
+        session, a(w, "officer"), d, "Người nộp hẹn nộp tiền tại quầy", at=vn(25, 2, 9)
+    )
     assert d.paused_at == vn(24, 2, 10)
     [item] = _waiting_items(session, w, vn(25, 2, 10))
     assert item.urgency == Urgency.PAUSED
@@ -302,13 +353,18 @@ def test_a_payment_wait_moves_the_promise_by_the_time_waited(
     assert item.urgency != Urgency.PAUSED
 
 
-def test_clock_keeps_running_when_the_procedure_says_so(session: Session,
-                                                       world: dict[str, Any]) -> None:
+def test_clock_keeps_running_when_the_procedure_says_so(
+    session: Session, world: dict[str, Any]
+) -> None:
     w, d = world, world["dossier"]
     version = d.procedure_version
-    set_process(session, Actor.system("test"), version,
-                [StepTemplate(s.name, Role(s.role), s.agency_id, s.share_percent)
-                 for s in version.steps], clock_pauses=False)
+    set_process(
+        session,
+        Actor.system("test"),
+        version,
+        [StepTemplate(s.name, Role(s.role), s.agency_id, s.share_percent) for s in version.steps],
+        clock_pauses=False,
+    )
     processing.forward(session, a(w, "clerk"), d, to_user_id=w["officer"].id)
     request_supplement(session, a(w, "officer"), d, {d.components[0].id: "Thiếu"})
     assert d.paused_at is None
@@ -320,8 +376,7 @@ def test_transfer_to_another_agency_and_back(session: Session, world: dict[str, 
     w, d = world, world["dossier"]
     processing.forward(session, a(w, "clerk"), d, to_user_id=w["officer"].id)
     stranger = a(w, "stranger_officer")
-    transfers.transfer(session, a(w, "officer"), d, w["other"].id, note="Xác định nghĩa vụ",
-                       days=2)
+    transfers.transfer(session, a(w, "officer"), d, w["other"].id, note="Xác định nghĩa vụ", days=2)
     assert (d.status, d.holder_agency_id) == (Status.AT_OTHER_AGENCY, w["other"].id)
     assert can_view(a(w, "other_officer"), d, agencies_that_held(session, d))
     assert can_view(a(w, "officer"), d, agencies_that_held(session, d))  # the lead sees it
@@ -331,19 +386,30 @@ def test_transfer_to_another_agency_and_back(session: Session, world: dict[str, 
     with pytest.raises(InvalidInput):
         transfers.accept_transfer(session, a(w, "other_leader"), d)
     processing.assign(session, a(w, "other_leader"), d, w["other_officer"].id)
-    transfers.complete_transfer(session, a(w, "other_officer"), w["store"], d,
-                                opinion="Đã xác định nghĩa vụ tài chính", document=pdf_bytes())
-    assert (d.status, d.holder_agency_id, d.assignee_id) == (Status.IN_PROGRESS, w["dept"].id,
-                                                             w["officer"].id)
-    assert any(f.kind == FileKind.WORKING and f.details["purpose"] == "transfer_result"
-               for f in d.files)
+    transfers.complete_transfer(
+        session,
+        a(w, "other_officer"),
+        w["store"],
+        d,
+        opinion="Đã xác định nghĩa vụ tài chính",
+        document=pdf_bytes(),
+    )
+    assert (d.status, d.holder_agency_id, d.assignee_id) == (
+        Status.IN_PROGRESS,
+        w["dept"].id,
+        w["officer"].id,
+    )
+    assert any(
+        f.kind == FileKind.WORKING and f.details["purpose"] == "transfer_result" for f in d.files
+    )
     # The other agency keeps seeing what it held; an agency never involved does not.
     assert can_view(a(w, "other_officer"), d, agencies_that_held(session, d))
     assert not can_view(stranger, d, agencies_that_held(session, d))
 
 
-def test_a_rejected_transfer_comes_back_with_its_reason(session: Session,
-                                                       world: dict[str, Any]) -> None:
+def test_a_rejected_transfer_comes_back_with_its_reason(
+    session: Session, world: dict[str, Any]
+) -> None:
     w, d = world, world["dossier"]
     processing.forward(session, a(w, "clerk"), d, to_user_id=w["officer"].id)
     transfers.transfer(session, a(w, "officer"), d, w["other"].id)
@@ -364,11 +430,11 @@ def test_stop_needs_a_leader(session: Session, world: dict[str, Any]) -> None:
     assert (d.status, d.national_status) == (Status.STOPPED, 8)
 
 
-def test_overdue_dossier_gets_an_apology_for_the_leader(session: Session,
-                                                      world: dict[str, Any]) -> None:
+def test_overdue_dossier_gets_an_apology_for_the_leader(
+    session: Session, world: dict[str, Any]
+) -> None:
     w, d = world, world["dossier"]
-    processing.forward(session, a(w, "clerk"), d, to_user_id=w["officer"].id,
-                       at=vn(13, 2, 14))
+    processing.forward(session, a(w, "clerk"), d, to_user_id=w["officer"].id, at=vn(13, 2, 14))
     assert apologies.sweep(session, now=vn(24, 2, 9)) == []  # 3.5 working days left
     prepared = apologies.sweep(session, now=vn(27, 2, 9))
     assert [p.dossier_id for p in prepared] == [d.id]
@@ -377,63 +443,78 @@ def test_overdue_dossier_gets_an_apology_for_the_leader(session: Session,
     # Steps 2–4 (90 % of 46.5 h = 41.85 h) are still to do, counted from the old promise
     # 27/02 17:00: five full days (02–06/03) and 1 h 51 on Monday 09/03.
     assert letter.new_due_at.astimezone(VN_TZ) == vn(9, 3, 9, 21)
-    leader_told = session.scalars(select(OutboxMessage).where(
-        OutboxMessage.job == "notify")).all()
+    leader_told = session.scalars(select(OutboxMessage).where(OutboxMessage.job == "notify")).all()
     assert any(m.payload["user_id"] == w["leader"].id for m in leader_told)
     with pytest.raises(Forbidden):
         apologies.approve(session, a(w, "officer"), letter)
     with pytest.raises(InvalidInput):
-        apologies.approve(session, a(w, "leader"), letter, new_due_at=vn(20, 2, 17),
-                          at=vn(27, 2, 9, 30))
-    apologies.approve(session, a(w, "leader"), letter, reason="Cần xác minh thực địa",
-                      new_due_at=vn(4, 3, 17), printer=w["printer"], at=vn(27, 2, 9, 30))
+        apologies.approve(
+            session, a(w, "leader"), letter, new_due_at=vn(20, 2, 17), at=vn(27, 2, 9, 30)
+        )
+    apologies.approve(
+        session,
+        a(w, "leader"),
+        letter,
+        reason="Cần xác minh thực địa",
+        new_due_at=vn(4, 3, 17),
+        printer=w["printer"],
+        at=vn(27, 2, 9, 30),
+    )
     assert d.due_at == vn(4, 3, 17)
     assert letter.state == "approved"
-    told = [m.payload["body"] for m in session.scalars(select(OutboxMessage).where(
-        OutboxMessage.job == "notify")).all() if m.payload.get("user_id") == w["citizen"].id]
+    told = [
+        m.payload["body"]
+        for m in session.scalars(select(OutboxMessage).where(OutboxMessage.job == "notify")).all()
+        if m.payload.get("user_id") == w["citizen"].id
+    ]
     assert any("04/03/2026" in body for body in told)
     form = next(f for f in d.files if f.details.get("form") == "apology")
     _keep(w["store"].read(form.sha256), "apology")
-    text = subprocess.run(["pdftotext", "-", "-"], input=w["store"].read(form.sha256),
-                          capture_output=True, check=True).stdout.decode()
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=w["store"].read(form.sha256), capture_output=True, check=True
+    ).stdout.decode()
     assert "Cần xác minh thực địa" in text
     assert "04/03/2026" in text
 
 
-def test_register_lists_what_the_agency_received(session: Session,
-                                                world: dict[str, Any]) -> None:
+def test_register_lists_what_the_agency_received(session: Session, world: dict[str, Any]) -> None:
     w, d = world, world["dossier"]
     rows = register_rows(session, w["centre"].id, vn(1, 2, 0).date(), vn(28, 2, 0).date())
     assert [r["code"] for r in rows] == [d.code]
     assert rows[0]["received"] == "09:00 13/02/2026"
     assert rows[0]["due"] == "17:00 27/02/2026"
-    assert register_rows(session, w["centre"].id, vn(14, 2, 0).date(),
-                         vn(28, 2, 0).date()) == []
+    assert register_rows(session, w["centre"].id, vn(14, 2, 0).date(), vn(28, 2, 0).date()) == []
     import io
 
     from openpyxl import load_workbook
-    book = load_workbook(io.BytesIO(register_xlsx(session, w["centre"], vn(1, 2, 0).date(),
-                                                  vn(28, 2, 0).date())))
+
+    book = load_workbook(
+        io.BytesIO(register_xlsx(session, w["centre"], vn(1, 2, 0).date(), vn(28, 2, 0).date()))
+    )
     sheet = book.active
     assert sheet is not None
     assert sheet["B4"].value == d.code
     assert sheet["A3"].value == "STT"
 
 
-def test_a_dossier_without_a_process_gets_the_default(session: Session,
-                                                      store: FileStore) -> None:
+def test_a_dossier_without_a_process_gets_the_default(session: Session, store: FileStore) -> None:
     desk = f.agency(session)
     version = f.procedure(session, desk, steps=[])
     clerk = f.user(session, Role.RECEPTION, desk)
     citizen = f.user(session)
     dossier = f.draft(session, citizen, version)
     from dossiers.intake import mark_component
+
     for c in dossier.components:
         mark_component(session, citizen.actor(), dossier, c.id, "paper")
     submit_dossier(session, citizen.actor(), dossier)
     accept_dossier(session, clerk.actor(), dossier)
-    assert [s.role for s in steps_of(session, dossier)] == ["reception", "officer", "leader",
-                                                            "reception"]
+    assert [s.role for s in steps_of(session, dossier)] == [
+        "reception",
+        "officer",
+        "leader",
+        "reception",
+    ]
     assert session.scalar(select(Event.id).where(Event.dossier_id == dossier.id)) is not None
     assert isinstance(dossier, Dossier)
 

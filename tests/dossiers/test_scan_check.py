@@ -29,11 +29,20 @@ A4 = (210.0, 297.0)
 A5 = (148.0, 210.0)
 A6 = (105.0, 148.0)
 LETTER = (215.9, 279.4)
-ALL_CODES = {"pdf_version", "not_colour", "low_resolution", "not_full_scale", "no_image",
-             "encrypted", "unreadable", "too_complex"}
+ALL_CODES = {
+    "pdf_version",
+    "not_colour",
+    "low_resolution",
+    "not_full_scale",
+    "no_image",
+    "encrypted",
+    "unreadable",
+    "too_complex",
+}
 
 
 # --- makers ---------------------------------------------------------------------------------
+
 
 def pixels(paper_mm: tuple[float, float], dpi: float) -> tuple[int, int]:
     return round(paper_mm[0] / 25.4 * dpi), round(paper_mm[1] / 25.4 * dpi)
@@ -47,22 +56,27 @@ def with_header(data: bytes, version: str) -> bytes:
 def picture(size: tuple[int, int], mode: str, fmt: str, dpi: float) -> bytes:
     colour = {"RGB": (180, 40, 40), "L": 128, "1": 1}[mode]
     image = Image.new(mode, size, colour)
-    image.paste(0 if mode != "RGB" else (20, 20, 120), (size[0] // 4, size[1] // 4,
-                                                         size[0] // 2, size[1] // 2))
+    image.paste(
+        0 if mode != "RGB" else (20, 20, 120),
+        (size[0] // 4, size[1] // 4, size[0] // 2, size[1] // 2),
+    )
     out = io.BytesIO()
     image.save(out, fmt, dpi=(dpi, dpi))
     return out.getvalue()
 
 
-def scan(*pages: tuple[tuple[float, float], float], mode: str = "RGB",
-         version: str = "1.4") -> bytes:
+def scan(
+    *pages: tuple[tuple[float, float], float], mode: str = "RGB", version: str = "1.4"
+) -> bytes:
     """An img2pdf scan: one page per (paper size in mm, dpi), the page exactly the image."""
     fmt = "PNG" if mode == "1" else "JPEG"
     images = [picture(pixels(paper, dpi), mode, fmt, dpi) for paper, dpi in pages]
     dpis = {dpi for _, dpi in pages}
     if len(dpis) == 1:  # exact; otherwise each image's own dpi metadata sets its page
-        return with_header(img2pdf.convert(
-            images, layout_fun=img2pdf.get_fixed_dpi_layout_fun((dpis.pop(),) * 2)), version)
+        return with_header(
+            img2pdf.convert(images, layout_fun=img2pdf.get_fixed_dpi_layout_fun((dpis.pop(),) * 2)),
+            version,
+        )
     return with_header(img2pdf.convert(images), version)
 
 
@@ -75,9 +89,15 @@ def save(pdf: pikepdf.Pdf, version: str = "1.4", **options: Any) -> bytes:
     return out.getvalue()
 
 
-def image(pdf: pikepdf.Pdf, size: tuple[int, int], colour_space: Any = Name.DeviceRGB,
-          bpc: int | None = 8, components: int = 3, real_data: bool = True,
-          **extra: Any) -> pikepdf.Stream:
+def image(
+    pdf: pikepdf.Pdf,
+    size: tuple[int, int],
+    colour_space: Any = Name.DeviceRGB,
+    bpc: int | None = 8,
+    components: int = 3,
+    real_data: bool = True,
+    **extra: Any,
+) -> pikepdf.Stream:
     """An image XObject; its data is real Flate data unless the test says it must not matter."""
     width, height = size
     raw = bytes((width * components * (bpc or 8) + 7) // 8 * height) if real_data else b""
@@ -93,11 +113,15 @@ def image(pdf: pikepdf.Pdf, size: tuple[int, int], colour_space: Any = Name.Devi
     return stream
 
 
-def page(pdf: pikepdf.Pdf, content: str | bytes, size_pt: tuple[float, float],
-         xobjects: dict[str, Any] | None = None, **attrs: Any) -> None:
+def page(
+    pdf: pikepdf.Pdf,
+    content: str | bytes,
+    size_pt: tuple[float, float],
+    xobjects: dict[str, Any] | None = None,
+    **attrs: Any,
+) -> None:
     data = content.encode() if isinstance(content, str) else content
-    obj = Dictionary(Type=Name.Page, MediaBox=[0, 0, *size_pt],
-                     Contents=pikepdf.Stream(pdf, data))
+    obj = Dictionary(Type=Name.Page, MediaBox=[0, 0, *size_pt], Contents=pikepdf.Stream(pdf, data))
     if xobjects is not None:
         obj.Resources = Dictionary(XObject=Dictionary({f"/{k}": v for k, v in xobjects.items()}))
     for key, value in attrs.items():
@@ -110,8 +134,7 @@ def full_page_scan(space: Callable[[pikepdf.Pdf], Any] | None, **image_options: 
     pdf = pikepdf.new()
     w, h = pixels(A6, 200)
     pw, ph = w * 72 / 200, h * 72 / 200
-    im = image(pdf, (w, h), None if space is None else space(pdf), real_data=False,
-               **image_options)
+    im = image(pdf, (w, h), None if space is None else space(pdf), real_data=False, **image_options)
     page(pdf, f"q {pw} 0 0 {ph} 0 0 cm /Im0 Do Q", (pw, ph), {"Im0": im})
     return save(pdf)
 
@@ -123,13 +146,25 @@ def inherited_rotated_pages() -> bytes:
     pw, ph = w * 72 / 200, h * 72 / 200
     shared = Dictionary(XObject=Dictionary(Im0=image(pdf, (w, h))))
     root = pdf.Root.Pages
-    middle = pdf.make_indirect(Dictionary(Type=Name.Pages, Parent=root, Kids=Array(), Count=2,
-                                          Rotate=90, MediaBox=[0, 0, pw, ph],
-                                          Resources=shared))
+    middle = pdf.make_indirect(
+        Dictionary(
+            Type=Name.Pages,
+            Parent=root,
+            Kids=Array(),
+            Count=2,
+            Rotate=90,
+            MediaBox=[0, 0, pw, ph],
+            Resources=shared,
+        )
+    )
     for _ in range(2):
-        leaf = pdf.make_indirect(Dictionary(
-            Type=Name.Page, Parent=middle,
-            Contents=pikepdf.Stream(pdf, f"q {pw} 0 0 {ph} 0 0 cm /Im0 Do Q".encode())))
+        leaf = pdf.make_indirect(
+            Dictionary(
+                Type=Name.Page,
+                Parent=middle,
+                Contents=pikepdf.Stream(pdf, f"q {pw} 0 0 {ph} 0 0 cm /Im0 Do Q".encode()),
+            )
+        )
         middle.Kids.append(leaf)
     root.Kids, root.Count = Array([middle]), 2
     return save(pdf)
@@ -151,16 +186,20 @@ def nested_forms(outer_matrix: list[float]) -> bytes:
     return save(pdf)
 
 
-def inline_image(colour_space: str = "/RGB", dpi: float = 200,
-                 resources: Dictionary | None = None) -> bytes:
+def inline_image(
+    colour_space: str = "/RGB", dpi: float = 200, resources: Dictionary | None = None
+) -> bytes:
     """A full-page inline image (BI … ID … EI) on an A6 page."""
     pdf = pikepdf.new()
     w, h = pixels(A6, dpi)
     pw, ph = w * 72 / dpi, h * 72 / dpi
     data = zlib.compress(bytes(w * 3 * h))
     assert b"EI" not in data
-    content = (f"q {pw} 0 0 {ph} 0 0 cm\nBI /W {w} /H {h} /CS {colour_space} /BPC 8 /F /Fl\n"
-               "ID ").encode() + data + b"\nEI\nQ\n"
+    content = (
+        (f"q {pw} 0 0 {ph} 0 0 cm\nBI /W {w} /H {h} /CS {colour_space} /BPC 8 /F /Fl\nID ").encode()
+        + data
+        + b"\nEI\nQ\n"
+    )
     page(pdf, content, (pw, ph))
     if resources is not None:
         pdf.pages[0].obj.Resources = resources
@@ -187,12 +226,17 @@ def half_page_and_mrc() -> bytes:
     aw, ah = pixels(A4, 200)
     pw, ph = aw * 72 / 200, ah * 72 / 200
     hw, hh = pixels((A5[1], A5[0]), 200)
-    page(pdf, f"q {pw} 0 0 {hh * 72 / 200} 0 0 cm /Im0 Do Q", (pw, ph),
-         {"Im0": image(pdf, (hw, hh))})
+    page(
+        pdf, f"q {pw} 0 0 {hh * 72 / 200} 0 0 cm /Im0 Do Q", (pw, ph), {"Im0": image(pdf, (hw, hh))}
+    )
     background = image(pdf, pixels(A4, 100))
     mask = image(pdf, pixels(A4, 300), None, 1, 1, ImageMask=True)
-    page(pdf, f"q {pw} 0 0 {ph} 0 0 cm /Bg Do 0 0 0 rg /Fg Do Q", (pw, ph),
-         {"Bg": background, "Fg": mask})
+    page(
+        pdf,
+        f"q {pw} 0 0 {ph} 0 0 cm /Bg Do 0 0 0 rg /Fg Do Q",
+        (pw, ph),
+        {"Bg": background, "Fg": mask},
+    )
     return save(pdf)
 
 
@@ -200,8 +244,9 @@ def pdfimages_ppi(path: Path) -> dict[int, list[tuple[float, float]]]:
     """x-ppi and y-ppi per page from ``pdfimages -list`` (soft masks left out: not painted)."""
     if shutil.which("pdfimages") is None:
         pytest.fail("pdfimages (poppler-utils) is needed: apt-get install poppler-utils")
-    result = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run(
+        ["pdfimages", "-list", str(path)], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr
     listed: dict[int, list[tuple[float, float]]] = defaultdict(list)
     for line in result.stdout.splitlines()[2:]:
@@ -217,13 +262,23 @@ def codes(report: ScanReport) -> set[tuple[str, int | None]]:
 
 # --- compliant scans ------------------------------------------------------------------------
 
+
 def test_a_colour_a4_scan_at_200_dpi_meets_the_standard() -> None:
     report = check_pdf(scan((A4, 200)))
     assert report.compliant
     assert report.as_dict() == {
-        "compliant": True, "pdf_version": "1.4", "problems": [],
-        "pages": [{"number": 1, "width_mm": 210.1, "height_mm": 297.1,
-                   "images": [{"ppi_x": 200.0, "ppi_y": 200.0, "colour": "rgb"}]}]}
+        "compliant": True,
+        "pdf_version": "1.4",
+        "problems": [],
+        "pages": [
+            {
+                "number": 1,
+                "width_mm": 210.1,
+                "height_mm": 297.1,
+                "images": [{"ppi_x": 200.0, "ppi_y": 200.0, "colour": "rgb"}],
+            }
+        ],
+    }
 
 
 def test_mixed_paper_sizes_and_resolutions_meet_the_standard() -> None:
@@ -237,8 +292,9 @@ def test_pages_inherit_rotate_mediabox_and_resources_from_the_page_tree() -> Non
     data = inherited_rotated_pages()
     leaves = re.findall(rb"<<[^<>]*/Type /Page >>", data)  # the leaves carry none of them
     assert len(leaves) == 2
-    assert not any(key in leaf for leaf in leaves for key in (b"/Rotate", b"/MediaBox",
-                                                              b"/Resources"))
+    assert not any(
+        key in leaf for leaf in leaves for key in (b"/Rotate", b"/MediaBox", b"/Resources")
+    )
     report = check_pdf(data)
     assert report.compliant
     first = report.pages[0]
@@ -270,8 +326,7 @@ def test_an_inline_image_resolves_a_named_colour_space_from_the_resources() -> N
     pdf = pikepdf.open(io.BytesIO(inline_image("/Cs0")))
     icc = pdf.make_stream(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
     icc.N = 3
-    pdf.pages[0].obj.Resources = Dictionary(ColorSpace=Dictionary(
-        Cs0=Array([Name.ICCBased, icc])))
+    pdf.pages[0].obj.Resources = Dictionary(ColorSpace=Dictionary(Cs0=Array([Name.ICCBased, icc])))
     report = check_pdf(save(pdf))
     assert report.compliant
     assert report.pages[0].images[0].colour == "rgb"
@@ -289,19 +344,24 @@ def test_catalogue_version_lifts_a_1_3_header() -> None:
 
 # --- each problem ---------------------------------------------------------------------------
 
+
 def test_a_1_3_header_without_catalogue_version_is_too_old() -> None:
     report = check_pdf(scan((A4, 200), version="1.3"))
     assert report.pdf_version == "1.3"
-    assert [p.as_dict() for p in report.problems] == [{
-        "code": "pdf_version", "page": None,
-        "message": "Phiên bản PDF 1.3, cần từ 1.4 trở lên"}]
+    assert [p.as_dict() for p in report.problems] == [
+        {"code": "pdf_version", "page": None, "message": "Phiên bản PDF 1.3, cần từ 1.4 trở lên"}
+    ]
 
 
 def test_a_150_dpi_scan_has_low_resolution() -> None:
     report = check_pdf(scan((A4, 200), (A4, 150)))
-    assert [p.as_dict() for p in report.problems] == [{
-        "code": "low_resolution", "page": 2,
-        "message": "Trang 2: độ phân giải 150 dpi, cần tối thiểu 200 dpi"}]
+    assert [p.as_dict() for p in report.problems] == [
+        {
+            "code": "low_resolution",
+            "page": 2,
+            "message": "Trang 2: độ phân giải 150 dpi, cần tối thiểu 200 dpi",
+        }
+    ]
 
 
 def test_a_resolution_that_rounds_to_200_passes() -> None:
@@ -314,24 +374,32 @@ def test_a_resolution_that_rounds_to_200_passes() -> None:
     assert round(report.pages[0].images[0].ppi_x, 1) == 199.6
 
 
-@pytest.mark.parametrize(("mode", "colour", "what"), [
-    ("L", "gray", "ảnh thang xám"),
-    ("1", "bilevel", "ảnh đen trắng 1 bit"),
-])
+@pytest.mark.parametrize(
+    ("mode", "colour", "what"),
+    [
+        ("L", "gray", "ảnh thang xám"),
+        ("1", "bilevel", "ảnh đen trắng 1 bit"),
+    ],
+)
 def test_gray_and_one_bit_scans_are_not_colour(mode: str, colour: str, what: str) -> None:
     report = check_pdf(scan((A4, 200), mode=mode))
     assert report.pages[0].images[0].colour == colour
-    assert [p.as_dict() for p in report.problems] == [{
-        "code": "not_colour", "page": 1,
-        "message": f"Trang 1: {what}, cần ảnh màu (RGB hoặc CMYK)"}]
+    assert [p.as_dict() for p in report.problems] == [
+        {
+            "code": "not_colour",
+            "page": 1,
+            "message": f"Trang 1: {what}, cần ảnh màu (RGB hoặc CMYK)",
+        }
+    ]
 
 
 def test_an_image_on_half_the_page_is_not_full_scale() -> None:
     report = check_pdf(half_page_and_mrc())
     half = [p for p in report.problems if p.page == 1]
     assert [p.code for p in half] == ["not_full_scale"]
-    assert half[0].message == ("Trang 1: ảnh quét chỉ phủ 49% trang, cần quét đúng tỉ lệ 100% "
-                               "(ảnh phủ kín trang)")
+    assert half[0].message == (
+        "Trang 1: ảnh quét chỉ phủ 49% trang, cần quét đúng tỉ lệ 100% (ảnh phủ kín trang)"
+    )
 
 
 def test_an_mrc_page_is_neither_colour_nor_200_dpi_throughout() -> None:
@@ -347,18 +415,26 @@ def two_halves(colour_space: Any) -> bytes:
     w, h = pixels((A5[1], A5[0]), 200)
     pw, ph = w * 72 / 200, h * 72 / 200
     half = image(pdf, (w, h), colour_space, real_data=False)
-    page(pdf, f"q {pw} 0 0 {ph} 0 0 cm /Im0 Do Q q {pw} 0 0 {ph} 0 {ph} cm /Im0 Do Q",
-         (pw, 2 * ph), {"Im0": half})
+    page(
+        pdf,
+        f"q {pw} 0 0 {ph} 0 0 cm /Im0 Do Q q {pw} 0 0 {ph} 0 {ph} cm /Im0 Do Q",
+        (pw, 2 * ph),
+        {"Im0": half},
+    )
     return save(pdf)
 
 
 def test_images_that_together_fill_the_page_are_full_scale() -> None:
     assert check_pdf(two_halves(Name.DeviceRGB)).compliant
     report = check_pdf(two_halves(Name.DeviceGray))
-    assert [p.as_dict() for p in report.problems] == [{
-        "code": "not_colour", "page": 1,
-        "message": "Trang 1: có 2 ảnh không phải ảnh màu (thang xám), cần ảnh màu (RGB hoặc "
-                   "CMYK)"}]
+    assert [p.as_dict() for p in report.problems] == [
+        {
+            "code": "not_colour",
+            "page": 1,
+            "message": "Trang 1: có 2 ảnh không phải ảnh màu (thang xám), cần ảnh màu (RGB hoặc "
+            "CMYK)",
+        }
+    ]
 
 
 def test_a_turned_image_that_leaves_corners_bare_is_not_full_scale() -> None:
@@ -366,8 +442,12 @@ def test_a_turned_image_that_leaves_corners_bare_is_not_full_scale() -> None:
     w, h = pixels(A4, 200)
     pw, ph = w * 72 / 200, h * 72 / 200
     # a diamond through the middles of the edges: half the page
-    page(pdf, f"q {pw / 2} {ph / 2} {-pw / 2} {ph / 2} {pw / 2} 0 cm /Im0 Do Q", (pw, ph),
-         {"Im0": image(pdf, (w * 2, h * 2), real_data=False)})
+    page(
+        pdf,
+        f"q {pw / 2} {ph / 2} {-pw / 2} {ph / 2} {pw / 2} 0 cm /Im0 Do Q",
+        (pw, ph),
+        {"Im0": image(pdf, (w * 2, h * 2), real_data=False)},
+    )
     report = check_pdf(save(pdf))
     assert [p.code for p in report.problems] == ["not_full_scale"]
     assert re.search(r"phủ (49|50)% trang", report.problems[0].message)
@@ -377,20 +457,34 @@ def test_a_turned_image_that_leaves_corners_bare_is_not_full_scale() -> None:
 
 def test_an_odd_page_size_is_not_full_scale() -> None:
     report = check_pdf(scan(((150, 150), 200)))
-    assert [p.as_dict() for p in report.problems] == [{
-        "code": "not_full_scale", "page": 1,
-        "message": "Trang 1: khổ trang 150 × 150 mm không phải khổ giấy chuẩn "
-                   "(A4, A3, Letter…), cần quét đúng tỉ lệ 100%"}]
+    assert [p.as_dict() for p in report.problems] == [
+        {
+            "code": "not_full_scale",
+            "page": 1,
+            "message": "Trang 1: khổ trang 150 × 150 mm không phải khổ giấy chuẩn "
+            "(A4, A3, Letter…), cần quét đúng tỉ lệ 100%",
+        }
+    ]
 
 
 def test_the_cropbox_and_userunit_make_the_page_size() -> None:
     pdf = pikepdf.new()
     w, h = pixels(A4, 200)
     pw, ph = w * 72 / 200, h * 72 / 200
-    page(pdf, f"q {pw} 0 0 {ph} 0 0 cm /Im0 Do Q", (pw * 2, ph * 2),
-         {"Im0": image(pdf, (w, h), real_data=False)}, CropBox=[0, 0, pw, ph])
-    page(pdf, f"q {pw / 2} 0 0 {ph / 2} 0 0 cm /Im0 Do Q", (pw / 2, ph / 2),
-         {"Im0": image(pdf, (w, h), real_data=False)}, UserUnit=2)
+    page(
+        pdf,
+        f"q {pw} 0 0 {ph} 0 0 cm /Im0 Do Q",
+        (pw * 2, ph * 2),
+        {"Im0": image(pdf, (w, h), real_data=False)},
+        CropBox=[0, 0, pw, ph],
+    )
+    page(
+        pdf,
+        f"q {pw / 2} 0 0 {ph / 2} 0 0 cm /Im0 Do Q",
+        (pw / 2, ph / 2),
+        {"Im0": image(pdf, (w, h), real_data=False)},
+        UserUnit=2,
+    )
     report = check_pdf(save(pdf, version="1.6"))
     assert report.compliant
     assert [(round(p.width_mm), round(p.height_mm)) for p in report.pages] == [(210, 297)] * 2
@@ -406,9 +500,13 @@ def test_a_page_without_an_image_is_reported() -> None:
     pdf.add_blank_page(page_size=(pw, ph))
     report = check_pdf(save(pdf))
     assert [p.as_dict() for p in report.problems] == [
-        {"code": "no_image", "page": n,
-         "message": f"Trang {n}: không có ảnh quét nào, trang không phải bản quét"}
-        for n in (2, 3)]
+        {
+            "code": "no_image",
+            "page": n,
+            "message": f"Trang {n}: không có ảnh quét nào, trang không phải bản quét",
+        }
+        for n in (2, 3)
+    ]
 
 
 @pytest.mark.parametrize("owner_only", [False, True])
@@ -435,20 +533,26 @@ def _tail_cut() -> bytes:
     return scan((A6, 200))[:-40]
 
 
-@pytest.mark.parametrize(("make", "message"), [
-    (lambda: b"", "Tệp rỗng, không có nội dung PDF"),
-    (_not_a_pdf, "Tệp không phải là tệp PDF"),
-    (lambda: b"%PDF-1.4\n% nothing else", "Tệp PDF bị hỏng hoặc không đầy đủ, không đọc được"),
-    (_truncated, "Tệp PDF bị hỏng hoặc không đầy đủ, không đọc được"),
-    (_tail_cut, "Tệp PDF bị hỏng hoặc không đầy đủ, không đọc được"),
-], ids=["empty", "jpeg", "header-only", "truncated", "tail-cut"])
-def test_unreadable_input_gives_a_report_not_an_exception(make: Callable[[], bytes],
-                                                          message: str) -> None:
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: b"", "Tệp rỗng, không có nội dung PDF"),
+        (_not_a_pdf, "Tệp không phải là tệp PDF"),
+        (lambda: b"%PDF-1.4\n% nothing else", "Tệp PDF bị hỏng hoặc không đầy đủ, không đọc được"),
+        (_truncated, "Tệp PDF bị hỏng hoặc không đầy đủ, không đọc được"),
+        (_tail_cut, "Tệp PDF bị hỏng hoặc không đầy đủ, không đọc được"),
+    ],
+    ids=["empty", "jpeg", "header-only", "truncated", "tail-cut"],
+)
+def test_unreadable_input_gives_a_report_not_an_exception(
+    make: Callable[[], bytes], message: str
+) -> None:
     report = check_pdf(make())
     assert not report.compliant
     assert report.pages == []
     assert [p.as_dict() for p in report.problems] == [
-        {"code": "unreadable", "page": None, "message": message}]
+        {"code": "unreadable", "page": None, "message": message}
+    ]
 
 
 def test_a_pdf_without_pages_is_unreadable() -> None:
@@ -473,6 +577,7 @@ def test_a_declared_200_million_pixel_image_is_judged_without_decoding() -> None
 
 # --- colour spaces --------------------------------------------------------------------------
 
+
 def _icc(n: int, alternate: str | None = None) -> Callable[[pikepdf.Pdf], Any]:
     def make(pdf: pikepdf.Pdf) -> Any:
         stream = pikepdf.Stream(pdf, b"not read")
@@ -481,6 +586,7 @@ def _icc(n: int, alternate: str | None = None) -> Callable[[pikepdf.Pdf], Any]:
         if alternate:
             stream.Alternate = Name(alternate)
         return Array([Name.ICCBased, stream])
+
     return make
 
 
@@ -490,27 +596,47 @@ def _jpx(no_jp2: bool, mode: str) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize(("space", "colour"), [
-    (lambda pdf: Name.DeviceCMYK, "cmyk"),
-    (lambda pdf: Array([Name.CalRGB, Dictionary(WhitePoint=[0.95, 1, 1.09])]), "rgb"),
-    (lambda pdf: Array([Name.Lab, Dictionary(WhitePoint=[0.95, 1, 1.09])]), "lab"),
-    (_icc(3), "rgb"),
-    (_icc(4), "cmyk"),
-    (_icc(1), "gray"),
-    (_icc(0, "/DeviceRGB"), "rgb"),
-    (lambda pdf: Array([Name.Indexed, Name.DeviceRGB, 1, b"\x00\x00\x00\xff\x00\x00"]),
-     "indexed-rgb"),
-    (lambda pdf: Array([Name.Indexed, _icc(4)(pdf), 0, b"\x00\x00\x00\x00"]), "indexed-cmyk"),
-    (lambda pdf: Array([Name.Indexed, Name.DeviceGray, 1, b"\x00\xff"]), "indexed-gray"),
-    (lambda pdf: Array([Name.Separation, Name("/Spot"), Name.DeviceCMYK, Dictionary()]), "spot"),
-    (lambda pdf: Array([Name.DeviceN, Array([Name.Cyan, Name.Magenta]), Name.DeviceCMYK,
-                        Dictionary()]), "spot"),
-    (lambda pdf: Array([Name.DeviceN, Array([Name.Cyan, Name.Magenta, Name.Yellow,
-                                              Name("/Spot")]), Name.DeviceCMYK,
-                        Dictionary()]), "devicen"),
-    (lambda pdf: Array([Name.CalGray, Dictionary(WhitePoint=[0.95, 1, 1.09])]), "gray"),
-    (lambda pdf: Name.Pattern, "unknown"),
-])
+@pytest.mark.parametrize(
+    ("space", "colour"),
+    [
+        (lambda pdf: Name.DeviceCMYK, "cmyk"),
+        (lambda pdf: Array([Name.CalRGB, Dictionary(WhitePoint=[0.95, 1, 1.09])]), "rgb"),
+        (lambda pdf: Array([Name.Lab, Dictionary(WhitePoint=[0.95, 1, 1.09])]), "lab"),
+        (_icc(3), "rgb"),
+        (_icc(4), "cmyk"),
+        (_icc(1), "gray"),
+        (_icc(0, "/DeviceRGB"), "rgb"),
+        (
+            lambda pdf: Array([Name.Indexed, Name.DeviceRGB, 1, b"\x00\x00\x00\xff\x00\x00"]),
+            "indexed-rgb",
+        ),
+        (lambda pdf: Array([Name.Indexed, _icc(4)(pdf), 0, b"\x00\x00\x00\x00"]), "indexed-cmyk"),
+        (lambda pdf: Array([Name.Indexed, Name.DeviceGray, 1, b"\x00\xff"]), "indexed-gray"),
+        (
+            lambda pdf: Array([Name.Separation, Name("/Spot"), Name.DeviceCMYK, Dictionary()]),
+            "spot",
+        ),
+        (
+            lambda pdf: Array(
+                [Name.DeviceN, Array([Name.Cyan, Name.Magenta]), Name.DeviceCMYK, Dictionary()]
+            ),
+            "spot",
+        ),
+        (
+            lambda pdf: Array(
+                [
+                    Name.DeviceN,
+                    Array([Name.Cyan, Name.Magenta, Name.Yellow, Name("/Spot")]),
+                    Name.DeviceCMYK,
+                    Dictionary(),
+                ]
+            ),
+            "devicen",
+        ),
+        (lambda pdf: Array([Name.CalGray, Dictionary(WhitePoint=[0.95, 1, 1.09])]), "gray"),
+        (lambda pdf: Name.Pattern, "unknown"),
+    ],
+)
 def test_colour_spaces_are_resolved(space: Callable[[pikepdf.Pdf], Any], colour: str) -> None:
     report = check_pdf(full_page_scan(space))
     assert report.pages[0].images[0].colour == colour
@@ -519,9 +645,11 @@ def test_colour_spaces_are_resolved(space: Callable[[pikepdf.Pdf], Any], colour:
 
 
 def test_an_indexed_colour_image_of_one_bit_is_not_colour() -> None:
-    report = check_pdf(full_page_scan(
-        lambda pdf: Array([Name.Indexed, Name.DeviceRGB, 1, b"\x00\x00\x00\xff\x00\x00"]),
-        bpc=1))
+    report = check_pdf(
+        full_page_scan(
+            lambda pdf: Array([Name.Indexed, Name.DeviceRGB, 1, b"\x00\x00\x00\xff\x00\x00"]), bpc=1
+        )
+    )
     assert report.pages[0].images[0].colour == "bilevel"
     assert codes(report) == {("not_colour", 1)}
 
@@ -532,13 +660,17 @@ def test_an_image_mask_is_not_colour() -> None:
     assert codes(report) == {("not_colour", 1)}
 
 
-@pytest.mark.parametrize(("payload", "colour"), [
-    (_jpx(False, "RGB"), "rgb"),
-    (_jpx(True, "RGB"), "rgb"),
-    (_jpx(False, "L"), "gray"),
-    (_jpx(True, "L"), "gray"),
-    (b"\x00\x00\x00\x0cjP  \r\n\x87\nnot a header", "unknown"),
-], ids=["jp2-rgb", "codestream-rgb", "jp2-gray", "codestream-gray", "garbage"])
+@pytest.mark.parametrize(
+    ("payload", "colour"),
+    [
+        (_jpx(False, "RGB"), "rgb"),
+        (_jpx(True, "RGB"), "rgb"),
+        (_jpx(False, "L"), "gray"),
+        (_jpx(True, "L"), "gray"),
+        (b"\x00\x00\x00\x0cjP  \r\n\x87\nnot a header", "unknown"),
+    ],
+    ids=["jp2-rgb", "codestream-rgb", "jp2-gray", "codestream-gray", "garbage"],
+)
 def test_jpx_without_a_colour_space_is_judged_by_its_header(payload: bytes, colour: str) -> None:
     pdf = pikepdf.new()
     w, h = pixels(A6, 200)
@@ -553,6 +685,7 @@ def test_jpx_without_a_colour_space_is_judged_by_its_header(payload: bytes, colo
 
 
 # --- hostile content ------------------------------------------------------------------------
+
 
 def test_forms_drawing_each_other_stop_instead_of_exploding() -> None:
     pdf = pikepdf.new()
@@ -571,8 +704,9 @@ def test_forms_drawing_each_other_stop_instead_of_exploding() -> None:
     page(pdf, "Q Q /Me Do", (100, 100), {"Me": looping})
     report = check_pdf(save(pdf))
     assert codes(report) == {("too_complex", 1)}
-    assert report.problems[0].message == ("Trang 1: ảnh được vẽ hơn 10000 lần (hình lồng nhau), "
-                                          "tệp quá phức tạp để kiểm tra")
+    assert report.problems[0].message == (
+        "Trang 1: ảnh được vẽ hơn 10000 lần (hình lồng nhau), tệp quá phức tạp để kiểm tra"
+    )
 
 
 def test_a_broken_content_stream_makes_only_that_page_unreadable() -> None:
@@ -585,18 +719,32 @@ def test_a_broken_content_stream_makes_only_that_page_unreadable() -> None:
 
 # --- poppler agrees -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("make", [
-    lambda: scan((A4, 200)),
-    lambda: scan((A4, 150), (LETTER, 300), ((A5[1], A5[0]), 200)),
-    lambda: scan((A4, 200), mode="L"),
-    inherited_rotated_pages,
-    lambda: nested_forms([2, 0, 0, 2, 0, 0]),
-    lambda: nested_forms([1, 0, 0, 1, 0, 0]),
-    inline_image,
-    turned_and_skewed,
-    half_page_and_mrc,
-], ids=["a4-200", "mixed-dpi", "gray", "rotated-inherited", "forms", "forms-halved", "inline",
-        "turned-skewed", "half-page-mrc"])
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: scan((A4, 200)),
+        lambda: scan((A4, 150), (LETTER, 300), ((A5[1], A5[0]), 200)),
+        lambda: scan((A4, 200), mode="L"),
+        inherited_rotated_pages,
+        lambda: nested_forms([2, 0, 0, 2, 0, 0]),
+        lambda: nested_forms([1, 0, 0, 1, 0, 0]),
+        inline_image,
+        turned_and_skewed,
+        half_page_and_mrc,
+    ],
+    ids=[
+        "a4-200",
+        "mixed-dpi",
+        "gray",
+        "rotated-inherited",
+        "forms",
+        "forms-halved",
+        "inline",
+        "turned-skewed",
+        "half-page-mrc",
+    ],
+)
 def test_ppi_agrees_with_pdfimages(make: Callable[[], bytes], tmp_path: Path) -> None:
     path = tmp_path / "scan.pdf"
     path.write_bytes(make())
@@ -614,6 +762,7 @@ def test_ppi_agrees_with_pdfimages(make: Callable[[], bytes], tmp_path: Path) ->
 
 
 # --- the report -----------------------------------------------------------------------------
+
 
 def test_every_problem_code_is_exercised_and_every_message_is_vietnamese_nfc() -> None:
     pdf = pikepdf.open(io.BytesIO(scan((A4, 200))))
@@ -637,8 +786,7 @@ def test_every_problem_code_is_exercised_and_every_message_is_vietnamese_nfc() -
             if problem.page is not None:
                 assert problem.message.startswith(f"Trang {problem.page}: ")
     messages = " ".join(p.message for p in reports[0].problems)
-    for phrase in ("Phiên bản PDF 1.3", "độ phân giải 150 dpi", "ảnh thang xám",
-                   "khổ giấy chuẩn"):
+    for phrase in ("Phiên bản PDF 1.3", "độ phân giải 150 dpi", "ảnh thang xám", "khổ giấy chuẩn"):
         assert phrase in messages
 
 
@@ -647,5 +795,4 @@ def test_as_dict_has_exactly_the_documented_keys() -> None:
     assert set(report) == {"compliant", "pdf_version", "problems", "pages"}
     assert all(set(p) == {"code", "page", "message"} for p in report["problems"])
     assert all(set(p) == {"number", "width_mm", "height_mm", "images"} for p in report["pages"])
-    assert all(set(i) == {"ppi_x", "ppi_y", "colour"}
-               for p in report["pages"] for i in p["images"])
+    assert all(set(i) == {"ppi_x", "ppi_y", "colour"} for p in report["pages"] for i in p["images"])

@@ -33,9 +33,11 @@ NEW_PASSWORD = "mot-mat-khau-rat-dai-2026"
 
 def _code(session: Session, user: User) -> str:
     """The digits the delivery job would send the member of staff."""
-    row = session.scalars(select(OneTimeCode).where(
-        OneTimeCode.user_id == user.id, OneTimeCode.used_at.is_(None))
-        .order_by(OneTimeCode.id.desc())).first()
+    row = session.scalars(
+        select(OneTimeCode)
+        .where(OneTimeCode.user_id == user.id, OneTimeCode.used_at.is_(None))
+        .order_by(OneTimeCode.id.desc())
+    ).first()
     assert row is not None
     assert row.purpose == CodePurpose.ADMIN_RESET
     drawn = draw_code(session, row.id)
@@ -45,8 +47,11 @@ def _code(session: Session, user: User) -> str:
 
 def test_a_new_member_of_staff_sets_their_own_password(session: Session) -> None:
     admin = f.user(session, Role.ADMIN, None)
-    user = create_staff(session, admin.actor(), NewStaff(
-        login="Lan.TN", full_name="Trần Thị Lan", email="lan@dongthap.gov.vn"))
+    user = create_staff(
+        session,
+        admin.actor(),
+        NewStaff(login="Lan.TN", full_name="Trần Thị Lan", email="lan@dongthap.gov.vn"),
+    )
     assert user.login == "lan.tn"
     assert user.actor().roles == frozenset()
     reset_password(session, "lan.tn", _code(session, user), NEW_PASSWORD)
@@ -68,15 +73,17 @@ def test_roles_are_granted_and_withdrawn_per_agency(session: Session) -> None:
         grant_role(session, admin.actor(), user, Role.LEADER, None)
     with pytest.raises(InvalidInput):
         grant_role(session, admin.actor(), user, "citizen", None)
-    actions = [(e.action, e.details) for e in session.scalars(
-        select(AdminEvent).order_by(AdminEvent.id))]
-    assert actions[1:] == [("users:grant", {"role": "reception", "agency": centre.code}),
-                           ("users:grant", {"role": "officer", "agency": other.code}),
-                           ("users:withdraw", {"role": "reception", "agency": centre.code})]
+    actions = [
+        (e.action, e.details) for e in session.scalars(select(AdminEvent).order_by(AdminEvent.id))
+    ]
+    assert actions[1:] == [
+        ("users:grant", {"role": "reception", "agency": centre.code}),
+        ("users:grant", {"role": "officer", "agency": other.code}),
+        ("users:withdraw", {"role": "reception", "agency": centre.code}),
+    ]
 
 
-def test_a_disabled_account_cannot_log_in_and_a_reset_goes_through_a_code(
-        session: Session) -> None:
+def test_a_disabled_account_cannot_log_in_and_a_reset_goes_through_a_code(session: Session) -> None:
     admin = f.user(session, Role.ADMIN, None)
     user = create_staff(session, admin.actor(), NewStaff("tuan", "Phạm Tuấn", "tuan@x.vn"))
     reset_password(session, "tuan", _code(session, user), NEW_PASSWORD)
@@ -86,8 +93,12 @@ def test_a_disabled_account_cannot_log_in_and_a_reset_goes_through_a_code(
         send_password_reset(session, admin.actor(), user)
     set_active(session, admin.actor(), user, True)
     request_password_reset(session, "tuan@x.vn")  # staff cannot start a reset themselves
-    assert session.scalars(select(OneTimeCode).where(
-        OneTimeCode.user_id == user.id, OneTimeCode.used_at.is_(None))).all() == []
+    assert (
+        session.scalars(
+            select(OneTimeCode).where(OneTimeCode.user_id == user.id, OneTimeCode.used_at.is_(None))
+        ).all()
+        == []
+    )
     send_password_reset(session, admin.actor(), user)
     reset_password(session, "tuan", _code(session, user), NEW_PASSWORD + "-moi")
     assert authenticate(session, "tuan", NEW_PASSWORD + "-moi") is user

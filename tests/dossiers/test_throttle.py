@@ -17,8 +17,11 @@ T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
 def test_hits_count_within_the_window_and_restart_after_it(session: Session) -> None:
-    assert [hit(session, "login:x", WINDOW, T0 + timedelta(minutes=i)) for i in range(3)] \
-        == [1, 2, 3]
+    assert [hit(session, "login:x", WINDOW, T0 + timedelta(minutes=i)) for i in range(3)] == [
+        1,
+        2,
+        3,
+    ]
     assert count(session, "login:x", WINDOW, T0 + timedelta(minutes=5)) == 3
     assert count(session, "login:x", WINDOW, T0 + timedelta(minutes=16)) == 0
     assert hit(session, "login:x", WINDOW, T0 + timedelta(minutes=16)) == 1
@@ -32,8 +35,9 @@ def test_keys_are_independent_and_can_be_cleared(session: Session) -> None:
     assert (count(session, "a", WINDOW, T0), count(session, "b", WINDOW, T0)) == (1, 0)
 
 
-BACKOFF = Backoff(free=3, first=timedelta(seconds=2), longest=timedelta(seconds=30),
-                  forget=timedelta(minutes=10))
+BACKOFF = Backoff(
+    free=3, first=timedelta(seconds=2), longest=timedelta(seconds=30), forget=timedelta(minutes=10)
+)
 
 
 def test_claims_are_free_then_wait_ever_longer_up_to_a_cap(session: Session) -> None:
@@ -60,7 +64,8 @@ def test_a_quiet_key_starts_again_and_a_success_is_given_back(session: Session) 
 
 @pytest.mark.parametrize("guesses", [20])
 def test_twenty_simultaneous_guesses_check_only_the_free_tries(
-        committing: sessionmaker[Session], guesses: int) -> None:
+    committing: sessionmaker[Session], guesses: int
+) -> None:
     with committing() as db:
         f.user(db, login="lan")
         db.commit()
@@ -85,6 +90,7 @@ def test_a_guesser_cannot_keep_the_owner_out_for_long(committing: sessionmaker[S
     with committing() as db:
         f.user(db, login="lan")
         db.commit()
+
     def attempt(password: str, address: str, at: datetime) -> object:
         with committing() as db:  # one request, one session
             return log_in(db, committing, "lan", password, address, at)
@@ -104,7 +110,8 @@ def test_a_guesser_cannot_keep_the_owner_out_for_long(committing: sessionmaker[S
 
 
 def test_one_address_guessing_many_accounts_is_slowed_down_for_long(
-        committing: sessionmaker[Session]) -> None:
+    committing: sessionmaker[Session],
+) -> None:
     def attempt(login: str, address: str, at: datetime) -> object:
         with committing() as db:
             return log_in(db, committing, login, "sai mật khẩu", address, at)

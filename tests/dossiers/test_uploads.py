@@ -16,14 +16,17 @@ def test_pdf_png_and_jpeg_are_recognised_by_content() -> None:
     assert check_upload(samples.jpeg(), "a.txt").content_type == "image/jpeg"
 
 
-@pytest.mark.parametrize(("data", "code"), [
-    (b"", "empty_file"),
-    (b"MZ\x90\x00\x03\x00\x00\x00", "unsupported_type"),
-    (b"<html><script>alert(1)</script></html>", "unsupported_type"),
-    (b"%PDF-1.4\n% nothing else", "broken_file"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00 truncated", "broken_file"),
-    (b"\xff\xd8\xff\xe0 truncated jpeg", "broken_file"),
-])
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"", "empty_file"),
+        (b"MZ\x90\x00\x03\x00\x00\x00", "unsupported_type"),
+        (b"<html><script>alert(1)</script></html>", "unsupported_type"),
+        (b"%PDF-1.4\n% nothing else", "broken_file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00 truncated", "broken_file"),
+        (b"\xff\xd8\xff\xe0 truncated jpeg", "broken_file"),
+    ],
+)
 def test_bad_files_are_refused_with_a_reason(data: bytes, code: str) -> None:
     with pytest.raises(InvalidFile) as error:
         check_upload(data, "tep.pdf")

@@ -16,9 +16,15 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 CHROMIUM = os.environ.get("MOTCUA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync",
-                  "--disable-quic"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
 SCREENSHOTS = os.environ.get("MOTCUA_SCREENSHOTS")
 # The first printed form in a fresh server loads WeasyPrint and the fonts: allow for it.
 expect.set_options(timeout=20_000)
@@ -34,9 +40,14 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("live")
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'motcua.sqlite'}",
-           "MOTCUA_STORAGE": str(tmp / "files"), "SECRET_KEY": "e2e", "REDIS_URL": "",
-           "MOTCUA_DEMO": "1"}  # as `make run`: the sandbox payment gateway is mounted
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp / 'motcua.sqlite'}",
+        "MOTCUA_STORAGE": str(tmp / "files"),
+        "SECRET_KEY": "e2e",
+        "REDIS_URL": "",
+        "MOTCUA_DEMO": "1",
+    }  # as `make run`: the sandbox payment gateway is mounted
     motcua = [sys.executable, "-m", "motcua.cli"]
     for step in (["db", "upgrade"], ["demo"]):
         subprocess.run(motcua + step, env=env, check=True, capture_output=True, timeout=120)
@@ -45,9 +56,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     # sandbox gateway's query API (reconciliation), go to where the server really listens.
     env["MOTCUA_BASE_URL"] = f"http://127.0.0.1:{port}"
     log = (tmp / "server.log").open("w")
-    server = subprocess.Popen(motcua + ["run", "--host", "127.0.0.1", "--port", str(port),
-                                        "--no-reload", "--no-debugger"],
-                              env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        motcua
+        + ["run", "--host", "127.0.0.1", "--port", str(port), "--no-reload", "--no-debugger"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     LIVE_ENV[url] = env
     deadline = time.monotonic() + 30
@@ -69,8 +84,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is required for the browser tests ({CHROMIUM}): "
-                    "apt-get install -y chromium")
+        pytest.fail(
+            f"Chromium is required for the browser tests ({CHROMIUM}): apt-get install -y chromium"
+        )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield browser

@@ -7,8 +7,9 @@ from tests.e2e.test_citizen_journey import assert_accessible
 from tests.e2e.test_desk import _login
 
 
-def test_an_administrator_creates_a_user_and_grants_a_role(live_server: str,
-                                                           browser: Browser) -> None:
+def test_an_administrator_creates_a_user_and_grants_a_role(
+    live_server: str, browser: Browser
+) -> None:
     context = browser.new_context(locale="vi-VN", viewport={"width": 390, "height": 844})
     page = context.new_page()
     try:

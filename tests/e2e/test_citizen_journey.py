@@ -30,13 +30,25 @@ def assert_accessible(page: Page) -> None:
     violations = results.response["violations"]
     assert violations == [], json.dumps(
         [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]]} for v in violations],
-        ensure_ascii=False)
+        ensure_ascii=False,
+    )
 
 
 def test_public_pages_pass_axe(live_server: str, page: Page) -> None:
-    for path in ("/", "/procedures", "/procedures?q=khai+sinh", "/procedures/1.001193",
-                 "/login", "/register", "/forgot", "/reset", "/lookup",
-                 "/lookup?code=000.00.51.H20-000000-0001&secret=1234", "/khong-co", "/?lang=en"):
+    for path in (
+        "/",
+        "/procedures",
+        "/procedures?q=khai+sinh",
+        "/procedures/1.001193",
+        "/login",
+        "/register",
+        "/forgot",
+        "/reset",
+        "/lookup",
+        "/lookup?code=000.00.51.H20-000000-0001&secret=1234",
+        "/khong-co",
+        "/?lang=en",
+    ):
         page.goto(live_server + path)
         assert_accessible(page)
 
@@ -49,8 +61,14 @@ def _file(tmp_path: Path, name: str, data: bytes) -> str:
 
 def _desk(live_server: str, tmp_path: Path, script: str) -> Any:
     """Act as the back office would, through the domain functions on the live database."""
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            timeout=60, check=False, env=_env(live_server))
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=_env(live_server),
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -61,8 +79,9 @@ def _env(live_server: str) -> dict[str, str]:
     return LIVE_ENV[live_server]
 
 
-def test_a_citizen_files_and_amends_a_dossier(live_server: str, browser: Browser,
-                                              tmp_path: Path) -> None:
+def test_a_citizen_files_and_amends_a_dossier(
+    live_server: str, browser: Browser, tmp_path: Path
+) -> None:
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN")
     page = phone.new_page()
 
@@ -125,7 +144,8 @@ def test_a_citizen_files_and_amends_a_dossier(live_server: str, browser: Browser
         badge = other.locator(".meta .badge").first.inner_text()
         if badge == "Bắt buộc":
             other.get_by_label("Chọn tệp PDF, JPEG hoặc PNG", exact=False).set_input_files(
-                _file(tmp_path, f"giay-to-{position}.pdf", samples.pdf(marker=str(position))))
+                _file(tmp_path, f"giay-to-{position}.pdf", samples.pdf(marker=str(position)))
+            )
             other.get_by_role("button", name="Tải lên").click()
             other.wait_for_selector("body[data-upload-progress='100']", state="attached")
             expect(other.get_by_role("link", name=f"giay-to-{position}.pdf")).to_be_visible()
@@ -147,7 +167,10 @@ def test_a_citizen_files_and_amends_a_dossier(live_server: str, browser: Browser
     dossier_id = int(other.url.split("/dossiers/")[1].split("?")[0])
 
     # The desk asks for a supplement on the first component.
-    issued = _desk(live_server, tmp_path, f"""
+    issued = _desk(
+        live_server,
+        tmp_path,
+        f"""
 from motcua import create_app
 from motcua.database import get_db
 from dossiers.accounts import get_user
@@ -173,7 +196,8 @@ with get_db(app).factory() as db:
     record = issue_result(db, signing, d, leader, seen_sha256=seen)
     db.commit()
     print(record.filename, record.sha256)
-""").split()
+""",
+    ).split()
     other.reload()
     expect(other.get_by_text("Đã trả kết quả")).to_be_visible()  # online: issued = returned
     with other.expect_download() as download:

@@ -14,36 +14,59 @@ from tests.e2e.conftest import screenshot
 from tests.e2e.test_citizen_journey import assert_accessible
 
 
-def _api(base: str, path: str, token: str | None = None, body: Any = None,
-         files: tuple[str, bytes] | None = None) -> Any:
+def _api(
+    base: str,
+    path: str,
+    token: str | None = None,
+    body: Any = None,
+    files: tuple[str, bytes] | None = None,
+) -> Any:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     data = None
     if files:
         boundary = "motcua-boundary"
         name, content = files
-        data = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-                f"filename=\"{name}\"\r\nContent-Type: application/pdf\r\n\r\n").encode() \
-            + content + f"\r\n--{boundary}--\r\n".encode()
+        data = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                f'filename="{name}"\r\nContent-Type: application/pdf\r\n\r\n'
+            ).encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
         headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
     elif body is not None:
         data = json.dumps(body).encode()
         headers["Content-Type"] = "application/json"
     request = urllib.request.Request(  # noqa: S310 - our own loopback server
-        base + path, data=data, headers=headers, method="POST" if data is not None else "GET")
+        base + path, data=data, headers=headers, method="POST" if data is not None else "GET"
+    )
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
         return json.loads(response.read() or b"null")
 
 
 def _online_dossier(base: str) -> str:
     """A citizen files a company registration online; returns its code."""
-    token = _api(base, "/api/v1/tokens", body={"login": "congdan2",
-                                               "password": "motcua-demo-2026"})["token"]
-    dossier = _api(base, "/api/v1/dossiers", token, {"procedure": "2.001583", "applicant": {
-        "name": "Trần Thị Bình", "id_number": "082197004321"}})
+    token = _api(
+        base, "/api/v1/tokens", body={"login": "congdan2", "password": "motcua-demo-2026"}
+    )["token"]
+    dossier = _api(
+        base,
+        "/api/v1/dossiers",
+        token,
+        {
+            "procedure": "2.001583",
+            "applicant": {"name": "Trần Thị Bình", "id_number": "082197004321"},
+        },
+    )
     for component in dossier["components"]:
         if component["requirement"] == "required":
-            _api(base, f"/api/v1/dossiers/{dossier['id']}/components/{component['id']}/files",
-                 token, files=(f"c{component['id']}.pdf", samples.pdf(marker=str(component))))
+            _api(
+                base,
+                f"/api/v1/dossiers/{dossier['id']}/components/{component['id']}/files",
+                token,
+                files=(f"c{component['id']}.pdf", samples.pdf(marker=str(component))),
+            )
     return str(_api(base, f"/api/v1/dossiers/{dossier['id']}/submit", token, body={})["code"])
 
 
@@ -92,8 +115,7 @@ def test_a_clerk_decides_on_online_dossiers(live_server: str, page: Page) -> Non
     screenshot(page, "desk-refused")
 
 
-def test_a_counter_intake_with_prints(live_server: str, browser: Browser,
-                                      tmp_path: Path) -> None:
+def test_a_counter_intake_with_prints(live_server: str, browser: Browser, tmp_path: Path) -> None:
     context = browser.new_context(locale="vi-VN", accept_downloads=True)
     page = context.new_page()
     _login(page, live_server, "tiepnhan")

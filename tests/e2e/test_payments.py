@@ -60,8 +60,9 @@ def _to_gateway(page: Page, base: str, dossier_id: int) -> None:
     expect(page.locator(".amount")).to_have_text(f"{FEE} VND")
 
 
-def test_a_citizen_pays_a_level_4_fee_and_gets_the_receipt(live_server: str, browser: Browser,
-                                                           tmp_path: Path) -> None:
+def test_a_citizen_pays_a_level_4_fee_and_gets_the_receipt(
+    live_server: str, browser: Browser, tmp_path: Path
+) -> None:
     context = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     _login(page, live_server)
@@ -97,16 +98,30 @@ def test_a_citizen_pays_a_level_4_fee_and_gets_the_receipt(live_server: str, bro
 
     # The daily reconciliation asks the in-process sandbox (querydr, at the server's real
     # address) about the day's payments: the ledgers agree.
-    result = subprocess.run([sys.executable, "-m", "motcua.cli", "payments", "reconcile",
-                             "--older-than", "0", "--json"], env=LIVE_ENV[live_server],
-                            capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "motcua.cli",
+            "payments",
+            "reconcile",
+            "--older-than",
+            "0",
+            "--json",
+        ],
+        env=LIVE_ENV[live_server],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1])["differences"] == []
 
 
-def test_cancelling_at_the_gateway_leaves_the_dossier_unpaid(live_server: str,
-                                                             browser: Browser,
-                                                             tmp_path: Path) -> None:
+def test_cancelling_at_the_gateway_leaves_the_dossier_unpaid(
+    live_server: str, browser: Browser, tmp_path: Path
+) -> None:
     context = browser.new_context(locale="vi-VN")
     page = context.new_page()
     _login(page, live_server)

@@ -13,8 +13,7 @@ def test_home_page_opens_in_vietnamese(live_server: str, page: Page) -> None:
     screenshot(page, "home")
 
 
-def test_a_citizen_finds_a_procedure_typing_without_accents(live_server: str,
-                                                           page: Page) -> None:
+def test_a_citizen_finds_a_procedure_typing_without_accents(live_server: str, page: Page) -> None:
     page.goto(live_server + "/")
     page.get_by_label("Tìm thủ tục hành chính").fill("giay phep xay dung")
     page.get_by_role("button", name="Tìm").click()

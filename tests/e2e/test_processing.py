@@ -45,7 +45,8 @@ def test_officer_and_leader_work_a_dossier(live_server: str, browser: Browser) -
         _open(leader, base, "unit", code)
         assert_accessible(leader)
         leader.get_by_label("Phân công cho").select_option(
-            label="Võ Minh Tuấn — Chuyên viên Phòng Đăng ký kinh doanh")
+            label="Võ Minh Tuấn — Chuyên viên Phòng Đăng ký kinh doanh"
+        )
         leader.get_by_label("Ý kiến chỉ đạo").fill("Đề nghị thẩm định trong ngày")
         leader.get_by_role("button", name="Phân công").click()
         expect(leader.locator("#holder")).to_contain_text("Võ Minh Tuấn")
@@ -91,8 +92,7 @@ def test_officer_and_leader_work_a_dossier(live_server: str, browser: Browser) -
         assert sheet.body().startswith(b"%PDF-")
 
 
-def test_leader_approves_an_overdue_dossier_s_apology(live_server: str,
-                                                     browser: Browser) -> None:
+def test_leader_approves_an_overdue_dossier_s_apology(live_server: str, browser: Browser) -> None:
     base = live_server
     with signed_in(browser, base, "lanhdao.tc") as leader:
         leader.goto(base + "/backoffice/work/?q=overdue")

@@ -37,18 +37,36 @@ print(dossier.id)
 
 
 def _approved_dossier(base: str) -> tuple[str, int]:
-    token = _api(base, "/api/v1/tokens", body={"login": "congdan",
-                                               "password": "motcua-demo-2026"})["token"]
-    dossier = _api(base, "/api/v1/dossiers", token, {
-        "procedure": "1.001193", "agency": "000.00.51.H20",
-        "applicant": {"name": "Nguyễn Văn An", "id_number": "082095001234"}})
+    token = _api(base, "/api/v1/tokens", body={"login": "congdan", "password": "motcua-demo-2026"})[
+        "token"
+    ]
+    dossier = _api(
+        base,
+        "/api/v1/dossiers",
+        token,
+        {
+            "procedure": "1.001193",
+            "agency": "000.00.51.H20",
+            "applicant": {"name": "Nguyễn Văn An", "id_number": "082095001234"},
+        },
+    )
     for component in dossier["components"]:
         if component["requirement"] == "required":
-            _api(base, f"/api/v1/dossiers/{dossier['id']}/components/{component['id']}/files",
-                 token, files=(f"c{component['id']}.pdf", samples.pdf(marker=str(component))))
+            _api(
+                base,
+                f"/api/v1/dossiers/{dossier['id']}/components/{component['id']}/files",
+                token,
+                files=(f"c{component['id']}.pdf", samples.pdf(marker=str(component))),
+            )
     code = str(_api(base, f"/api/v1/dossiers/{dossier['id']}/submit", token, body={})["code"])
-    done = subprocess.run([sys.executable, "-c", APPROVE, code], env=LIVE_ENV[base],
-                          check=True, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", APPROVE, code],
+        env=LIVE_ENV[base],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     return code, int(done.stdout.strip().splitlines()[-1])
 
 
@@ -59,7 +77,8 @@ def _verify_upload(page: Page, base: str, pdf: Path) -> None:
 
 
 def test_leader_signs_citizen_downloads_public_verifies_leader_cancels(
-        page: Page, live_server: str, tmp_path: Path) -> None:
+    page: Page, live_server: str, tmp_path: Path
+) -> None:
     base = live_server
     code, dossier_id = _approved_dossier(base)
     _login(page, base, "chutich.mytho")
@@ -78,8 +97,22 @@ def test_leader_signs_citizen_downloads_public_verifies_leader_cancels(
     pdf = tmp_path / "ket-qua.pdf"
     download.value.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF-")
-    subprocess.run(["pdftoppm", "-r", "80", "-png", "-f", "1", "-l", "1", "-singlefile",
-                    str(pdf), str(tmp_path / "ket-qua")], check=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "80",
+            "-png",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(pdf),
+            str(tmp_path / "ket-qua"),
+        ],
+        check=True,
+    )
     if SCREENSHOTS:  # the signed result as printed, for the README
         shutil.copy(tmp_path / "ket-qua.png", Path(SCREENSHOTS) / "result-signed.png")
 

@@ -42,24 +42,48 @@ class Installation:
 
     @property
     def env(self) -> dict[str, str]:
-        return {**os.environ, "DATABASE_URL": self.database_url,
-                "MOTCUA_STORAGE": str(self.root / "files"),
-                "MOTCUA_EXCHANGE_DIR": str(self.root / "exchange"),
-                "MOTCUA_EXCHANGE_PASSPHRASE": PASSPHRASE, "SECRET_KEY": f"secret-{self.name}",
-                "MOTCUA_BASE_URL": self.url, "REDIS_URL": ""}
+        return {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "MOTCUA_STORAGE": str(self.root / "files"),
+            "MOTCUA_EXCHANGE_DIR": str(self.root / "exchange"),
+            "MOTCUA_EXCHANGE_PASSPHRASE": PASSPHRASE,
+            "SECRET_KEY": f"secret-{self.name}",
+            "MOTCUA_BASE_URL": self.url,
+            "REDIS_URL": "",
+        }
 
     def cli(self, *args: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "motcua.cli", *args], env=self.env,
-                              capture_output=True, text=True, timeout=120, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "motcua.cli", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout.strip()
 
     def start(self) -> None:
         self._log = log = (self.root / "server.log").open("a")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "motcua.cli", "run", "--host", "127.0.0.1", "--port",
-             str(self.port), "--no-reload", "--no-debugger"],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "motcua.cli",
+                "run",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--no-reload",
+                "--no-debugger",
+            ],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -90,12 +114,24 @@ class Installation:
         if self._engine is not None:
             self._engine.dispose()
 
-    def call(self, method: str, path: str, token: str, body: bytes | None = None,
-             content_type: str = "application/json") -> tuple[int, Any]:
+    def call(
+        self,
+        method: str,
+        path: str,
+        token: str,
+        body: bytes | None = None,
+        content_type: str = "application/json",
+    ) -> tuple[int, Any]:
         request = urllib.request.Request(  # noqa: S310 - our loopback server
-            self.url + path, data=body, method=method,
-            headers={"Authorization": f"Bearer {token}", "Content-Type": content_type,
-                     "Accept": "application/json"})
+            self.url + path,
+            data=body,
+            method=method,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Content-Type": content_type,
+                "Accept": "application/json",
+            },
+        )
         try:
             with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
                 return response.status, json.loads(response.read())

@@ -49,33 +49,86 @@ def world(session: Session, tmp_path: Path) -> World:
     agency = f.agency(session, code=LOCAL, name="Sở Xây dựng")
     other = f.agency(session, name="UBND xã Thử")
     version = f.procedure(session, agency)
-    peer, _ = exchange.add_peer(session, Actor.system("test"), name="Bo Tai chinh",
-                                base_url="http://127.0.0.1:9", agency_codes=[REMOTE],
-                                certificates=remote.certificate_pem, outbound_token="t")
-    return World(peer, remote, ours, agency.id, f.user(session, Role.RECEPTION, agency).actor(),
-                 f.user(session, Role.OFFICER, agency).actor(),
-                 f.user(session, Role.OFFICER, other).actor(), version.code)
+    peer, _ = exchange.add_peer(
+        session,
+        Actor.system("test"),
+        name="Bo Tai chinh",
+        base_url="http://127.0.0.1:9",
+        agency_codes=[REMOTE],
+        certificates=remote.certificate_pem,
+        outbound_token="t",
+    )
+    return World(
+        peer,
+        remote,
+        ours,
+        agency.id,
+        f.user(session, Role.RECEPTION, agency).actor(),
+        f.user(session, Role.OFFICER, agency).actor(),
+        f.user(session, Role.OFFICER, other).actor(),
+        version.code,
+    )
 
 
 def _dossier_message(w: World, message_id: str = "m1", data: bytes = PDF) -> Manifest:
     return Manifest(
-        message_id=message_id, kind="dossier", sent_at=utcnow(), sender=Party(REMOTE, "Cục"),
-        receiver=Party(LOCAL), dossier_code=f"{REMOTE}-260213-0007", procedure_code=w.procedure,
-        procedure_name="Thủ tục", note="Đề nghị phối hợp",
-        dossier={"applicant_name": "Lê Văn Tám", "channel": "online", "components": [
-            {"position": 1, "name": "Đơn đề nghị cấp giấy phép xây dựng",
-             "requirement": "required", "state": "attached", "note": None}]},
-        files=[FileRef("f1", "Đơn.pdf", "application/pdf", hashlib.sha256(data).hexdigest(),
-                       len(data), component=1)])
+        message_id=message_id,
+        kind="dossier",
+        sent_at=utcnow(),
+        sender=Party(REMOTE, "Cục"),
+        receiver=Party(LOCAL),
+        dossier_code=f"{REMOTE}-260213-0007",
+        procedure_code=w.procedure,
+        procedure_name="Thủ tục",
+        note="Đề nghị phối hợp",
+        dossier={
+            "applicant_name": "Lê Văn Tám",
+            "channel": "online",
+            "components": [
+                {
+                    "position": 1,
+                    "name": "Đơn đề nghị cấp giấy phép xây dựng",
+                    "requirement": "required",
+                    "state": "attached",
+                    "note": None,
+                }
+            ],
+        },
+        files=[
+            FileRef(
+                "f1",
+                "Đơn.pdf",
+                "application/pdf",
+                hashlib.sha256(data).hexdigest(),
+                len(data),
+                component=1,
+            )
+        ],
+    )
 
 
-def _deliver(session: Session, store: FileStore, w: World, manifest: Manifest,
-             signer: keys.Signer | None = None, parts: dict[str, bytes] | None = None) -> Answer:
+def _deliver(
+    session: Session,
+    store: FileStore,
+    w: World,
+    manifest: Manifest,
+    signer: keys.Signer | None = None,
+    parts: dict[str, bytes] | None = None,
+) -> Answer:
     envelope = to_xml(manifest)
     signer = signer or w.remote
-    return receive(session, store, w.ours, w.peer,
-                   Delivery(envelope, signer.sign(envelope), signer.certificate_pem,
-                            {"f1": PDF} if parts is None else parts))
+    return receive(
+        session,
+        store,
+        w.ours,
+        w.peer,
+        Delivery(
+            envelope,
+            signer.sign(envelope),
+            signer.certificate_pem,
+            {"f1": PDF} if parts is None else parts,
+        ),
+    )
 
 
 def _count(session: Session) -> int:
@@ -83,12 +136,15 @@ def _count(session: Session) -> int:
 
 
 def test_a_dossier_is_stored_once_and_a_replay_gets_the_same_receipt(
-        session: Session, store: FileStore, world: World) -> None:
+    session: Session, store: FileStore, world: World
+) -> None:
     envelope_manifest = _dossier_message(world)
     first = _deliver(session, store, world, envelope_manifest)
     assert first.status == 200
-    assert keys.verify([world.ours.certificate_pem], first.certificate, first.receipt,
-                       first.signature) is None
+    assert (
+        keys.verify([world.ours.certificate_pem], first.certificate, first.receipt, first.signature)
+        is None
+    )
     dossier = session.scalar(select(Dossier))
     assert dossier is not None
     assert dossier.status == Status.SUBMITTED
@@ -107,9 +163,11 @@ def test_a_dossier_is_stored_once_and_a_replay_gets_the_same_receipt(
 
 
 def test_a_tampered_file_is_refused_by_name_and_nothing_is_stored(
-        session: Session, store: FileStore, world: World) -> None:
-    answer = _deliver(session, store, world, _dossier_message(world),
-                      parts={"f1": PDF + b"tampered"})
+    session: Session, store: FileStore, world: World
+) -> None:
+    answer = _deliver(
+        session, store, world, _dossier_message(world), parts={"f1": PDF + b"tampered"}
+    )
     assert answer.status == 422
     assert answer.code == "file_hash_mismatch"
     assert "Đơn.pdf" in answer.message
@@ -120,12 +178,19 @@ def test_a_tampered_file_is_refused_by_name_and_nothing_is_stored(
     assert "SHA-256" in (row.reason or "")
 
 
-@pytest.mark.parametrize(("change", "code"), [
-    ("stranger", "certificate_not_registered"), ("sender", "unknown_sender"),
-    ("receiver", "unknown_receiver"), ("procedure", "unknown_procedure"),
-    ("missing", "files_mismatch")])
-def test_what_cannot_be_trusted_is_refused(session: Session, store: FileStore, world: World,
-                                           tmp_path: Path, change: str, code: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ("stranger", "certificate_not_registered"),
+        ("sender", "unknown_sender"),
+        ("receiver", "unknown_receiver"),
+        ("procedure", "unknown_procedure"),
+        ("missing", "files_mismatch"),
+    ],
+)
+def test_what_cannot_be_trusted_is_refused(
+    session: Session, store: FileStore, world: World, tmp_path: Path, change: str, code: str
+) -> None:
     manifest, signer, parts = _dossier_message(world), world.remote, {"f1": PDF}
     if change == "stranger":
         signer = keys.generate(tmp_path / "x", "stranger-pass", "Kẻ mạo danh")
@@ -143,7 +208,8 @@ def test_what_cannot_be_trusted_is_refused(session: Session, store: FileStore, w
 
 
 def test_an_agency_that_never_held_the_received_dossier_cannot_see_it(
-        session: Session, store: FileStore, world: World) -> None:
+    session: Session, store: FileStore, world: World
+) -> None:
     _deliver(session, store, world, _dossier_message(world))
     dossier = session.scalar(select(Dossier))
     assert dossier is not None
@@ -152,8 +218,9 @@ def test_an_agency_that_never_held_the_received_dossier_cannot_see_it(
         events.require_view(session, world.outsider, dossier)
 
 
-def test_accepting_and_refusing_send_a_status_back(session: Session, store: FileStore,
-                                                   world: World) -> None:
+def test_accepting_and_refusing_send_a_status_back(
+    session: Session, store: FileStore, world: World
+) -> None:
     _deliver(session, store, world, _dossier_message(world, "m1"))
     _deliver(session, store, world, _dossier_message(world, "m2"))
     first, second = session.scalars(select(Dossier).order_by(Dossier.id)).all()
@@ -163,7 +230,10 @@ def test_accepting_and_refusing_send_a_status_back(session: Session, store: File
     assert first.due_at is not None
     assert second.status == Status.REFUSED
     assert (accepted.status_code, accepted.reply_to, accepted.to_agency) == (
-        "accepted", "m1", REMOTE)
+        "accepted",
+        "m1",
+        REMOTE,
+    )
     assert (refused.status_code, refused.reason) == ("refused", "Không thuộc thẩm quyền")
     keys_ = set(session.scalars(select(OutboxMessage.key)))
     assert {f"exchange:{accepted.message_id}", f"exchange:{refused.message_id}"} <= keys_
@@ -172,12 +242,26 @@ def test_accepting_and_refusing_send_a_status_back(session: Session, store: File
 
 
 def test_the_sender_sees_accepted_then_completed_with_the_result_file(
-        session: Session, store: FileStore, world: World) -> None:
+    session: Session, store: FileStore, world: World
+) -> None:
     version_code = world.procedure
-    draft = create_draft(session, world.clerk, version_code, f.Applicant(name="Phạm Thị Hoa"),
-                         channel=Channel.COUNTER)
-    attach_file(session, world.clerk, store, draft, draft.components[0].id, filename="Đơn.pdf",
-                content_type="application/pdf", data=PDF)
+    draft = create_draft(
+        session,
+        world.clerk,
+        version_code,
+        f.Applicant(name="Phạm Thị Hoa"),
+        channel=Channel.COUNTER,
+    )
+    attach_file(
+        session,
+        world.clerk,
+        store,
+        draft,
+        draft.components[0].id,
+        filename="Đơn.pdf",
+        content_type="application/pdf",
+        data=PDF,
+    )
     for component in draft.components[1:2]:
         mark_component(session, world.clerk, draft, component.id, ComponentState.PAPER)
     receive_at_counter(session, world.clerk, draft)
@@ -189,30 +273,58 @@ def test_the_sender_sees_accepted_then_completed_with_the_result_file(
         events.require_view(session, world.outsider, draft)
 
     def answer(kind: str, message_id: str, files: list[FileRef], **extra: str) -> Manifest:
-        return Manifest(message_id=message_id, kind=kind, sent_at=utcnow(),
-                        sender=Party(REMOTE), receiver=Party(LOCAL),
-                        dossier_code=draft.code or "", reply_to=sent.message_id,
-                        dossier={"reference": f"{REMOTE}-260213-0009"}, files=files, **extra)
+        return Manifest(
+            message_id=message_id,
+            kind=kind,
+            sent_at=utcnow(),
+            sender=Party(REMOTE),
+            receiver=Party(LOCAL),
+            dossier_code=draft.code or "",
+            reply_to=sent.message_id,
+            dossier={"reference": f"{REMOTE}-260213-0009"},
+            files=files,
+            **extra,
+        )
 
     result = PDF.replace(b"%%EOF", b"% ket qua\n%%EOF")
-    status = _deliver(session, store, world, answer("status", "s1", [], status="accepted"),
-                      parts={})
+    status = _deliver(
+        session, store, world, answer("status", "s1", [], status="accepted"), parts={}
+    )
     assert status.status == 200
     assert draft.status == Status.AT_OTHER_AGENCY
-    ref = FileRef("f1", "Thông báo thuế.pdf", "application/pdf",
-                  hashlib.sha256(result).hexdigest(), len(result))
-    done = _deliver(session, store, world, answer("result", "r1", [ref], status="completed"),
-                    parts={"f1": result})
+    ref = FileRef(
+        "f1",
+        "Thông báo thuế.pdf",
+        "application/pdf",
+        hashlib.sha256(result).hexdigest(),
+        len(result),
+    )
+    done = _deliver(
+        session,
+        store,
+        world,
+        answer("result", "r1", [ref], status="completed"),
+        parts={"f1": result},
+    )
     assert done.status == 200, done.message
     assert draft.status == Status.IN_PROGRESS
     kinds = [e.kind for e in events.history(session, draft)][-4:]
-    assert kinds == [Kind.TRANSFERRED, Kind.TRANSFER_ACCEPTED, Kind.DOCUMENT_ADDED,
-                     Kind.TRANSFER_COMPLETED]
+    assert kinds == [
+        Kind.TRANSFERRED,
+        Kind.TRANSFER_ACCEPTED,
+        Kind.DOCUMENT_ADDED,
+        Kind.TRANSFER_COMPLETED,
+    ]
     returned = [x for x in draft.files if x.details.get("exchange_result")]
     assert [x.filename for x in returned] == ["Thông báo thuế.pdf"]
     assert store.read(returned[0].sha256) == result
     # A second result for a transfer already completed is refused, and stores nothing.
-    late = _deliver(session, store, world, answer("result", "r2", [ref], status="completed"),
-                    parts={"f1": result})
+    late = _deliver(
+        session,
+        store,
+        world,
+        answer("result", "r2", [ref], status="completed"),
+        parts={"f1": result},
+    )
     assert late.status == 422
     assert len([x for x in draft.files if x.details.get("exchange_result")]) == 1

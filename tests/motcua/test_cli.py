@@ -19,8 +19,12 @@ DEMO_CATALOGUE = Path(__file__).resolve().parents[2] / "motcua" / "demo" / "cata
 
 @pytest.fixture
 def run(tmp_path: Path) -> Any:
-    env = {"DATABASE_URL": fresh_database("sqlite", "cli", tmp_path),
-           "MOTCUA_STORAGE": str(tmp_path / "files"), "SECRET_KEY": "test", "REDIS_URL": ""}
+    env = {
+        "DATABASE_URL": fresh_database("sqlite", "cli", tmp_path),
+        "MOTCUA_STORAGE": str(tmp_path / "files"),
+        "SECRET_KEY": "test",
+        "REDIS_URL": "",
+    }
 
     def invoke(*args: str) -> Any:
         return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
@@ -35,8 +39,9 @@ def test_calendar_due_over_tet(run: Any) -> None:
 
 
 def test_calendar_due_with_a_cut_off_hour(run: Any) -> None:
-    result = run("calendar", "due", "--from", "2026-03-06T15:30+07:00", "--days", "0",
-                 "--cut-off", "15:00")
+    result = run(
+        "calendar", "due", "--from", "2026-03-06T15:30+07:00", "--days", "0", "--cut-off", "15:00"
+    )
     assert result.output.strip() == "2026-03-09T17:00:00+07:00"  # Friday after 15:00: Monday
 
 
@@ -51,8 +56,12 @@ def test_calendar_holidays_lists_the_year_and_overrides(run: Any) -> None:
     listing = json.loads(run("calendar", "holidays", "2026", "--json").output)
     days = {d["day"]: d for d in listing}
     assert days["2026-04-27"]["working"] is False  # Giỗ Tổ observed on Monday
-    assert days["2026-12-31"] == {"day": "2026-12-31", "working": False, "reason": "QĐ thử",
-                                  "source": "override"}
+    assert days["2026-12-31"] == {
+        "day": "2026-12-31",
+        "working": False,
+        "reason": "QĐ thử",
+        "source": "override",
+    }
     assert run("calendar", "unset", "2026-12-31").exit_code == 0
     assert run("calendar", "unset", "2026-12-31").exit_code == 1
 
@@ -109,19 +118,23 @@ def test_files_gc_runs(run: Any) -> None:
 
 
 def test_calendar_due_refuses_a_bad_cut_off_and_huge_values(run: Any) -> None:
-    bad = run("calendar", "due", "--from", "2026-02-13T09:00+07:00", "--days", "1",
-              "--cut-off", "25:00")
+    bad = run(
+        "calendar", "due", "--from", "2026-02-13T09:00+07:00", "--days", "1", "--cut-off", "25:00"
+    )
     assert bad.exit_code == 2
-    huge = run("calendar", "due", "--from", "2026-02-13T09:00+07:00", "--calendar-days",
-               "99999999")
+    huge = run("calendar", "due", "--from", "2026-02-13T09:00+07:00", "--calendar-days", "99999999")
     assert huge.exit_code == 2
 
 
 def test_importer_refuses_malformed_agencies_and_huge_limits(run: Any, tmp_path: Path) -> None:
     run("demo")
     for changes in ({"agencies": ["A"]}, {"time_limit": {"value": 10**20, "unit": "working_days"}}):
-        entry = {"code": "9.000001", "name": "Thử", "field": "Thử",
-                 "time_limit": {"value": 1, "unit": "working_days"}} | changes
+        entry = {
+            "code": "9.000001",
+            "name": "Thử",
+            "field": "Thử",
+            "time_limit": {"value": 1, "unit": "working_days"},
+        } | changes
         path = tmp_path / "c.yaml"
         path.write_text(yaml.safe_dump({"procedures": [entry]}, allow_unicode=True))
         result = run("procedures", "import", str(path))
@@ -140,8 +153,11 @@ def test_tokens_are_listed_without_secrets_and_revoked(run: Any) -> None:
     assert "mc_" not in listing.output
     assert {r["state"] for r in rows} == {"active"}
     assert run("tokens", "revoke", str(rows[1]["id"])).exit_code == 0
-    states = {r["name"]: r["state"] for r in
-              json.loads(run("tokens", "list", "--json").output) if r["login"] == "congdan"}
+    states = {
+        r["name"]: r["state"]
+        for r in json.loads(run("tokens", "list", "--json").output)
+        if r["login"] == "congdan"
+    }
     assert states == {"thống kê": "active", "kế toán": "revoked"}
     assert run("tokens", "revoke", "--user", "congdan").exit_code == 0
     assert "active" not in run("tokens", "list", "--user", "congdan").output
@@ -151,14 +167,20 @@ def test_tokens_are_listed_without_secrets_and_revoked(run: Any) -> None:
 # --- on both databases ----------------------------------------------------------------------
 # SQLite does not enforce VARCHAR lengths; PostgreSQL does, so real data must load there too.
 
+
 @pytest.fixture(params=BACKENDS)
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return fresh_database(request.param, "cli", tmp_path)
 
 
 def _runner(database: str, tmp_path: Path) -> Any:
-    env = {"DATABASE_URL": database, "MOTCUA_STORAGE": str(tmp_path / "files"),
-           "MOTCUA_PKI_DIR": str(tmp_path / "pki"), "SECRET_KEY": "test", "REDIS_URL": ""}
+    env = {
+        "DATABASE_URL": database,
+        "MOTCUA_STORAGE": str(tmp_path / "files"),
+        "MOTCUA_PKI_DIR": str(tmp_path / "pki"),
+        "SECRET_KEY": "test",
+        "REDIS_URL": "",
+    }
 
     def invoke(*args: str) -> Any:
         return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
@@ -170,14 +192,17 @@ def _row_counts(database: str) -> dict[str, int]:
     engine = make_engine(database)
     try:
         with engine.connect() as conn:
-            return {table.name: conn.scalar(select(func.count()).select_from(table)) or 0
-                    for table in Base.metadata.sorted_tables}
+            return {
+                table.name: conn.scalar(select(func.count()).select_from(table)) or 0
+                for table in Base.metadata.sorted_tables
+            }
     finally:
         engine.dispose()
 
 
-def test_demo_loads_on_both_databases_and_twice_changes_nothing(database: str,
-                                                                 tmp_path: Path) -> None:
+def test_demo_loads_on_both_databases_and_twice_changes_nothing(
+    database: str, tmp_path: Path
+) -> None:
     run = _runner(database, tmp_path)
     first = run("demo", "--json")
     assert first.exit_code == 0, first.output
@@ -187,26 +212,37 @@ def test_demo_loads_on_both_databases_and_twice_changes_nothing(database: str,
     again = run("demo", "--json")
     assert again.exit_code == 0, again.output
     assert _row_counts(database) == counts
-    longest = max(yaml.safe_load(DEMO_CATALOGUE.read_text())["procedures"],
-                  key=lambda p: len(p["name"]))
+    longest = max(
+        yaml.safe_load(DEMO_CATALOGUE.read_text())["procedures"], key=lambda p: len(p["name"])
+    )
     assert (longest["code"], len(longest["name"])) == ("1.013831", 569)
     assert longest["name"] in run("procedures", "list").output
 
 
-def test_a_catalogue_with_long_free_text_imports_on_both_databases(database: str,
-                                                                  tmp_path: Path) -> None:
+def test_a_catalogue_with_long_free_text_imports_on_both_databases(
+    database: str, tmp_path: Path
+) -> None:
     """1.013831's published name has 569 characters; fields, fees, steps and decisions in
     real catalogues are as long."""
     run = _runner(database, tmp_path)
-    real = next(p for p in yaml.safe_load(DEMO_CATALOGUE.read_text())["procedures"]
-                if p["code"] == "1.013831")
+    real = next(
+        p
+        for p in yaml.safe_load(DEMO_CATALOGUE.read_text())["procedures"]
+        if p["code"] == "1.013831"
+    )
     long_text = "Thủ tục hành chính lĩnh vực đất đai, tài nguyên và môi trường; " * 12
-    entry = {"code": "1.013831", "name": real["name"], "field": long_text, "level": "province",
-             "online_level": "mot_phan", "valid_from": "2025-07-01",
-             "time_limit": {"value": 10, "unit": "working_days"},
-             "publishing_decision": long_text,
-             "fees": [{"kind": long_text, "amount_vnd": 25000, "per": long_text}],
-             "components": [{"name": long_text, "requirement": "required", "originals": 1}]}
+    entry = {
+        "code": "1.013831",
+        "name": real["name"],
+        "field": long_text,
+        "level": "province",
+        "online_level": "mot_phan",
+        "valid_from": "2025-07-01",
+        "time_limit": {"value": 10, "unit": "working_days"},
+        "publishing_decision": long_text,
+        "fees": [{"kind": long_text, "amount_vnd": 25000, "per": long_text}],
+        "components": [{"name": long_text, "requirement": "required", "originals": 1}],
+    }
     path = tmp_path / "catalogue.yaml"
     path.write_text(yaml.safe_dump({"procedures": [entry]}, allow_unicode=True))
     result = run("procedures", "import", str(path))
@@ -217,15 +253,29 @@ def test_a_catalogue_with_long_free_text_imports_on_both_databases(database: str
     assert "không đổi: 1" in again.output
 
 
-def test_agencies_import_twice_changes_nothing_the_second_time(database: str,
-                                                              tmp_path: Path) -> None:
+def test_agencies_import_twice_changes_nothing_the_second_time(
+    database: str, tmp_path: Path
+) -> None:
     run = _runner(database, tmp_path)
-    province = {"agencies": [
-        {"code": "000.00.00.H58", "name": "UBND tỉnh Tiền Giang", "kind": "peoples_committee",
-         "valid_from": "2008-01-01", "valid_to": "2025-07-01", "successor": "000.00.00.H60",
-         "address": "Số 23, đường 30/4, phường Mỹ Tho " * 8},
-        {"code": "000.00.00.H60", "name": "UBND tỉnh Đồng Tháp", "kind": "peoples_committee",
-         "valid_from": "2025-07-01"}]}
+    province = {
+        "agencies": [
+            {
+                "code": "000.00.00.H58",
+                "name": "UBND tỉnh Tiền Giang",
+                "kind": "peoples_committee",
+                "valid_from": "2008-01-01",
+                "valid_to": "2025-07-01",
+                "successor": "000.00.00.H60",
+                "address": "Số 23, đường 30/4, phường Mỹ Tho " * 8,
+            },
+            {
+                "code": "000.00.00.H60",
+                "name": "UBND tỉnh Đồng Tháp",
+                "kind": "peoples_committee",
+                "valid_from": "2025-07-01",
+            },
+        ]
+    }
     path = tmp_path / "agencies.json"
     path.write_text(json.dumps(province, ensure_ascii=False), encoding="utf-8")
     preview = run("agencies", "import", str(path), "--dry-run")
@@ -245,8 +295,10 @@ def test_agencies_import_twice_changes_nothing_the_second_time(database: str,
 
 def test_agencies_import_names_the_bad_entry(run: Any, tmp_path: Path) -> None:
     path = tmp_path / "agencies.yaml"
-    path.write_text("agencies:\n  - {code: 000.00.00.H58, name: UBND, kind: tinh, "
-                    "valid_from: 2008-01-01}\n", encoding="utf-8")
+    path.write_text(
+        "agencies:\n  - {code: 000.00.00.H58, name: UBND, kind: tinh, valid_from: 2008-01-01}\n",
+        encoding="utf-8",
+    )
     result = run("agencies", "import", str(path))
     assert result.exit_code == 1
     assert "agencies[1].kind: loại 'tinh' không hợp lệ" in result.output

@@ -34,8 +34,15 @@ ARGS: dict[str, list[str]] = {
     "scan-check": ["{pdf}"],
     "exchange export-edxml": ["000.00.01.H20-261201-0001"],
     "exchange log": [],
-    "exchange peers add": ["peer", "--url", "http://127.0.0.1:9", "--agency", "000.00.01.H20",
-                           "--cert", "{pdf}"],
+    "exchange peers add": [
+        "peer",
+        "--url",
+        "http://127.0.0.1:9",
+        "--agency",
+        "000.00.01.H20",
+        "--cert",
+        "{pdf}",
+    ],
     "exchange peers list": [],
     "exchange peers new-token": ["peer"],
     "exchange peers set": ["peer", "--active"],
@@ -46,18 +53,32 @@ ARGS: dict[str, list[str]] = {
     "payments reconcile": [],
     "procedures import": ["{tmp}/catalogue.yaml"],
     "procedures list": [],
-    "register": ["--agency", "000.00.01.H20", "--from", "2026-11-01", "--to", "2026-11-30",
-                 "--out", "{tmp}/so.pdf"],
+    "register": [
+        "--agency",
+        "000.00.01.H20",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-30",
+        "--out",
+        "{tmp}/so.pdf",
+    ],
     "sign": ["{pdf}", "--signer", "lanhdao.tc", "--out", "{tmp}/kq.pdf"],
-    "sign-attachment": ["{pdf}", "--agency", "000.00.01.H20", "--number", "1/QĐ-UBND",
-                        "--out", "{tmp}/pl.pdf"],
+    "sign-attachment": [
+        "{pdf}",
+        "--agency",
+        "000.00.01.H20",
+        "--number",
+        "1/QĐ-UBND",
+        "--out",
+        "{tmp}/pl.pdf",
+    ],
     "tokens create": ["congdan"],
     "users create": ["newcomer", "--name", "Người Mới", "--password", "mat-khau-dai-2026"],
     "verify": ["{pdf}"],
     "worker": ["--burst"],
 }
-NOT_RUN = {"run", "shell", "routes", "sandbox-gateway", "db revision", "db upgrade",
-           "db downgrade"}
+NOT_RUN = {"run", "shell", "routes", "sandbox-gateway", "db revision", "db upgrade", "db downgrade"}
 
 
 def _commands(group: click.Group, path: tuple[str, ...] = ()) -> list[str]:
@@ -85,8 +106,11 @@ def _empty_database(backend: str, name: str, tmp: Path) -> str:
     return _fresh_postgres(f"{make_url(PG_URL).database}_{name}")
 
 
-@pytest.fixture(scope="module", params=[(b, s) for b in BACKENDS for s in ("fresh", "behind")],
-                ids=lambda p: f"{p[0]}-{p[1]}")
+@pytest.fixture(
+    scope="module",
+    params=[(b, s) for b in BACKENDS for s in ("fresh", "behind")],
+    ids=lambda p: f"{p[0]}-{p[1]}",
+)
 def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     backend, state = request.param
     url = _empty_database(backend, f"firstrun_{state}", tmp_path_factory.mktemp(state))
@@ -100,23 +124,29 @@ def invoke(database: str, tmp_path: Path) -> Any:
     (tmp_path / "catalogue.yaml").write_text("procedures: []\n", encoding="utf-8")
     (tmp_path / "agencies.yaml").write_text("agencies: []\n", encoding="utf-8")
     (tmp_path / "doc.pdf").write_bytes(samples.pdf())
-    env = {"DATABASE_URL": database, "MOTCUA_INSTANCE": str(tmp_path / "instance"),
-           "MOTCUA_STORAGE": str(tmp_path / "files"), "SECRET_KEY": "test", "REDIS_URL": ""}
+    env = {
+        "DATABASE_URL": database,
+        "MOTCUA_INSTANCE": str(tmp_path / "instance"),
+        "MOTCUA_STORAGE": str(tmp_path / "files"),
+        "SECRET_KEY": "test",
+        "REDIS_URL": "",
+    }
 
     def run(command: str) -> Any:
-        args = [a.format(tmp=tmp_path, pdf=tmp_path / "doc.pdf")
-                for a in ARGS.get(command, [])]
+        args = [a.format(tmp=tmp_path, pdf=tmp_path / "doc.pdf") for a in ARGS.get(command, [])]
         return CliRunner().invoke(cli, [*command.split(), *args], env=env)
 
     return run
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_every_command_answers_an_unmigrated_database_in_one_line(invoke: Any,
-                                                                  command: str) -> None:
+def test_every_command_answers_an_unmigrated_database_in_one_line(
+    invoke: Any, command: str
+) -> None:
     result = invoke(command)
-    assert result.exception is None or isinstance(result.exception, SystemExit), \
-        "".join(__import__("traceback").format_exception(result.exception))
+    assert result.exception is None or isinstance(result.exception, SystemExit), "".join(
+        __import__("traceback").format_exception(result.exception)
+    )
     assert "Traceback" not in result.output
     if NOT_MIGRATED in result.output:
         assert result.exit_code == 1
@@ -130,13 +160,24 @@ def test_a_command_needing_the_tables_says_to_migrate(invoke: Any) -> None:
 
 
 def _motcua(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "motcua.cli", *args], env=env, text=True,
-                          capture_output=True, check=False, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "motcua.cli", *args],
+        env=env,
+        text=True,
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
 
 
 def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:9/none",
-           "MOTCUA_INSTANCE": str(tmp_path), "SECRET_KEY": "t", "REDIS_URL": ""}
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:9/none",
+        "MOTCUA_INSTANCE": str(tmp_path),
+        "SECRET_KEY": "t",
+        "REDIS_URL": "",
+    }
     done = _motcua("procedures", "list", env=env)
     assert done.returncode == 1
     assert done.stderr.startswith("Lỗi: không kết nối được cơ sở dữ liệu")
@@ -144,8 +185,13 @@ def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
 
 
 def test_serving_an_unmigrated_database_is_refused_in_one_line(tmp_path: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite'}",
-           "MOTCUA_INSTANCE": str(tmp_path), "SECRET_KEY": "t", "REDIS_URL": ""}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite'}",
+        "MOTCUA_INSTANCE": str(tmp_path),
+        "SECRET_KEY": "t",
+        "REDIS_URL": "",
+    }
     done = _motcua("run", "--port", "9", env=env)
     assert done.returncode == 1
     assert done.stderr.strip() == NOT_MIGRATED

@@ -11,9 +11,26 @@ from pathlib import Path
 from motcua import cli_signing
 from tests import samples
 
-HEAVY = ("flask", "sqlalchemy", "pyhanko", "pyhanko_certvalidator", "weasyprint", "pikepdf",
-         "openpyxl", "cryptography", "rq", "redis", "fontTools", "uharfbuzz", "PIL", "alembic",
-         "holidays", "yaml", "motcua.database", "dossiers.models")
+HEAVY = (
+    "flask",
+    "sqlalchemy",
+    "pyhanko",
+    "pyhanko_certvalidator",
+    "weasyprint",
+    "pikepdf",
+    "openpyxl",
+    "cryptography",
+    "rq",
+    "redis",
+    "fontTools",
+    "uharfbuzz",
+    "PIL",
+    "alembic",
+    "holidays",
+    "yaml",
+    "motcua.database",
+    "dossiers.models",
+)
 # Run the command's entry point, then list what it imported; SystemExit is how click ends.
 PROBE = """
 import json, sys
@@ -28,14 +45,22 @@ json.dump(sorted(sys.modules), sys.stderr)
 
 
 def _imported(*args: str, env: dict[str, str] | None = None) -> set[str]:
-    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
-                          check=False, timeout=120, env=env)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env=env,
+    )
     return set(json.loads(done.stderr.strip().splitlines()[-1]))
 
 
 def _heavy(modules: set[str]) -> list[str]:
-    return sorted({m.split(".")[0] for m in modules if m.split(".")[0] in HEAVY}
-                  | {m for m in modules if m in HEAVY})
+    return sorted(
+        {m.split(".")[0] for m in modules if m.split(".")[0] in HEAVY}
+        | {m for m in modules if m in HEAVY}
+    )
 
 
 def test_help_imports_no_heavy_module() -> None:
@@ -50,8 +75,9 @@ def test_scan_check_imports_only_pikepdf(tmp_path: Path) -> None:
 
 
 def _command_names(*launcher: str) -> list[str]:
-    done = subprocess.run([*launcher, "--help"], capture_output=True, text=True, check=True,
-                          timeout=120)
+    done = subprocess.run(
+        [*launcher, "--help"], capture_output=True, text=True, check=True, timeout=120
+    )
     listing = done.stdout.split("Commands:")[1]
     return [line.split()[0] for line in listing.splitlines() if line.startswith("  ")]
 
@@ -60,8 +86,18 @@ def test_python_m_motcua_cli_lists_every_command() -> None:
     script = Path(sys.executable).parent / "motcua"
     via_module = _command_names(sys.executable, "-m", "motcua.cli")
     assert via_module == _command_names(str(script))
-    assert {"sign", "copy", "verify", "deadlines", "register", "control-sheet", "payments",
-            "exchange", "doctor", "run"} <= set(via_module)
+    assert {
+        "sign",
+        "copy",
+        "verify",
+        "deadlines",
+        "register",
+        "control-sheet",
+        "payments",
+        "exchange",
+        "doctor",
+        "run",
+    } <= set(via_module)
 
 
 def test_the_copy_forms_offered_are_those_the_copy_accepts() -> None:

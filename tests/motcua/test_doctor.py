@@ -13,11 +13,20 @@ from tests.conftest import BACKENDS, fresh_database
 
 
 def _doctor(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items()
-                   if not k.startswith("MOTCUA_") and k not in ("DATABASE_URL", "REDIS_URL")}
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("MOTCUA_") and k not in ("DATABASE_URL", "REDIS_URL")
+    }
     environment.update(MOTCUA_INSTANCE=str(tmp_path / "instance"), **env)
-    return subprocess.run([sys.executable, "-m", "motcua.cli", "doctor"], env=environment,
-                          capture_output=True, text=True, check=False, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "motcua.cli", "doctor"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
 
 
 def _line(output: str, name: str) -> str:
@@ -43,9 +52,12 @@ def test_a_migrated_database_passes_its_check(backend: str, tmp_path: Path) -> N
 
 def test_unreachable_services_and_an_unwritable_store_are_named(tmp_path: Path) -> None:
     (tmp_path / "not-a-folder").write_text("")
-    done = _doctor(tmp_path, REDIS_URL="redis://127.0.0.1:9/0",
-                   DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:9/none",
-                   MOTCUA_STORAGE=str(tmp_path / "not-a-folder" / "files"))
+    done = _doctor(
+        tmp_path,
+        REDIS_URL="redis://127.0.0.1:9/0",
+        DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:9/none",
+        MOTCUA_STORAGE=str(tmp_path / "not-a-folder" / "files"),
+    )
     assert done.returncode == 1
     assert "Traceback" not in done.stdout + done.stderr
     for name in ("Redis", "database", "file store"):

@@ -23,8 +23,14 @@ CONFIGURED = re.compile(r"^(MOTCUA_|DATABASE_URL$|REDIS_URL$|SECRET_KEY$|SMTP_|V
 
 
 def _makefile_recipe(target: str) -> list[str]:
-    dry = subprocess.run(["make", "-n", "-s", target], cwd=ROOT, capture_output=True,
-                         text=True, check=True, timeout=60).stdout
+    dry = subprocess.run(
+        ["make", "-n", "-s", target],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
     return dry.splitlines()
 
 
@@ -56,8 +62,15 @@ def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     steps = [line.split() for line in _makefile_recipe("run") if "/motcua " in line]
     assert [s[1:] for s in steps[:2]] == [["db", "upgrade"], ["demo"]]
     for step in steps[:2]:
-        done = subprocess.run([MOTCUA, *step[1:]], cwd=ROOT, env=env, capture_output=True,
-                              text=True, check=False, timeout=300)
+        done = subprocess.run(
+            [MOTCUA, *step[1:]],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
         assert done.returncode == 0, done.stderr
     return env
 
@@ -66,14 +79,21 @@ def _form_fields(html: str, action: str) -> dict[str, str]:
     """The hidden fields of the page's form posting to ``action`` (whatever they are)."""
     form = re.search(rf'<form[^>]*action="{re.escape(action)}"[^>]*>(.*?)</form>', html, re.S)
     assert form, f"no form to {action}"
-    return dict(re.findall(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"',
-                           form.group(1)))
+    return dict(
+        re.findall(
+            r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form.group(1)
+        )
+    )
 
 
 def _post(client: Any, page: str, action: str, **data: Any) -> str:
     html = client.get(page).get_data(as_text=True)
-    response = client.post(action, data={**_form_fields(html, action), **data},
-                           content_type="multipart/form-data", follow_redirects=True)
+    response = client.post(
+        action,
+        data={**_form_fields(html, action), **data},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert response.status_code == 200
     return str(response.get_data(as_text=True))
 
@@ -81,8 +101,9 @@ def _post(client: Any, page: str, action: str, **data: Any) -> str:
 def test_the_demo_signs_a_result_end_to_end(instance: dict[str, str], tmp_path: Path) -> None:
     from motcua import create_app
 
-    done = subprocess.run([MOTCUA, "doctor"], env=instance, capture_output=True, text=True,
-                          check=False, timeout=120)
+    done = subprocess.run(
+        [MOTCUA, "doctor"], env=instance, capture_output=True, text=True, check=False, timeout=120
+    )
     assert done.returncode == 0, done.stdout  # what `make run` installs is in place
 
     app = create_app()
@@ -90,26 +111,36 @@ def test_the_demo_signs_a_result_end_to_end(instance: dict[str, str], tmp_path: 
     login(officer, "chuyenvien.tc", PASSWORD)
     queue = officer.get("/backoffice/work/?q=mine").get_data(as_text=True)
     ids = sorted(set(re.findall(r'href="/backoffice/work/(\d+)"', queue)))
-    workable = [i for i in ids if f"/backoffice/work/{i}/propose" in
-                officer.get(f"/backoffice/work/{i}").get_data(as_text=True)]
+    workable = [
+        i
+        for i in ids
+        if f"/backoffice/work/{i}/propose"
+        in officer.get(f"/backoffice/work/{i}").get_data(as_text=True)
+    ]
     assert workable, "the demo gives chuyenvien.tc a dossier to propose a result for"
     dossier = workable[0]
     page = f"/backoffice/work/{dossier}"
-    assert "Đã trình kết quả" in _post(officer, page, f"{page}/propose",
-                                       note="Đủ điều kiện")
+    assert "Đã trình kết quả" in _post(officer, page, f"{page}/propose", note="Đủ điều kiện")
 
     leader = app.test_client()
     login(leader, "lanhdao.tc", PASSWORD)
     assert "Đã phê duyệt" in _post(leader, page, f"{page}/approve", note="Đồng ý")
     signing = f"/backoffice/signing/{dossier}"
     issued = _post(leader, signing, f"{signing}/issue")
-    assert "Đã ký số và ban hành kết quả" in issued, re.findall(r'class="flash[^"]*">([^<]+)',
-                                                                   issued)
+    assert "Đã ký số và ban hành kết quả" in issued, re.findall(
+        r'class="flash[^"]*">([^<]+)', issued
+    )
     link = re.search(rf'href="({signing}/files/\d+)"', issued)
     assert link, "the issued result is listed on the leader's page"
     pdf = tmp_path / "ket-qua.pdf"
     pdf.write_bytes(leader.get(link.group(1)).get_data())
-    verified = subprocess.run([MOTCUA, "verify", str(pdf)], env=instance, capture_output=True,
-                              text=True, check=False, timeout=120)
+    verified = subprocess.run(
+        [MOTCUA, "verify", str(pdf)],
+        env=instance,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "HỢP LỆ" in verified.stdout

@@ -17,13 +17,24 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def run(tmp_path: Path) -> Any:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite", "REDIS_URL": "",
-           "SECRET_KEY": "test", "PYTHONIOENCODING": "utf-8"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite",
+        "REDIS_URL": "",
+        "SECRET_KEY": "test",
+        "PYTHONIOENCODING": "utf-8",
+    }
 
     def invoke(*args: str) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([sys.executable, "-m", "motcua.cli", "scan-check", *args],
-                                capture_output=True, text=True, env=env, cwd=ROOT,
-                                check=False, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "motcua.cli", "scan-check", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            check=False,
+            timeout=120,
+        )
         assert "Traceback" not in result.stderr, result.stderr
         return result
 
@@ -44,8 +55,7 @@ def files(tmp_path: Path) -> dict[str, str]:
     return {name: str(tmp_path / name) for name in [*made, "missing.pdf"]}
 
 
-def test_a_compliant_scan_exits_0_with_a_vietnamese_report(run: Any, files: dict[str, str]
-                                                            ) -> None:
+def test_a_compliant_scan_exits_0_with_a_vietnamese_report(run: Any, files: dict[str, str]) -> None:
     result = run(files["good.pdf"])
     assert result.returncode == 0
     assert result.stdout.startswith(f"{files['good.pdf']}: ĐẠT chuẩn số hóa")
@@ -75,39 +85,64 @@ def test_json_lists_one_object_a_file_in_order(run: Any, files: dict[str, str]) 
     assert good["compliant"] is True
     assert good["problems"] == []
     assert low == {
-        "file": files["low.pdf"], "compliant": False, "pdf_version": "1.3",
+        "file": files["low.pdf"],
+        "compliant": False,
+        "pdf_version": "1.3",
         "problems": [
-            {"code": "pdf_version", "page": None,
-             "message": "Phiên bản PDF 1.3, cần từ 1.4 trở lên"},
-            {"code": "low_resolution", "page": 2,
-             "message": "Trang 2: độ phân giải 150 dpi, cần tối thiểu 200 dpi"}],
+            {
+                "code": "pdf_version",
+                "page": None,
+                "message": "Phiên bản PDF 1.3, cần từ 1.4 trở lên",
+            },
+            {
+                "code": "low_resolution",
+                "page": 2,
+                "message": "Trang 2: độ phân giải 150 dpi, cần tối thiểu 200 dpi",
+            },
+        ],
         "pages": [
-            {"number": 1, "width_mm": 210.1, "height_mm": 297.1,
-             "images": [{"ppi_x": 200.0, "ppi_y": 200.0, "colour": "rgb"}]},
-            {"number": 2, "width_mm": 210.0, "height_mm": 297.0,
-             "images": [{"ppi_x": 150.0, "ppi_y": 150.0, "colour": "rgb"}]}]}
+            {
+                "number": 1,
+                "width_mm": 210.1,
+                "height_mm": 297.1,
+                "images": [{"ppi_x": 200.0, "ppi_y": 200.0, "colour": "rgb"}],
+            },
+            {
+                "number": 2,
+                "width_mm": 210.0,
+                "height_mm": 297.0,
+                "images": [{"ppi_x": 150.0, "ppi_y": 150.0, "colour": "rgb"}],
+            },
+        ],
+    }
     assert unicodedata.is_normalized("NFC", result.stdout)
 
 
-@pytest.mark.parametrize(("name", "message"), [
-    ("empty.pdf", "Tệp rỗng, không có nội dung PDF"),
-    ("cut.pdf", "Tệp PDF bị hỏng hoặc không đầy đủ, không đọc được"),
-    ("photo.pdf", "Tệp không phải là tệp PDF"),
-    ("missing.pdf", "Không mở được tệp: tệp không tồn tại"),
-])
-def test_a_file_that_is_not_a_readable_pdf_exits_2(run: Any, files: dict[str, str], name: str,
-                                                   message: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("empty.pdf", "Tệp rỗng, không có nội dung PDF"),
+        ("cut.pdf", "Tệp PDF bị hỏng hoặc không đầy đủ, không đọc được"),
+        ("photo.pdf", "Tệp không phải là tệp PDF"),
+        ("missing.pdf", "Không mở được tệp: tệp không tồn tại"),
+    ],
+)
+def test_a_file_that_is_not_a_readable_pdf_exits_2(
+    run: Any, files: dict[str, str], name: str, message: str
+) -> None:
     result = run(files[name])
     assert result.returncode == 2
     assert result.stdout == f"{files[name]}: KHÔNG ĐỌC ĐƯỢC — {message}\n"
 
 
 def test_one_unreadable_file_among_good_ones_exits_2_and_reports_all(
-        run: Any, files: dict[str, str]) -> None:
+    run: Any, files: dict[str, str]
+) -> None:
     result = run("--json", files["good.pdf"], files["missing.pdf"], files["low.pdf"])
     assert result.returncode == 2
     listing = json.loads(result.stdout)
     assert [item["compliant"] for item in listing] == [True, False, False]
-    assert listing[1]["problems"] == [{"code": "unreadable", "page": None,
-                                       "message": "Không mở được tệp: tệp không tồn tại"}]
+    assert listing[1]["problems"] == [
+        {"code": "unreadable", "page": None, "message": "Không mở được tệp: tệp không tồn tại"}
+    ]
     assert listing[1]["pages"] == []

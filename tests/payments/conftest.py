@@ -48,8 +48,11 @@ class Live:
 
     def control(self, path: str, body: dict[str, Any] | None = None) -> Any:
         request = urllib.request.Request(  # noqa: S310 - the sandbox on loopback
-            self.sandbox + "/_control" + path, method="POST",
-            data=json.dumps(body or {}).encode(), headers={"Content-Type": "application/json"})
+            self.sandbox + "/_control" + path,
+            method="POST",
+            data=json.dumps(body or {}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
             return json.loads(response.read())
 
@@ -64,14 +67,18 @@ class Live:
             self.control("/mode", {"ipn": "auto"})
 
     def order(self, ref: str) -> Any:
-        with urllib.request.urlopen(f"{self.sandbox}/_control/orders/{ref}",  # noqa: S310
-                                    timeout=10) as response:
+        with urllib.request.urlopen(  # noqa: S310
+            f"{self.sandbox}/_control/orders/{ref}",
+            timeout=10,
+        ) as response:
             return json.loads(response.read())
 
     def ipn(self, params: dict[str, str]) -> dict[str, str]:
         query = urllib.parse.urlencode(params)
-        with urllib.request.urlopen(f"{self.url}/payments/vnpay/ipn?{query}",  # noqa: S310
-                                    timeout=60) as response:
+        with urllib.request.urlopen(  # noqa: S310
+            f"{self.url}/payments/vnpay/ipn?{query}",
+            timeout=60,
+        ) as response:
             answer: dict[str, str] = json.loads(response.read())
             return answer
 
@@ -84,9 +91,12 @@ class Live:
         ref = urllib.parse.parse_qs(urllib.parse.urlsplit(pay_url).query)["vnp_TxnRef"][0]
         parts = urllib.parse.urlsplit(self.sandbox)
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
-        conn.request("POST", "/paymentv2/decide",
-                     body=urllib.parse.urlencode({"vnp_TxnRef": ref, "outcome": outcome}),
-                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+        conn.request(
+            "POST",
+            "/paymentv2/decide",
+            body=urllib.parse.urlencode({"vnp_TxnRef": ref, "outcome": outcome}),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
         response_ = conn.getresponse()
         assert response_.status == 302
         location = response_.getheader("Location") or ""
@@ -105,21 +115,43 @@ def live(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[L
     tmp = tmp_path_factory.mktemp("pay")
     app_port, sandbox_port = free_port(), free_port()
     app_url, sandbox_url = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{sandbox_port}"
-    app = create_app({"DATABASE_URL": engine.url.render_as_string(hide_password=False),
-                      "MOTCUA_STORAGE": str(tmp / "files"), "SECRET_KEY": "pay-tests",
-                      "REDIS_URL": None, "MOTCUA_BASE_URL": app_url,
-                      "VNPAY_PAY_URL": sandbox_url + "/paymentv2/vpcpay.html",
-                      "VNPAY_API_URL": sandbox_url + "/merchant_webapi/api/transaction",
-                      "VNPAY_TMN_CODE": TMN_CODE, "VNPAY_HASH_SECRET": SECRET})
+    app = create_app(
+        {
+            "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+            "MOTCUA_STORAGE": str(tmp / "files"),
+            "SECRET_KEY": "pay-tests",
+            "REDIS_URL": None,
+            "MOTCUA_BASE_URL": app_url,
+            "VNPAY_PAY_URL": sandbox_url + "/paymentv2/vpcpay.html",
+            "VNPAY_API_URL": sandbox_url + "/merchant_webapi/api/transaction",
+            "VNPAY_TMN_CODE": TMN_CODE,
+            "VNPAY_HASH_SECRET": SECRET,
+        }
+    )
     server = make_server("127.0.0.1", app_port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     log = (tmp / "sandbox.log").open("w")
     sandbox = subprocess.Popen(
-        [sys.executable, "-m", "motcua.sandbox_gateway", "--port", str(sandbox_port),
-         "--ipn-url", app_url + "/payments/vnpay/ipn", "--backoff", "0.2",
-         "--tmn-code", TMN_CODE, "--hash-secret", SECRET],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ})
+        [
+            sys.executable,
+            "-m",
+            "motcua.sandbox_gateway",
+            "--port",
+            str(sandbox_port),
+            "--ipn-url",
+            app_url + "/payments/vnpay/ipn",
+            "--backoff",
+            "0.2",
+            "--tmn-code",
+            TMN_CODE,
+            "--hash-secret",
+            SECRET,
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ},
+    )
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -147,14 +179,19 @@ class World:
     version_code: str
 
 
-def build_world(factory: sessionmaker[Session], *, at_submission: bool = True,
-                amount: int = 75000) -> World:
+def build_world(
+    factory: sessionmaker[Session], *, at_submission: bool = True, amount: int = 75000
+) -> World:
     with factory() as db:
         agency = f.agency(db)
-        version = f.procedure(db, agency, online_level="toan_trinh",
-                              payment="at_submission" if at_submission else None,
-                              fees=[{"kind": "Lệ phí", "amount_vnd": amount, "channel": "all"}],
-                              components=[{"name": "Tờ khai", "requirement": "optional"}])
+        version = f.procedure(
+            db,
+            agency,
+            online_level="toan_trinh",
+            payment="at_submission" if at_submission else None,
+            fees=[{"kind": "Lệ phí", "amount_vnd": amount, "channel": "all"}],
+            components=[{"name": "Tờ khai", "requirement": "optional"}],
+        )
         citizen = f.user(db)
         clerk = f.user(db, Role.RECEPTION, agency)
         dossier = f.draft(db, citizen, version)
@@ -162,20 +199,29 @@ def build_world(factory: sessionmaker[Session], *, at_submission: bool = True,
         return World(citizen.actor(), clerk.actor(), dossier.id, version.code)
 
 
-def start_payment(live: Live, factory: sessionmaker[Session],
-                  world: World) -> tuple[int, str, str]:
+def start_payment(live: Live, factory: sessionmaker[Session], world: World) -> tuple[int, str, str]:
     """The citizen starts paying online: (payment id, txn_ref, the gateway URL)."""
     with factory() as db:
         dossier = db.get(Dossier, world.dossier_id)
         assert dossier is not None
-        started = start_online_payment(db, world.citizen, dossier, gateway(live.app),
-                                       return_url=live.url + "/payments/vnpay/return",
-                                       client_ip="127.0.0.1")
+        started = start_online_payment(
+            db,
+            world.citizen,
+            dossier,
+            gateway(live.app),
+            return_url=live.url + "/payments/vnpay/return",
+            client_ip="127.0.0.1",
+        )
         db.commit()
         return started.payment.id, started.payment.txn_ref, started.url
 
 
 def receipt_count(db: Session, dossier_id: int) -> int:
-    return int(db.scalar(select(func.count()).select_from(DossierFile).where(
-        DossierFile.dossier_id == dossier_id, DossierFile.filename.like("bien-lai-%"))) or 0)
-
+    return int(
+        db.scalar(
+            select(func.count())
+            .select_from(DossierFile)
+            .where(DossierFile.dossier_id == dossier_id, DossierFile.filename.like("bien-lai-%"))
+        )
+        or 0
+    )

@@ -20,9 +20,11 @@ from payments.settings import SANDBOX_SECRET
 from tests import factories as f
 from tests.web import bearer, csrf_token
 
-REAL = {"VNPAY_PAY_URL": "https://pay.vnpay.vn/vpcpay.html",
-        "VNPAY_API_URL": "http://127.0.0.1:9/merchant_webapi/api/transaction",  # never reached
-        "VNPAY_TMN_CODE": "REAL0001"}
+REAL = {
+    "VNPAY_PAY_URL": "https://pay.vnpay.vn/vpcpay.html",
+    "VNPAY_API_URL": "http://127.0.0.1:9/merchant_webapi/api/transaction",  # never reached
+    "VNPAY_TMN_CODE": "REAL0001",
+}
 BASE = "https://dichvucong.example.gov.vn"
 
 
@@ -37,9 +39,14 @@ def _citizen_with_a_fee(app: Any) -> tuple[int, str]:
     """A citizen's toàn trình draft whose fee is paid at submission: (dossier id, token)."""
     with get_db(app).factory() as db:
         agency = f.agency(db)
-        version = f.procedure(db, agency, online_level="toan_trinh", payment="at_submission",
-                              fees=[{"kind": "Lệ phí", "amount_vnd": 75000, "channel": "all"}],
-                              components=[{"name": "Tờ khai", "requirement": "optional"}])
+        version = f.procedure(
+            db,
+            agency,
+            online_level="toan_trinh",
+            payment="at_submission",
+            fees=[{"kind": "Lệ phí", "amount_vnd": 75000, "channel": "all"}],
+            components=[{"name": "Tờ khai", "requirement": "optional"}],
+        )
         citizen = f.user(db, login="nguoinop")
         dossier = f.draft(db, citizen, version)
         token = issue_token(db, citizen, "t")
@@ -48,8 +55,9 @@ def _citizen_with_a_fee(app: Any) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("secret", [None, SANDBOX_SECRET])
-def test_a_real_gateway_without_its_own_secret_refuses_to_start(app_factory: Any,
-                                                                 secret: str | None) -> None:
+def test_a_real_gateway_without_its_own_secret_refuses_to_start(
+    app_factory: Any, secret: str | None
+) -> None:
     from motcua.config import ConfigError
 
     overrides = {**REAL, **({"VNPAY_HASH_SECRET": secret} if secret else {})}
@@ -60,11 +68,23 @@ def test_a_real_gateway_without_its_own_secret_refuses_to_start(app_factory: Any
 
 
 def test_the_cli_says_so_in_one_line(tmp_path: Path) -> None:
-    env = {**os.environ, **REAL, "VNPAY_HASH_SECRET": SANDBOX_SECRET, "SECRET_KEY": "x",
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'm.sqlite'}",
-           "MOTCUA_STORAGE": str(tmp_path / "files"), "REDIS_URL": ""}
-    result = subprocess.run([sys.executable, "-m", "motcua.cli", "payments", "reconcile"],
-                            env=env, capture_output=True, text=True, timeout=120, check=False)
+    env = {
+        **os.environ,
+        **REAL,
+        "VNPAY_HASH_SECRET": SANDBOX_SECRET,
+        "SECRET_KEY": "x",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'm.sqlite'}",
+        "MOTCUA_STORAGE": str(tmp_path / "files"),
+        "REDIS_URL": "",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "motcua.cli", "payments", "reconcile"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0
@@ -80,8 +100,9 @@ def _sandbox_mounted(app: Any) -> bool:
 
 def test_the_sandbox_is_mounted_only_in_the_demo_mode(app_factory: Any) -> None:
     assert not _sandbox_mounted(app_factory())
-    assert not _sandbox_mounted(app_factory(**REAL, VNPAY_HASH_SECRET="issued-by-vnpay",
-                                            MOTCUA_DEMO=True))
+    assert not _sandbox_mounted(
+        app_factory(**REAL, VNPAY_HASH_SECRET="issued-by-vnpay", MOTCUA_DEMO=True)
+    )
     assert _sandbox_mounted(app_factory(MOTCUA_DEMO=True))
 
 
@@ -116,22 +137,28 @@ def test_the_return_url_comes_from_the_base_url_never_the_host_header(on_engine:
     dossier_id, token = _citizen_with_a_fee(app)
     forged = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
     client = app.test_client()
-    answer = client.post(f"/api/v1/dossiers/{dossier_id}/payments",
-                         headers={**bearer(token), **forged})
+    answer = client.post(
+        f"/api/v1/dossiers/{dossier_id}/payments", headers={**bearer(token), **forged}
+    )
     assert answer.status_code == 201
     assert _return_url(answer.json["pay_url"]) == BASE + "/payments/vnpay/return"
 
     # The page does the same (the same pending order is reused), the whole visit forged.
     browser = app.test_client()
     form = browser.get("/login", headers=forged).get_data(as_text=True)
-    browser.post("/login", headers=forged, data={
-        "login": "nguoinop", "password": f.PASSWORD, "csrf_token": csrf_token(form)})
+    browser.post(
+        "/login",
+        headers=forged,
+        data={"login": "nguoinop", "password": f.PASSWORD, "csrf_token": csrf_token(form)},
+    )
     page = browser.get(f"/my/dossiers/{dossier_id}/pay", headers=forged)
-    sent = browser.post(f"/my/dossiers/{dossier_id}/pay", headers=forged,
-                        data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+    sent = browser.post(
+        f"/my/dossiers/{dossier_id}/pay",
+        headers=forged,
+        data={"csrf_token": csrf_token(page.get_data(as_text=True))},
+    )
     assert sent.status_code == 302
     assert _return_url(sent.headers["Location"]) == BASE + "/payments/vnpay/return"
-
 
 
 def test_reconcile_reports_an_unreachable_gateway_without_a_traceback(on_engine: Any) -> None:
@@ -139,8 +166,9 @@ def test_reconcile_reports_an_unreachable_gateway_without_a_traceback(on_engine:
 
     app = on_engine(**REAL, VNPAY_HASH_SECRET="issued-by-vnpay")  # querydr: a closed port
     dossier_id, token = _citizen_with_a_fee(app)
-    started = app.test_client().post(f"/api/v1/dossiers/{dossier_id}/payments",
-                                     headers=bearer(token))
+    started = app.test_client().post(
+        f"/api/v1/dossiers/{dossier_id}/payments", headers=bearer(token)
+    )
     ref = started.json["payment"]["txn_ref"]
     result = app.test_cli_runner().invoke(cli, ["payments", "reconcile", "--older-than", "0"])
     assert isinstance(result.exception, SystemExit), result.exception

@@ -26,8 +26,7 @@ def _start(live: Live, factory: sessionmaker[Session]) -> tuple[int, str, str]:
     return start_payment(live, factory, build_world(factory))
 
 
-def _paid_without_ipn(live: Live, factory: sessionmaker[Session],
-                      mode: str) -> tuple[int, str]:
+def _paid_without_ipn(live: Live, factory: sessionmaker[Session], mode: str) -> tuple[int, str]:
     """Paid at the gateway while it holds ("manual") or drops ("drop") the IPN."""
     payment_id, ref, url = _start(live, factory)
     with live.ipn_mode(mode):
@@ -39,10 +38,17 @@ def _state(factory: sessionmaker[Session], payment_id: int) -> tuple[str, str, i
     with factory() as db:
         payment = db.get(Payment, payment_id)
         assert payment is not None
-        paid_events = db.scalar(select(func.count()).select_from(Event).where(
-            Event.dossier_id == payment.dossier_id, Event.kind == "submitted"))
-        return (payment.state, payment.dossier.status, receipt_count(db, payment.dossier_id),
-                int(paid_events or 0))
+        paid_events = db.scalar(
+            select(func.count())
+            .select_from(Event)
+            .where(Event.dossier_id == payment.dossier_id, Event.kind == "submitted")
+        )
+        return (
+            payment.state,
+            payment.dossier.status,
+            receipt_count(db, payment.dossier_id),
+            int(paid_events or 0),
+        )
 
 
 def _security(factory: sessionmaker[Session]) -> list[str]:
@@ -130,8 +136,13 @@ def test_hostile_callbacks_change_nothing_and_are_logged(live: Live, committing:
     assert live.ipn(one_dong_off)["RspCode"] == "04"
     assert live.ipn(unknown)["RspCode"] == "01"
     assert _state(committing, payment_id) == ("pending", Status.DRAFT, 0, 0)
-    assert _security(committing) == ["bad_signature", "missing_signature", "bad_signature",
-                                     "amount_mismatch", "unknown_order"]
+    assert _security(committing) == [
+        "bad_signature",
+        "missing_signature",
+        "bad_signature",
+        "amount_mismatch",
+        "unknown_order",
+    ]
     # The genuine IPN still settles it; a later signed failure never downgrades "paid".
     assert live.ipn(good)["RspCode"] == "00"
     failure = _signed(good, vnp_ResponseCode="51", vnp_TransactionStatus="02")

@@ -36,27 +36,49 @@ from tests.payments.conftest import SECRET, TMN_CODE, Live, World, build_world, 
 from tests.web import csrf_token, login
 
 # What VNPAY's IPN carries (its integration guide), written out here rather than imported.
-IPN_FIELDS = {"vnp_Amount", "vnp_BankCode", "vnp_BankTranNo", "vnp_CardType", "vnp_OrderInfo",
-              "vnp_PayDate", "vnp_ResponseCode", "vnp_TmnCode", "vnp_TransactionNo",
-              "vnp_TransactionStatus", "vnp_TxnRef", "vnp_SecureHashType", "vnp_SecureHash"}
+IPN_FIELDS = {
+    "vnp_Amount",
+    "vnp_BankCode",
+    "vnp_BankTranNo",
+    "vnp_CardType",
+    "vnp_OrderInfo",
+    "vnp_PayDate",
+    "vnp_ResponseCode",
+    "vnp_TmnCode",
+    "vnp_TransactionNo",
+    "vnp_TransactionStatus",
+    "vnp_TxnRef",
+    "vnp_SecureHashType",
+    "vnp_SecureHash",
+}
 
 
 def demo_sign(params: dict[str, str], keep_empty: bool, secret: str = SECRET) -> dict[str, str]:
     """Signed as VNPAY's demos sign: sorted, form-encoded, HMAC-SHA512; the Python demo keeps
     empty values (``k=``), the Java demo and the npm library drop them."""
-    data = "&".join(f"{k}={urllib.parse.quote_plus(v)}" for k, v in sorted(params.items())
-                    if k.startswith("vnp_") and k not in ("vnp_SecureHash", "vnp_SecureHashType")
-                    and (keep_empty or v != ""))
+    data = "&".join(
+        f"{k}={urllib.parse.quote_plus(v)}"
+        for k, v in sorted(params.items())
+        if k.startswith("vnp_")
+        and k not in ("vnp_SecureHash", "vnp_SecureHashType")
+        and (keep_empty or v != "")
+    )
     digest = hmac.new(secret.encode(), data.encode(), hashlib.sha512).hexdigest()
     return {**params, "vnp_SecureHash": digest}
 
 
-def paid_callback(held: dict[str, str], keep_empty: bool = False,
-                  **changes: str) -> dict[str, str]:
+def paid_callback(held: dict[str, str], keep_empty: bool = False, **changes: str) -> dict[str, str]:
     """The gateway's "paid" for the order of ``held`` (any callback of it), signed."""
     params = {k: v for k, v in held.items() if k != "vnp_SecureHash"}
-    params.update({"vnp_ResponseCode": "00", "vnp_TransactionStatus": "00",
-                   "vnp_BankTranNo": "VNP20261201", "vnp_CardType": "ATM", **changes})
+    params.update(
+        {
+            "vnp_ResponseCode": "00",
+            "vnp_TransactionStatus": "00",
+            "vnp_BankTranNo": "VNP20261201",
+            "vnp_CardType": "ATM",
+            **changes,
+        }
+    )
     return demo_sign(params, keep_empty)
 
 
@@ -80,8 +102,12 @@ def _events(factory: sessionmaker[Session]) -> list[SecurityEvent]:
 
 
 def _post(url: str, body: bytes) -> dict[str, str]:
-    request = urllib.request.Request(url, data=body, method="POST", headers={  # noqa: S310
-        "Content-Type": "application/x-www-form-urlencoded"})
+    request = urllib.request.Request(  # noqa: S310
+        url,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
         answer: dict[str, str] = json.loads(response.read())
         return answer
@@ -89,12 +115,20 @@ def _post(url: str, body: bytes) -> dict[str, str]:
 
 # --- what the IPN keeps, and what it refuses ---------------------------------------------------
 
+
 def test_a_forged_ipn_keeps_only_the_fields_vnpay_defines(live: Live, committing: Any) -> None:
     _, ref, _ = start_payment(live, committing, build_world(committing))
-    forged = {"vnp_TxnRef": ref, "vnp_Amount": "7500000", "vnp_ResponseCode": "00",
-              "vnp_TransactionStatus": "00", "vnp_TmnCode": TMN_CODE,
-              "vnp_OrderInfo": "y" * 3000, "vnp_Junk": "x" * 3000, "other": "z" * 500,
-              "vnp_SecureHash": "0" * 128}
+    forged = {
+        "vnp_TxnRef": ref,
+        "vnp_Amount": "7500000",
+        "vnp_ResponseCode": "00",
+        "vnp_TransactionStatus": "00",
+        "vnp_TmnCode": TMN_CODE,
+        "vnp_OrderInfo": "y" * 3000,
+        "vnp_Junk": "x" * 3000,
+        "other": "z" * 500,
+        "vnp_SecureHash": "0" * 128,
+    }
     assert live.ipn(forged)["RspCode"] == "97"
     [event] = _events(committing)
     assert event.kind == "bad_signature"
@@ -112,8 +146,9 @@ def test_a_huge_ipn_is_answered_99_and_not_stored(live: Live, committing: Any) -
     assert _payment(committing, payment_id)[0] == "pending"
 
 
-def test_refused_callbacks_are_stored_at_most_twenty_per_address(live: Live,
-                                                                 committing: Any) -> None:
+def test_refused_callbacks_are_stored_at_most_twenty_per_address(
+    live: Live, committing: Any
+) -> None:
     _, ref, _ = start_payment(live, committing, build_world(committing))
     forged = {"vnp_TxnRef": ref, "vnp_Amount": "7500000", "vnp_SecureHash": "0" * 128}
     assert [live.ipn(forged)["RspCode"] for _ in range(25)] == ["97"] * 25
@@ -140,8 +175,9 @@ def test_an_empty_ipn_is_answered_99(live: Live, committing: Any) -> None:
 
 
 @pytest.mark.parametrize("keep_empty", [True, False])
-def test_both_of_vnpays_signature_conventions_are_accepted(live: Live, committing: Any,
-                                                           keep_empty: bool) -> None:
+def test_both_of_vnpays_signature_conventions_are_accepted(
+    live: Live, committing: Any, keep_empty: bool
+) -> None:
     world = build_world(committing)
     # The sandbox signs its cancel IPN (empty card fields) one way or the other.
     payment_id, _, url = start_payment(live, committing, world)
@@ -161,6 +197,7 @@ def test_both_of_vnpays_signature_conventions_are_accepted(live: Live, committin
 
 # --- a "paid" after the order was closed -----------------------------------------------------
 
+
 def _clerk_token(factory: sessionmaker[Session], world: World) -> tuple[Any, str]:
     with factory() as db:
         dossier = db.get(Dossier, world.dossier_id)
@@ -173,14 +210,17 @@ def _clerk_token(factory: sessionmaker[Session], world: World) -> tuple[Any, str
 
 
 def _api(live: Live, path: str, token: str) -> Any:
-    request = urllib.request.Request(live.url + path,  # noqa: S310 - loopback
-                                     headers={"Authorization": f"Bearer {token}"})
+    request = urllib.request.Request(  # noqa: S310 - loopback
+        live.url + path,
+        headers={"Authorization": f"Bearer {token}"},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
         return json.loads(response.read())
 
 
-def test_a_paid_after_cancelled_is_recorded_and_raised_for_a_refund(live: Live,
-                                                                    committing: Any) -> None:
+def test_a_paid_after_cancelled_is_recorded_and_raised_for_a_refund(
+    live: Live, committing: Any
+) -> None:
     world = build_world(committing)
     payment_id, ref, url = start_payment(live, committing, world)
     live.pay_at_gateway(url, "cancel")
@@ -200,10 +240,10 @@ def test_a_paid_after_cancelled_is_recorded_and_raised_for_a_refund(live: Live,
         today = utcnow().date()
         rows = summary(db, clerk, today - timedelta(days=1), today + timedelta(days=1))
         assert [(r.refund_due_vnd, r.refund_due_count, r.collected_vnd) for r in rows] == [
-            (75000, 1, 75000)]
+            (75000, 1, 75000)
+        ]
     [listed] = _api(live, "/api/v1/backoffice/refunds-due", token)
-    assert (listed["txn_ref"], listed["state"], listed["amount_vnd"]) == (ref, "refund_due",
-                                                                          75000)
+    assert (listed["txn_ref"], listed["state"], listed["amount_vnd"]) == (ref, "refund_due", 75000)
     day = today_in_vietnam().isoformat()
     [row] = _api(live, f"/api/v1/backoffice/finance?from={day}&to={day}", token)
     assert (row["refund_due_vnd"], row["refund_due_count"]) == (75000, 1)
@@ -218,9 +258,14 @@ def test_a_paid_after_cancelled_is_recorded_and_raised_for_a_refund(live: Live,
     page = browser.get("/backoffice/finance").get_data(as_text=True)
     assert "Khoản cần hoàn trả" in page
     assert ref in page
-    browser.post(f"/backoffice/finance/refunds/{payment_id}", data={
-        "csrf_token": csrf_token(page), "reason": "Trừ tiền sau khi đã hủy giao dịch",
-        "reference": "UNC-77"})
+    browser.post(
+        f"/backoffice/finance/refunds/{payment_id}",
+        data={
+            "csrf_token": csrf_token(page),
+            "reason": "Trừ tiền sau khi đã hủy giao dịch",
+            "reference": "UNC-77",
+        },
+    )
     assert _payment(committing, payment_id)[0] == "refunded"
     assert ref not in browser.get("/backoffice/finance").get_data(as_text=True)
     assert _api(live, "/api/v1/backoffice/refunds-due", token) == []
@@ -228,13 +273,15 @@ def test_a_paid_after_cancelled_is_recorded_and_raised_for_a_refund(live: Live,
 
 # --- reconciliation without a verdict --------------------------------------------------------
 
+
 def _reconcile(live: Live) -> Any:
     return live.app.test_cli_runner().invoke(cli, ["payments", "reconcile", "--older-than", "0"])
 
 
 @pytest.mark.parametrize("answer", ["unsigned", "91", "94", "97", "99"])
-def test_reconcile_reports_no_verdict_without_a_traceback(live: Live, committing: Any,
-                                                          answer: str) -> None:
+def test_reconcile_reports_no_verdict_without_a_traceback(
+    live: Live, committing: Any, answer: str
+) -> None:
     payment_id, ref, url = start_payment(live, committing, build_world(committing))
     with live.ipn_mode("drop", querydr=answer):
         live.pay_at_gateway(url, "pay")
@@ -251,23 +298,34 @@ def test_reconcile_reports_no_verdict_without_a_traceback(live: Live, committing
     assert _payment(committing, payment_id)[0] == "paid"
 
 
-def test_a_payment_never_stays_pending_and_the_citizen_pays_again(live: Live,
-                                                                  committing: Any) -> None:
+def test_a_payment_never_stays_pending_and_the_citizen_pays_again(
+    live: Live, committing: Any
+) -> None:
     world = build_world(committing)
     an_hour_ago = utcnow() - timedelta(hours=1)
     with committing() as db:  # started an hour ago; the payer never reached the gateway
         dossier = db.get(Dossier, world.dossier_id)
         assert dossier is not None
-        old = start_online_payment(db, world.citizen, dossier, gateway(live.app),
-                                   return_url=live.url + "/payments/vnpay/return",
-                                   client_ip="127.0.0.1", now=an_hour_ago).payment
+        old = start_online_payment(
+            db,
+            world.citizen,
+            dossier,
+            gateway(live.app),
+            return_url=live.url + "/payments/vnpay/return",
+            client_ip="127.0.0.1",
+            now=an_hour_ago,
+        ).payment
         old_id, old_ref = old.id, old.txn_ref
         db.commit()
     factory, merchant = get_db(live.app).factory, gateway(live.app)
-    outcomes = [reconcile_pending(factory, merchant, older_than=timedelta(0)).outcomes
-                for _ in range(3)]
+    outcomes = [
+        reconcile_pending(factory, merchant, older_than=timedelta(0)).outcomes for _ in range(3)
+    ]
     assert [[o.outcome for o in round_] for round_ in outcomes] == [
-        ["no_verdict"], ["no_verdict"], ["expired"]]
+        ["no_verdict"],
+        ["no_verdict"],
+        ["expired"],
+    ]
     assert _payment(committing, old_id) == ("expired", Status.DRAFT)
     reason = _reason(committing, old_id)
     assert reason is not None
@@ -280,9 +338,18 @@ def test_a_payment_never_stays_pending_and_the_citizen_pays_again(live: Live,
     live.pay_at_gateway(url, "pay")
     assert _payment(committing, payment_id) == ("paid", Status.SUBMITTED)
     # Should the old order's money arrive after all, it is a refund due, not a second payment.
-    late = demo_sign({"vnp_TmnCode": TMN_CODE, "vnp_TxnRef": old_ref, "vnp_Amount": "7500000",
-                      "vnp_ResponseCode": "00", "vnp_TransactionStatus": "00",
-                      "vnp_TransactionNo": "14009999", "vnp_BankCode": "NCB"}, False)
+    late = demo_sign(
+        {
+            "vnp_TmnCode": TMN_CODE,
+            "vnp_TxnRef": old_ref,
+            "vnp_Amount": "7500000",
+            "vnp_ResponseCode": "00",
+            "vnp_TransactionStatus": "00",
+            "vnp_TransactionNo": "14009999",
+            "vnp_BankCode": "NCB",
+        },
+        False,
+    )
     assert live.ipn(late)["RspCode"] == "00"
     assert _payment(committing, old_id)[0] == "refund_due"
     assert _payment(committing, payment_id)[0] == "paid"
@@ -290,13 +357,19 @@ def test_a_payment_never_stays_pending_and_the_citizen_pays_again(live: Live,
 
 # --- the sandbox refuses what VNPAY refuses --------------------------------------------------
 
+
 def _genuine(live: Live) -> dict[str, str]:
     """What our adapter sends for a payment of 75,000 đồng now."""
     now = utcnow()
-    checkout = Checkout(txn_ref=f"MCTEST{now:%H%M%S%f}", amount_vnd=75000,
-                        order_info="Thanh toan phi le phi ho so 1", client_ip="127.0.0.1",
-                        return_url=live.url + "/payments/vnpay/return", created_at=now,
-                        expires_at=now + timedelta(minutes=15))
+    checkout = Checkout(
+        txn_ref=f"MCTEST{now:%H%M%S%f}",
+        amount_vnd=75000,
+        order_info="Thanh toan phi le phi ho so 1",
+        client_ip="127.0.0.1",
+        return_url=live.url + "/payments/vnpay/return",
+        created_at=now,
+        expires_at=now + timedelta(minutes=15),
+    )
     params = gateway(live.app).payment_params(checkout)  # type: ignore[attr-defined]
     return {k: v for k, v in params.items() if k != "vnp_SecureHash"}
 
@@ -304,8 +377,10 @@ def _genuine(live: Live) -> dict[str, str]:
 def _open(live: Live, params: dict[str, str]) -> tuple[int, str]:
     query = urllib.parse.urlencode(demo_sign(params, False))
     try:
-        with urllib.request.urlopen(f"{live.sandbox}/paymentv2/vpcpay.html?{query}",  # noqa: S310
-                                    timeout=10) as response:
+        with urllib.request.urlopen(  # noqa: S310
+            f"{live.sandbox}/paymentv2/vpcpay.html?{query}",
+            timeout=10,
+        ) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
@@ -315,17 +390,20 @@ def _shift(stamp: str, hours: int) -> str:
     from datetime import datetime
 
     return (datetime.strptime(stamp, "%Y%m%d%H%M%S") + timedelta(hours=hours)).strftime(
-        "%Y%m%d%H%M%S")
+        "%Y%m%d%H%M%S"
+    )
 
 
 MUTATIONS: dict[str, Any] = {
     "no expiry": lambda p: {k: v for k, v in p.items() if k != "vnp_ExpireDate"},
-    "dates in UTC": lambda p: {**p, "vnp_CreateDate": _shift(p["vnp_CreateDate"], -7),
-                               "vnp_ExpireDate": _shift(p["vnp_ExpireDate"], -7)},
+    "dates in UTC": lambda p: {
+        **p,
+        "vnp_CreateDate": _shift(p["vnp_CreateDate"], -7),
+        "vnp_ExpireDate": _shift(p["vnp_ExpireDate"], -7),
+    },
     "date with separators": lambda p: {**p, "vnp_CreateDate": "2026-12-01 10:00:00"},
     "not a date": lambda p: {**p, "vnp_ExpireDate": "20261341250000"},
-    "expiry before creation": lambda p: {**p, "vnp_ExpireDate": _shift(p["vnp_CreateDate"],
-                                                                       -1)},
+    "expiry before creation": lambda p: {**p, "vnp_ExpireDate": _shift(p["vnp_CreateDate"], -1)},
     "locale vi": lambda p: {**p, "vnp_Locale": "vi"},
     "currency USD": lambda p: {**p, "vnp_CurrCode": "USD"},
     "amount not x100": lambda p: {**p, "vnp_Amount": "75000"[:-2] + "50"},
@@ -353,13 +431,23 @@ def test_the_sandbox_refuses_what_vnpay_refuses(live: Live, mutation: str) -> No
 
 
 def test_querydr_refuses_a_bad_request(live: Live) -> None:
-    body = {"vnp_RequestId": "1", "vnp_Version": "2.1.0", "vnp_Command": "querydr",
-            "vnp_TmnCode": TMN_CODE, "vnp_TxnRef": "X", "vnp_OrderInfo": "q",
-            "vnp_TransactionDate": "2026-12-01", "vnp_CreateDate": "20261201100000",
-            "vnp_IpAddr": "127.0.0.1"}
+    body = {
+        "vnp_RequestId": "1",
+        "vnp_Version": "2.1.0",
+        "vnp_Command": "querydr",
+        "vnp_TmnCode": TMN_CODE,
+        "vnp_TxnRef": "X",
+        "vnp_OrderInfo": "q",
+        "vnp_TransactionDate": "2026-12-01",
+        "vnp_CreateDate": "20261201100000",
+        "vnp_IpAddr": "127.0.0.1",
+    }
     request = urllib.request.Request(  # noqa: S310 - loopback
-        live.sandbox + "/merchant_webapi/api/transaction", data=json.dumps(body).encode(),
-        method="POST", headers={"Content-Type": "application/json"})
+        live.sandbox + "/merchant_webapi/api/transaction",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         assert json.loads(response.read())["vnp_ResponseCode"] == "99"
 

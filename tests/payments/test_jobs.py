@@ -26,18 +26,27 @@ from tests.payments.test_staff import start, success_ipn, world
 
 def _rows(factory: Any, payment_id: int) -> list[tuple[str | None, str, int, str | None]]:
     with factory() as db:
-        return [(m.key, m.state, m.attempts, m.last_error) for m in db.scalars(
-            select(OutboxMessage).where(OutboxMessage.job == "payments.reconcile",
-                                        OutboxMessage.key.like(f"%:{payment_id}%"))
-            .order_by(OutboxMessage.id))]
+        return [
+            (m.key, m.state, m.attempts, m.last_error)
+            for m in db.scalars(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.job == "payments.reconcile",
+                    OutboxMessage.key.like(f"%:{payment_id}%"),
+                )
+                .order_by(OutboxMessage.id)
+            )
+        ]
 
 
 def test_reconciliation_asks_again_later_quietly_and_settles_once(
-        live: Live, committing: Any, caplog: pytest.LogCaptureFixture) -> None:
+    live: Live, committing: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     payment_id, _, url = start_payment(live, committing, build_world(committing))
     with committing() as db:
-        first = db.scalar(select(OutboxMessage.id).where(
-            OutboxMessage.key == f"reconcile:payment:{payment_id}"))
+        first = db.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.key == f"reconcile:payment:{payment_id}")
+        )
     assert first is not None
     ctx = JobContext(settings=dict(live.app.config))
 
@@ -48,12 +57,14 @@ def test_reconciliation_asks_again_later_quietly_and_settles_once(
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert _rows(committing, payment_id) == [
         (f"reconcile:payment:{payment_id}", "done", 1, None),
-        (f"reconcile:payment:{payment_id}:1", "pending", 0, None)]
+        (f"reconcile:payment:{payment_id}:1", "pending", 0, None),
+    ]
     assert run_message(committing, first, ctx)  # the same round again adds nothing
     assert len(_rows(committing, payment_id)) == 2
     with committing() as db:
-        second = db.scalar(select(OutboxMessage).where(
-            OutboxMessage.key == f"reconcile:payment:{payment_id}:1"))
+        second = db.scalar(
+            select(OutboxMessage).where(OutboxMessage.key == f"reconcile:payment:{payment_id}:1")
+        )
         assert second is not None
         assert second.run_after >= before + timedelta(seconds=RECHECK_AFTER[0])
         second_id = second.id
@@ -64,7 +75,8 @@ def test_reconciliation_asks_again_later_quietly_and_settles_once(
     assert run_message(committing, second_id, ctx)
     assert [row[:2] for row in _rows(committing, payment_id)] == [
         (f"reconcile:payment:{payment_id}", "done"),
-        (f"reconcile:payment:{payment_id}:1", "done")]
+        (f"reconcile:payment:{payment_id}:1", "done"),
+    ]
     with committing() as db:
         payment = db.get(Payment, payment_id)
         assert payment is not None
@@ -75,33 +87,46 @@ def test_reconciliation_asks_again_later_quietly_and_settles_once(
 
 def test_later_rounds_wait_longer_up_to_ten_minutes(session: Session) -> None:
     now = utcnow()
-    waits = [(ask_again(session, 1, n, now).run_after - now).total_seconds()
-             for n in range(1, 7)]
+    waits = [(ask_again(session, 1, n, now).run_after - now).total_seconds() for n in range(1, 7)]
     assert waits == [60, 120, 300, 600, 600, 600]
     assert ask_again(session, 1, 3, now).id == ask_again(session, 1, 3, now).id
 
 
 def test_a_paid_draft_submitted_later_gets_its_receipt_then(
-        committing: sessionmaker[Session], store: FileStore) -> None:
+    committing: sessionmaker[Session], store: FileStore
+) -> None:
     """The receipt jobs run as a worker runs them (run_message), on committed rows."""
     session = committing()
     w = world(session)
     agency = session.get(Agency, w.agency_id)
     assert agency is not None
-    version = f.procedure(session, agency, online_level="toan_trinh", payment="at_submission",
-                          fees=[{"kind": "Lệ phí", "amount_vnd": 50000, "channel": "all"}],
-                          components=[{"name": "Tờ khai", "requirement": "required"}])
+    version = f.procedure(
+        session,
+        agency,
+        online_level="toan_trinh",
+        payment="at_submission",
+        fees=[{"kind": "Lệ phí", "amount_vnd": 50000, "channel": "all"}],
+        components=[{"name": "Tờ khai", "requirement": "required"}],
+    )
     dossier = f.draft(session, w.owner, version)
     component = dossier.components[0]
-    upload = attach_file(session, w.citizen, store, dossier, component.id, filename="a.pdf",
-                         content_type="application/pdf", data=samples.pdf(marker="a"))
+    upload = attach_file(
+        session,
+        w.citizen,
+        store,
+        dossier,
+        component.id,
+        filename="a.pdf",
+        content_type="application/pdf",
+        data=samples.pdf(marker="a"),
+    )
     payment = start(session, w, dossier).payment
     remove_file(session, w.citizen, dossier, upload.id)  # incomplete while paying
     assert success_ipn(session, payment.txn_ref, "5000000", "14000002") == "00"
-    assert (payment.state, dossier.status, dossier.code) == (PaymentState.PAID, Status.DRAFT,
-                                                             None)
-    first = session.scalar(select(OutboxMessage.id).where(
-        OutboxMessage.key == f"receipt:payment:{payment.id}"))
+    assert (payment.state, dossier.status, dossier.code) == (PaymentState.PAID, Status.DRAFT, None)
+    first = session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.key == f"receipt:payment:{payment.id}")
+    )
     assert first is not None
     session.commit()  # SQLite: a worker writes only when no transaction is open here
 
@@ -112,12 +137,21 @@ def test_a_paid_draft_submitted_later_gets_its_receipt_then(
     assert payment.receipt_file_id is None
 
     # Completed and submitted (the fee is paid, so it goes through): the receipt is queued.
-    attach_file(session, w.citizen, store, dossier, component.id, filename="b.pdf",
-                content_type="application/pdf", data=samples.pdf(marker="b"))
+    attach_file(
+        session,
+        w.citizen,
+        store,
+        dossier,
+        component.id,
+        filename="b.pdf",
+        content_type="application/pdf",
+        data=samples.pdf(marker="b"),
+    )
     submit_dossier(session, w.citizen, dossier)
     assert dossier.status == Status.SUBMITTED
-    queued = session.scalar(select(OutboxMessage).where(
-        OutboxMessage.key == f"receipt:payment:{payment.id}:submitted"))
+    queued = session.scalar(
+        select(OutboxMessage).where(OutboxMessage.key == f"receipt:payment:{payment.id}:submitted")
+    )
     assert queued is not None
     assert queued.payload == {"payment_id": payment.id}
     queued_id, payload = queued.id, dict(queued.payload)
@@ -139,5 +173,6 @@ def test_paying_a_complete_draft_queues_one_receipt(session: Session) -> None:
     payment = start(session, w, dossier).payment
     assert success_ipn(session, payment.txn_ref, "10000000", "14000003") == "00"
     assert dossier.status == Status.SUBMITTED
-    assert list(session.scalars(select(OutboxMessage.key).where(
-        OutboxMessage.job == "payments.receipt"))) == [f"receipt:payment:{payment.id}"]
+    assert list(
+        session.scalars(select(OutboxMessage.key).where(OutboxMessage.job == "payments.receipt"))
+    ) == [f"receipt:payment:{payment.id}"]

@@ -60,11 +60,17 @@ def sandbox_gateway() -> Iterator[VnpayGateway]:
     thread.start()
     base = f"http://127.0.0.1:{server.server_port}"
     try:
-        _post_form(base + "/_control/mode", json.dumps({"ipn": "drop"}).encode(),
-                   "application/json")
-        yield VnpayGateway(VnpayConfig("MOTCUA01", "test-secret",
-                                       base + "/paymentv2/vpcpay.html",
-                                       base + "/merchant_webapi/api/transaction"))
+        _post_form(
+            base + "/_control/mode", json.dumps({"ipn": "drop"}).encode(), "application/json"
+        )
+        yield VnpayGateway(
+            VnpayConfig(
+                "MOTCUA01",
+                "test-secret",
+                base + "/paymentv2/vpcpay.html",
+                base + "/merchant_webapi/api/transaction",
+            )
+        )
     finally:
         server.shutdown()
         thread.join()
@@ -89,15 +95,20 @@ def pay_without_ipn(pay_url: str) -> None:
         assert "Thanh toán" in page.read().decode()
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(pay_url).query)
     base = pay_url.split("/paymentv2/")[0]
-    _post_form(base + "/paymentv2/decide", urllib.parse.urlencode(
-        {"vnp_TxnRef": query["vnp_TxnRef"][0], "outcome": "pay"}).encode(),
-        "application/x-www-form-urlencoded")
+    _post_form(
+        base + "/paymentv2/decide",
+        urllib.parse.urlencode({"vnp_TxnRef": query["vnp_TxnRef"][0], "outcome": "pay"}).encode(),
+        "application/x-www-form-urlencoded",
+    )
 
 
-GATEWAY = VnpayGateway(VnpayConfig("MOTCUA01", "test-secret", "https://pay.invalid/pay",
-                                   "https://pay.invalid/api"))
-FEES = [{"kind": "Lệ phí", "amount_vnd": 75000, "channel": "all"},
-        {"kind": "Phí thẩm định", "amount_vnd": 25000, "channel": "all"}]
+GATEWAY = VnpayGateway(
+    VnpayConfig("MOTCUA01", "test-secret", "https://pay.invalid/pay", "https://pay.invalid/api")
+)
+FEES = [
+    {"kind": "Lệ phí", "amount_vnd": 75000, "channel": "all"},
+    {"kind": "Phí thẩm định", "amount_vnd": 25000, "channel": "all"},
+]
 
 
 @dataclass
@@ -116,15 +127,27 @@ class World:
 
 def world(db: Session, *, at_submission: bool = False) -> World:
     agency, other = f.agency(db), f.agency(db, name="UBND xã Khác")
-    version = f.procedure(db, agency, online_level="toan_trinh",
-                          payment="at_submission" if at_submission else None, fees=FEES,
-                          components=[{"name": "Tờ khai", "requirement": "optional"}])
+    version = f.procedure(
+        db,
+        agency,
+        online_level="toan_trinh",
+        payment="at_submission" if at_submission else None,
+        fees=FEES,
+        components=[{"name": "Tờ khai", "requirement": "optional"}],
+    )
     owner = f.user(db)
-    made = World(owner.actor(), f.user(db, Role.RECEPTION, agency).actor(),
-                 f.user(db, Role.OFFICER, agency).actor(), f.user(db, Role.LEADER, agency).actor(),
-                 f.user(db, Role.RECEPTION, other).actor(),
-                 f.user(db, Role.SUPERVISOR, None).actor(), agency.id, other.id, version,
-                 owner)
+    made = World(
+        owner.actor(),
+        f.user(db, Role.RECEPTION, agency).actor(),
+        f.user(db, Role.OFFICER, agency).actor(),
+        f.user(db, Role.LEADER, agency).actor(),
+        f.user(db, Role.RECEPTION, other).actor(),
+        f.user(db, Role.SUPERVISOR, None).actor(),
+        agency.id,
+        other.id,
+        version,
+        owner,
+    )
     db.flush()
     return made
 
@@ -139,17 +162,29 @@ def received(db: Session, w: World) -> Dossier:
 
 
 def start(db: Session, w: World, dossier: Dossier) -> Started:
-    return start_online_payment(db, w.citizen, dossier, GATEWAY,
-                                return_url="https://motcua.invalid/return",
-                                client_ip="127.0.0.1")
+    return start_online_payment(
+        db,
+        w.citizen,
+        dossier,
+        GATEWAY,
+        return_url="https://motcua.invalid/return",
+        client_ip="127.0.0.1",
+    )
 
 
-def success_ipn(db: Session, txn_ref: str, vnp_amount: str, transaction_no: str,
-                **extra: str) -> str:
+def success_ipn(
+    db: Session, txn_ref: str, vnp_amount: str, transaction_no: str, **extra: str
+) -> str:
     """The gateway's signed "paid" IPN, handled; returns the merchant's RspCode."""
-    params = {"vnp_TmnCode": "MOTCUA01", "vnp_TxnRef": txn_ref, "vnp_Amount": vnp_amount,
-              "vnp_ResponseCode": "00", "vnp_TransactionStatus": "00",
-              "vnp_TransactionNo": transaction_no, **extra}
+    params = {
+        "vnp_TmnCode": "MOTCUA01",
+        "vnp_TxnRef": txn_ref,
+        "vnp_Amount": vnp_amount,
+        "vnp_ResponseCode": "00",
+        "vnp_TransactionStatus": "00",
+        "vnp_TransactionNo": transaction_no,
+        **extra,
+    }
     params["vnp_SecureHash"] = sign("test-secret", params)
     return handle_ipn(db, GATEWAY, params, "127.0.0.1")["RspCode"]
 
@@ -157,12 +192,22 @@ def success_ipn(db: Session, txn_ref: str, vnp_amount: str, transaction_no: str,
 def pay_online(db: Session, w: World, dossier: Dossier) -> Payment:
     """Through the real protocol: a pending payment and the gateway's signed IPN."""
     payment = start(db, w, dossier).payment
-    assert success_ipn(db, payment.txn_ref, str(payment.amount_vnd * 100), "14000001",
-                       vnp_BankCode="NCB", vnp_OrderInfo="Thanh toan") == "00"
+    assert (
+        success_ipn(
+            db,
+            payment.txn_ref,
+            str(payment.amount_vnd * 100),
+            "14000001",
+            vnp_BankCode="NCB",
+            vnp_OrderInfo="Thanh toan",
+        )
+        == "00"
+    )
     return payment
 
 
 # --- asking for payment ----------------------------------------------------------------------
+
 
 def test_asking_for_payment_is_national_status_6(session: Session) -> None:
     w = world(session)
@@ -170,9 +215,11 @@ def test_asking_for_payment_is_national_status_6(session: Session) -> None:
     request_payment(session, w.officer, dossier)
     assert dossier.status == Status.AWAITING_PAYMENT
     assert dossier.national_status == NationalStatus.PAYMENT == 6
-    assert session.scalar(select(Event.payload).where(
-        Event.dossier_id == dossier.id, Event.kind == Kind.PAYMENT_REQUESTED)) == {
-        "amount_vnd": 100000, "clock": "paused"}  # the clock waits for the applicant
+    assert session.scalar(
+        select(Event.payload).where(
+            Event.dossier_id == dossier.id, Event.kind == Kind.PAYMENT_REQUESTED
+        )
+    ) == {"amount_vnd": 100000, "clock": "paused"}  # the clock waits for the applicant
     assert dossier.paused_at is not None
 
 
@@ -197,8 +244,8 @@ def test_nothing_to_ask_when_every_fee_is_exempt(session: Session) -> None:
 
 # --- exemptions ------------------------------------------------------------------------------
 
-def test_an_officer_exempts_a_fee_with_a_reason_and_the_amount_due_drops(
-        session: Session) -> None:
+
+def test_an_officer_exempts_a_fee_with_a_reason_and_the_amount_due_drops(session: Session) -> None:
     w = world(session)
     dossier = received(session, w)
     assert amount_due(session, dossier).total_vnd == 100000
@@ -212,7 +259,8 @@ def test_an_officer_exempts_a_fee_with_a_reason_and_the_amount_due_drops(
     due = amount_due(session, dossier)
     assert due.total_vnd == 75000
     assert [line.exempt_reason for line in due.lines if line.fee_id == fee.fee_id] == [
-        "Người có công"]
+        "Người có công"
+    ]
     # Once per line: exempting again changes nothing.
     assert exempt_fee(session, w.officer, dossier, fee.fee_id, "khác").id == exemption.id
     assert amount_due(session, dossier).total_vnd == 75000
@@ -222,8 +270,7 @@ def test_an_officer_exempts_a_fee_with_a_reason_and_the_amount_due_drops(
     assert payment.amount_vnd == 75000
 
 
-def test_exemptions_need_staff_of_the_agency_and_a_fee_of_the_procedure(
-        session: Session) -> None:
+def test_exemptions_need_staff_of_the_agency_and_a_fee_of_the_procedure(session: Session) -> None:
     w = world(session)
     dossier = received(session, w)
     fee_id = amount_due(session, dossier).lines[0].fee_id
@@ -238,9 +285,11 @@ def test_exemptions_need_staff_of_the_agency_and_a_fee_of_the_procedure(
 
 # --- at the desk -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("method", [Method.CASH, Method.CARD])
 def test_the_desk_takes_cash_or_card_with_a_receipt_number(
-        session: Session, store: FileStore, method: Method) -> None:
+    session: Session, store: FileStore, method: Method
+) -> None:
     w = world(session)
     dossier = received(session, w)
     request_payment(session, w.officer, dossier)
@@ -251,12 +300,22 @@ def test_the_desk_takes_cash_or_card_with_a_receipt_number(
     assert dossier.status == Status.AWAITING_PAYMENT
     payment = record_desk_payment(session, w.clerk, dossier, method, " 0001234 ")
     assert (payment.state, payment.method, payment.receipt_number, payment.amount_vnd) == (
-        PaymentState.PAID, method, "0001234", 100000)
+        PaymentState.PAID,
+        method,
+        "0001234",
+        100000,
+    )
     assert dossier.status == Status.IN_PROGRESS  # moved on from awaiting payment
     assert dossier.national_status == NationalStatus.IN_PROGRESS
     # Exactly one receipt, however often its job runs.
-    assert session.scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.job == "payments.receipt")) == 1
+    assert (
+        session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.job == "payments.receipt")
+        )
+        == 1
+    )
     first = issue_receipt(session, store, "https://motcua.invalid", payment.id)
     again = issue_receipt(session, store, "https://motcua.invalid", payment.id)
     assert first is not None
@@ -271,8 +330,7 @@ def test_the_desk_takes_cash_or_card_with_a_receipt_number(
     assert error.value.code == "already_paid"
 
 
-def test_desk_receipt_numbers_are_unique_and_only_the_desk_takes_money(
-        session: Session) -> None:
+def test_desk_receipt_numbers_are_unique_and_only_the_desk_takes_money(session: Session) -> None:
     w = world(session)
     first, second = received(session, w), received(session, w)
     for dossier in (first, second):
@@ -292,8 +350,10 @@ def test_desk_receipt_numbers_are_unique_and_only_the_desk_takes_money(
 
 # --- refunds ---------------------------------------------------------------------------------
 
+
 def test_a_refused_dossier_paid_online_is_refunded_with_reason_and_reference(
-        session: Session) -> None:
+    session: Session,
+) -> None:
     w = world(session, at_submission=True)
     version = w.version
     dossier = f.draft(session, w.owner, version)
@@ -312,13 +372,18 @@ def test_a_refused_dossier_paid_online_is_refunded_with_reason_and_reference(
         record_refund(session, w.other_clerk, payment.id, "Từ chối", "UNC-1")
     with pytest.raises((Forbidden, NotFound)):
         record_refund(session, w.citizen, payment.id, "Từ chối", "UNC-1")
-    refund = record_refund(session, w.clerk, payment.id, "Hồ sơ bị từ chối tiếp nhận",
-                           "UNC-2026-0042")
+    refund = record_refund(
+        session, w.clerk, payment.id, "Hồ sơ bị từ chối tiếp nhận", "UNC-2026-0042"
+    )
     assert payment.state == PaymentState.REFUNDED
     assert (refund.amount_vnd, refund.reason, refund.reference) == (
-        100000, "Hồ sơ bị từ chối tiếp nhận", "UNC-2026-0042")
-    note = session.scalars(select(Event).where(Event.dossier_id == dossier.id)
-                           .order_by(Event.seq.desc())).first()
+        100000,
+        "Hồ sơ bị từ chối tiếp nhận",
+        "UNC-2026-0042",
+    )
+    note = session.scalars(
+        select(Event).where(Event.dossier_id == dossier.id).order_by(Event.seq.desc())
+    ).first()
     assert note is not None
     assert note.kind == Kind.NOTE_ADDED
     assert "UNC-2026-0042" in (note.reason or "")
@@ -359,6 +424,7 @@ def test_only_a_paid_payment_is_refunded(session: Session) -> None:
 
 # --- finance ---------------------------------------------------------------------------------
 
+
 def test_finance_per_agency_and_day_and_its_xlsx(session: Session) -> None:
     w = world(session)
     today = today_in_vietnam()
@@ -377,22 +443,42 @@ def test_finance_per_agency_and_day_and_its_xlsx(session: Session) -> None:
     request_payment(session, w.officer, third)
     with sandbox_gateway() as gateway:
         # Paid at the gateway, whose IPN never arrives: the daily reconciliation finds it.
-        started = start_online_payment(session, w.citizen, third, gateway,
-                                       return_url="https://motcua.invalid/return",
-                                       client_ip="127.0.0.1")
+        started = start_online_payment(
+            session,
+            w.citizen,
+            third,
+            gateway,
+            return_url="https://motcua.invalid/return",
+            client_ip="127.0.0.1",
+        )
         pay_without_ipn(started.url)
         assert [d.txn_ref for d in daily_report(session, gateway, today).differences] == [
-            started.payment.txn_ref]
+            started.payment.txn_ref
+        ]
 
     rows = summary(session, w.supervisor, today - timedelta(days=1), today)
     mine = [r for r in rows if r.agency_id == w.agency_id]
-    assert [(r.day, r.collected_vnd, r.collected_count, r.pending_vnd, r.pending_count,
-             r.refunded_vnd, r.refunded_count, r.differences) for r in mine] == [
+    assert [
+        (
+            r.day,
+            r.collected_vnd,
+            r.collected_count,
+            r.pending_vnd,
+            r.pending_count,
+            r.refunded_vnd,
+            r.refunded_count,
+            r.differences,
+        )
+        for r in mine
+    ] == [
         (today - timedelta(days=1), 100000, 1, 0, 0, 0, 0, 0),
-        (today, 100000, 1, 100000, 1, 100000, 1, 1)]
+        (today, 100000, 1, 100000, 1, 100000, 1, 1),
+    ]
     # The agency's own staff see it; another agency's clerk does not; a citizen may not look.
     assert [r.day for r in summary(session, w.clerk, today - timedelta(days=1), today)] == [
-        today - timedelta(days=1), today]
+        today - timedelta(days=1),
+        today,
+    ]
     assert summary(session, w.other_clerk, today - timedelta(days=1), today) == []
     with pytest.raises(Forbidden):
         summary(session, w.citizen, today, today)

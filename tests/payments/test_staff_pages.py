@@ -20,16 +20,23 @@ from tests import factories as f
 from tests.payments.conftest import receipt_count
 from tests.web import bearer, csrf_token, login
 
-FEES = [{"kind": "Lệ phí", "amount_vnd": 75000, "channel": "all"},
-        {"kind": "Phí thẩm định", "amount_vnd": 25000, "channel": "all"}]
+FEES = [
+    {"kind": "Lệ phí", "amount_vnd": 75000, "channel": "all"},
+    {"kind": "Phí thẩm định", "amount_vnd": 25000, "channel": "all"},
+]
 
 
 def _world(app: Any) -> dict[str, Any]:
     with get_db(app).factory() as db:
         agency = f.agency(db, name="UBND phường Thu Phí")
         other = f.agency(db, name="UBND xã Khác")
-        version = f.procedure(db, agency, online_level="toan_trinh", fees=FEES,
-                              components=[{"name": "Tờ khai", "requirement": "optional"}])
+        version = f.procedure(
+            db,
+            agency,
+            online_level="toan_trinh",
+            fees=FEES,
+            components=[{"name": "Tờ khai", "requirement": "optional"}],
+        )
         citizen = f.user(db, login="dan")
         clerk = f.user(db, Role.RECEPTION, agency, login="thu")
         f.user(db, Role.RECEPTION, other, login="khac")
@@ -37,8 +44,12 @@ def _world(app: Any) -> dict[str, Any]:
         dossier = f.draft(db, citizen, version)
         submit_dossier(db, citizen.actor(), dossier)
         accept_dossier(db, clerk.actor(), dossier)
-        world = {"dossier": dossier.id, "agency": agency.name, "leader": leader.id,
-                 "citizen_token": issue_token(db, citizen, "t")}
+        world = {
+            "dossier": dossier.id,
+            "agency": agency.name,
+            "leader": leader.id,
+            "citizen_token": issue_token(db, citizen, "t"),
+        }
         db.commit()
     return world
 
@@ -52,14 +63,18 @@ def _dossier(app: Any, dossier_id: int) -> tuple[str, int | None, list[tuple[str
     with get_db(app).factory() as db:
         dossier = db.get(Dossier, dossier_id)
         assert dossier is not None
-        payments = [(p.state, p.txn_ref) for p in db.scalars(
-            select(Payment).where(Payment.dossier_id == dossier_id).order_by(Payment.id))]
-        return (dossier.status, dossier.national_status, payments,
-                receipt_count(db, dossier_id))
+        payments = [
+            (p.state, p.txn_ref)
+            for p in db.scalars(
+                select(Payment).where(Payment.dossier_id == dossier_id).order_by(Payment.id)
+            )
+        ]
+        return (dossier.status, dossier.national_status, payments, receipt_count(db, dossier_id))
 
 
-def test_the_desk_asks_exempts_takes_cash_and_refunds_through_the_pages(app: Any,
-                                                                        client: Any) -> None:
+def test_the_desk_asks_exempts_takes_cash_and_refunds_through_the_pages(
+    app: Any, client: Any
+) -> None:
     world = _world(app)
     base = f"/backoffice/dossiers/{world['dossier']}/payments"
     login(client, "thu")
@@ -67,13 +82,15 @@ def test_the_desk_asks_exempts_takes_cash_and_refunds_through_the_pages(app: Any
     assert "100.000" in page
 
     _post(client, base + "/request", base)
-    assert _dossier(app, world["dossier"])[:2] == (Status.AWAITING_PAYMENT,
-                                                   NationalStatus.PAYMENT)
+    assert _dossier(app, world["dossier"])[:2] == (Status.AWAITING_PAYMENT, NationalStatus.PAYMENT)
 
     # An exemption needs a reason; with one, the amount due drops.
     with get_db(app).factory() as db:
-        fee_id = next(fee.id for fee in db.get(Dossier, world["dossier"])
-                      .procedure_version.fees if fee.amount_vnd == 25000)
+        fee_id = next(
+            fee.id
+            for fee in db.get(Dossier, world["dossier"]).procedure_version.fees
+            if fee.amount_vnd == 25000
+        )
     _post(client, base + "/exempt", base, fee_id=str(fee_id), reason=" ")
     page = client.get(base).get_data(as_text=True)
     assert "Cần nêu lý do miễn, giảm" in page
@@ -90,7 +107,11 @@ def test_the_desk_asks_exempts_takes_cash_and_refunds_through_the_pages(app: Any
     _post(client, base + "/desk", base, method="cash", receipt_number="BL-0077")
     status, national, payments, receipts = _dossier(app, world["dossier"])
     assert (status, national, payments, receipts) == (
-        Status.IN_PROGRESS, NationalStatus.IN_PROGRESS, [(PaymentState.PAID, "BL-0077")], 1)
+        Status.IN_PROGRESS,
+        NationalStatus.IN_PROGRESS,
+        [(PaymentState.PAID, "BL-0077")],
+        1,
+    )
     page = client.get(base).get_data(as_text=True)
     assert "BL-0077" in page
     assert "Đã thanh toán" in page
@@ -109,12 +130,12 @@ def test_the_desk_asks_exempts_takes_cash_and_refunds_through_the_pages(app: Any
     _post(client, f"{base}/{payment_id}/refund", base, reason="Dừng xử lý", reference="")
     assert "Cần nêu lý do và số chứng từ hoàn trả" in client.get(base).get_data(as_text=True)
     assert _dossier(app, world["dossier"])[2] == [(PaymentState.PAID, "BL-0077")]
-    _post(client, f"{base}/{payment_id}/refund", base, reason="Dừng xử lý",
-          reference="UNC-55")
+    _post(client, f"{base}/{payment_id}/refund", base, reason="Dừng xử lý", reference="UNC-55")
     assert _dossier(app, world["dossier"])[2] == [(PaymentState.REFUNDED, "BL-0077")]
     with get_db(app).factory() as db:
         assert [(r.reason, r.reference, r.amount_vnd) for r in db.scalars(select(Refund))] == [
-            ("Dừng xử lý", "UNC-55", 75000)]
+            ("Dừng xử lý", "UNC-55", 75000)
+        ]
 
     # The finance page and its workbook show what came in and what went back.
     finance = client.get("/backoffice/finance").get_data(as_text=True)
@@ -138,12 +159,15 @@ def test_citizens_and_other_agencies_see_no_payment_pages(app: Any, client: Any)
         browser = app.test_client()
         login(browser, who)
         assert browser.get(base).status_code == 404, who
-        for action, data in (("/request", {}), ("/desk", {"method": "cash",
-                                                           "receipt_number": "X-1"}),
-                             ("/exempt", {"fee_id": "1", "reason": "tự miễn"})):
+        for action, data in (
+            ("/request", {}),
+            ("/desk", {"method": "cash", "receipt_number": "X-1"}),
+            ("/exempt", {"fee_id": "1", "reason": "tự miễn"}),
+        ):
             assert _post(browser, base + action, home, **data).status_code == 404, (who, action)
-        assert _post(browser, base + "/1/refund", home, reason="r",
-                     reference="x").status_code == 404
+        assert (
+            _post(browser, base + "/1/refund", home, reason="r", reference="x").status_code == 404
+        )
     assert _dossier(app, world["dossier"])[:3] == (Status.RECEIVED, NationalStatus.RECEIVED, [])
 
     # The finance figures: 404 to a citizen; another agency's clerk sees none of ours.
@@ -156,8 +180,10 @@ def test_citizens_and_other_agencies_see_no_payment_pages(app: Any, client: Any)
     assert world["agency"] not in other.get("/backoffice/finance").get_data(as_text=True)
 
     # The JSON API answers 404 to a citizen before reading the body.
-    for path in (f"/api/v1/backoffice/dossiers/{world['dossier']}/payment-request",
-                 f"/api/v1/backoffice/dossiers/{world['dossier']}/desk-payments"):
+    for path in (
+        f"/api/v1/backoffice/dossiers/{world['dossier']}/payment-request",
+        f"/api/v1/backoffice/dossiers/{world['dossier']}/desk-payments",
+    ):
         answer = client.post(path, headers=bearer(world["citizen_token"]), json={})
         assert answer.status_code == 404, path
     assert _dossier(app, world["dossier"])[2] == []

@@ -12,16 +12,25 @@ def test_amounts_in_vietnamese_words() -> None:
 
 
 def test_signing_sorts_and_quote_plus_encodes() -> None:
-    params = {"vnp_TxnRef": "A1", "vnp_Amount": "100", "vnp_OrderInfo": "Thanh toan ho so",
-              "vnp_SecureHash": "ignored", "other": "ignored"}
+    params = {
+        "vnp_TxnRef": "A1",
+        "vnp_Amount": "100",
+        "vnp_OrderInfo": "Thanh toan ho so",
+        "vnp_SecureHash": "ignored",
+        "other": "ignored",
+    }
     assert hash_data(params) == "vnp_Amount=100&vnp_OrderInfo=Thanh+toan+ho+so&vnp_TxnRef=A1"
     assert len(sign("s", params)) == 128
 
 
 def test_success_needs_both_codes_and_the_amount_is_divided_by_100() -> None:
     gateway = VnpayGateway(VnpayConfig("T", "secret", "https://pay", "https://api"))
-    params = {"vnp_TxnRef": "A1", "vnp_Amount": "7500000", "vnp_ResponseCode": "00",
-              "vnp_TransactionStatus": "02"}
+    params = {
+        "vnp_TxnRef": "A1",
+        "vnp_Amount": "7500000",
+        "vnp_ResponseCode": "00",
+        "vnp_TransactionStatus": "02",
+    }
     params["vnp_SecureHash"] = sign("secret", params)
     callback = gateway.parse_callback(params)
     assert callback.signed

@@ -18,9 +18,16 @@ NEW_PASSWORD = "mật khẩu mới đủ dài"
 
 def _register(client: Any, **changes: str) -> Any:
     page = client.get("/register").get_data(as_text=True)
-    data = {"csrf_token": csrf_token(page), "kind": "person", "full_name": "Nguyễn Thị Lan",
-            "id_number": "079095001234", "representative": "", "phone": "0912345678",
-            "email": "lan@example.vn", "password": PASSWORD} | changes
+    data = {
+        "csrf_token": csrf_token(page),
+        "kind": "person",
+        "full_name": "Nguyễn Thị Lan",
+        "id_number": "079095001234",
+        "representative": "",
+        "phone": "0912345678",
+        "email": "lan@example.vn",
+        "password": PASSWORD,
+    } | changes
     return client.post("/register", data=data)
 
 
@@ -43,8 +50,15 @@ def _reset_code(caplog: Any, client: Any, identifier: str) -> str:
 
 def _reset(client: Any, identifier: str, code: str, password: str = NEW_PASSWORD) -> Any:
     page = client.get("/reset").get_data(as_text=True)
-    return client.post("/reset", data={"csrf_token": csrf_token(page), "identifier": identifier,
-                                       "code": code, "password": password})
+    return client.post(
+        "/reset",
+        data={
+            "csrf_token": csrf_token(page),
+            "identifier": identifier,
+            "code": code,
+            "password": password,
+        },
+    )
 
 
 def test_register_log_in_and_confirm_with_the_code_from_the_inbox(client: Any) -> None:
@@ -52,8 +66,10 @@ def test_register_log_in_and_confirm_with_the_code_from_the_inbox(client: Any) -
     assert response.status_code == 302
     assert response.headers["Location"] == "/login?next=/confirm"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    logged_in = client.post(response.headers["Location"], data={
-        "csrf_token": csrf_token(page), "login": "079095001234", "password": PASSWORD})
+    logged_in = client.post(
+        response.headers["Location"],
+        data={"csrf_token": csrf_token(page), "login": "079095001234", "password": PASSWORD},
+    )
     assert logged_in.headers["Location"] == "/confirm"
     inbox = client.get("/inbox").get_data(as_text=True)
     code = re.search(r"Mã của bạn là (\d{6})", inbox).group(1)
@@ -68,10 +84,14 @@ def test_registering_a_taken_number_answers_as_for_a_new_account(app: Any) -> No
     first, second = app.test_client(), app.test_client()
     new = _register(first)
     taken = _register(second, password="một mật khẩu khác hẳn", email="ke@example.vn")
-    assert (taken.status_code, taken.headers["Location"]) == (new.status_code,
-                                                              new.headers["Location"])
-    shown = [_no_csrf(c.get(r.headers["Location"]).get_data(as_text=True)) for c, r in
-             ((first, new), (second, taken))]
+    assert (taken.status_code, taken.headers["Location"]) == (
+        new.status_code,
+        new.headers["Location"],
+    )
+    shown = [
+        _no_csrf(c.get(r.headers["Location"]).get_data(as_text=True))
+        for c, r in ((first, new), (second, taken))
+    ]
     assert shown[0] == shown[1]  # the same page, the same words, the same (empty) session
     assert "Đã nhận đăng ký" in shown[0]
     assert login(second, "079095001234", "một mật khẩu khác hẳn").status_code == 200
@@ -87,10 +107,13 @@ def test_a_bad_citizen_id_is_reported_next_to_its_field(client: Any) -> None:
     assert "phải gồm đúng 12 chữ số" in html
 
 
-@pytest.mark.parametrize(("password", "reason"), [
-    ("matkhau123456", "mật khẩu phổ biến"), ("nguyenthilan079", "họ tên, số giấy tờ")])
-def test_a_weak_password_is_refused_with_a_reason_and_a_hint(client: Any, password: str,
-                                                             reason: str) -> None:
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [("matkhau123456", "mật khẩu phổ biến"), ("nguyenthilan079", "họ tên, số giấy tờ")],
+)
+def test_a_weak_password_is_refused_with_a_reason_and_a_hint(
+    client: Any, password: str, reason: str
+) -> None:
     html = _register(client, password=password).get_data(as_text=True)
     assert reason in html
     assert "Gợi ý" in html
@@ -107,8 +130,9 @@ def test_a_wrong_code_is_refused_and_counted(client: Any) -> None:
     _register(client)
     login(client, "079095001234", PASSWORD)
     page = client.get("/confirm").get_data(as_text=True)
-    html = client.post("/confirm", data={"csrf_token": csrf_token(page), "code": "abcdef"}) \
-        .get_data(as_text=True)
+    html = client.post(
+        "/confirm", data={"csrf_token": csrf_token(page), "code": "abcdef"}
+    ).get_data(as_text=True)
     assert "Mã xác nhận không đúng" in html
     assert 'aria-invalid="true"' in html
 
@@ -151,8 +175,12 @@ def test_the_api_login_is_delayed_alike(app_factory: Any) -> None:
     build_world(app)
     client = app.test_client()
     for _ in range(5):
-        assert client.post("/api/v1/tokens", json={"login": "alice", "password": "sai mật khẩu"}
-                           ).status_code == 400
+        assert (
+            client.post(
+                "/api/v1/tokens", json={"login": "alice", "password": "sai mật khẩu"}
+            ).status_code
+            == 400
+        )
     delayed = client.post("/api/v1/tokens", json={"login": "alice", "password": f.PASSWORD})
     assert delayed.status_code == 429
     assert delayed.get_json()["code"] == "too_many_attempts"
@@ -203,13 +231,15 @@ def test_logout_ends_every_session_of_the_account(app: Any) -> None:
     assert phone.get("/my/dossiers").status_code == 200
 
 
-def test_forgot_and_reset_password_end_sessions_and_tokens(app: Any, client: Any,
-                                                           caplog: Any) -> None:
+def test_forgot_and_reset_password_end_sessions_and_tokens(
+    app: Any, client: Any, caplog: Any
+) -> None:
     _register(client)
     other = app.test_client()
     login(other, "079095001234", PASSWORD)
-    token = other.post("/api/v1/tokens", json={"login": "079095001234", "password": PASSWORD}
-                       ).get_json()["token"]
+    token = other.post(
+        "/api/v1/tokens", json={"login": "079095001234", "password": PASSWORD}
+    ).get_json()["token"]
     assert other.get("/api/v1/tokens", headers=bearer(token)).status_code == 200
     code = _reset_code(caplog, client, "lan@example.vn")
     page = client.get("/reset?identifier=lan@example.vn").get_data(as_text=True)
@@ -226,8 +256,11 @@ def test_forgot_and_reset_say_the_same_for_unknown_accounts(app: Any, caplog: An
     answers = []
     for client, identifier in ((known, "lan@example.vn"), (unknown, "ai@example.vn")):
         page = client.get("/forgot").get_data(as_text=True)
-        sent = client.post("/forgot", data={"csrf_token": csrf_token(page),
-                                            "identifier": identifier}, follow_redirects=True)
+        sent = client.post(
+            "/forgot",
+            data={"csrf_token": csrf_token(page), "identifier": identifier},
+            follow_redirects=True,
+        )
         answers.append(_no_csrf(sent.get_data(as_text=True).replace(identifier, "…")))
         wrong = _reset(client, identifier, "000000").get_data(as_text=True)
         answers.append(_no_csrf(wrong.replace(identifier, "…")))
@@ -241,8 +274,10 @@ def test_tokens_page_shows_a_secret_once_lists_and_revokes(app: Any, client: Any
     build_world(app)
     login(client, "alice")
     page = client.get("/account/tokens").get_data(as_text=True)
-    made = client.post("/account/tokens", data={"csrf_token": csrf_token(page),
-                                                 "name": "ứng dụng kế toán", "days": "30"})
+    made = client.post(
+        "/account/tokens",
+        data={"csrf_token": csrf_token(page), "name": "ứng dụng kế toán", "days": "30"},
+    )
     secret = re.search(r'<code id="new-token">(mc_[^<]+)</code>', made.get_data(as_text=True))
     assert secret is not None
     token = secret.group(1)
@@ -254,8 +289,9 @@ def test_tokens_page_shows_a_secret_once_lists_and_revokes(app: Any, client: Any
     assert "ứng dụng kế toán" in [t["name"] for t in mine]
     assert all(token not in str(t) and "token" not in t for t in mine)
     row = next(t for t in mine if t["name"] == "ứng dụng kế toán")
-    revoked = client.post(f"/account/tokens/{row['id']}/revoke",
-                          data={"csrf_token": csrf_token(listing)})
+    revoked = client.post(
+        f"/account/tokens/{row['id']}/revoke", data={"csrf_token": csrf_token(listing)}
+    )
     assert revoked.status_code == 302
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401
 
@@ -266,16 +302,16 @@ def test_tokens_expire_and_are_revoked_through_the_api(app_factory: Any) -> None
     world = build_world(app)
     client = app.test_client()
     made = client.post("/api/v1/tokens", json={"login": "bob", "password": f.PASSWORD}).get_json()
-    short = client.post("/api/v1/tokens", json={"login": "bob", "password": f.PASSWORD,
-                                                "days": 1}).get_json()["token"]
+    short = client.post(
+        "/api/v1/tokens", json={"login": "bob", "password": f.PASSWORD, "days": 1}
+    ).get_json()["token"]
     assert client.get("/api/v1/me", headers=bearer(made["token"])).status_code == 200
     clock.advance(days=2)
     assert client.get("/api/v1/me", headers=bearer(short)).status_code == 401
     listed = client.get("/api/v1/tokens", headers=bearer(made["token"])).get_json()
     assert {t["state"] for t in listed} >= {"active", "expired"}
     alice_tokens = client.get("/api/v1/tokens", headers=bearer(world["alice"])).get_json()
-    other = client.delete(f"/api/v1/tokens/{alice_tokens[0]['id']}",
-                          headers=bearer(made["token"]))
+    other = client.delete(f"/api/v1/tokens/{alice_tokens[0]['id']}", headers=bearer(made["token"]))
     assert other.status_code == 404  # someone else's token: not found, not revoked
     assert client.get("/api/v1/me", headers=bearer(world["alice"])).status_code == 200
     clock.advance(days=5)  # seven days: the configured default lifetime
@@ -284,17 +320,22 @@ def test_tokens_expire_and_are_revoked_through_the_api(app_factory: Any) -> None
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_twenty_simultaneous_guesses_through_the_api_check_five(
-        app_factory: Any, tmp_path: Any, backend: str) -> None:
-    app = app_factory(DATABASE_URL=fresh_database(backend, "guesses", tmp_path),
-                      MOTCUA_CLOCK=Clock())
+    app_factory: Any, tmp_path: Any, backend: str
+) -> None:
+    app = app_factory(
+        DATABASE_URL=fresh_database(backend, "guesses", tmp_path), MOTCUA_CLOCK=Clock()
+    )
     build_world(app)
     barrier = threading.Barrier(20)
 
     def guess(n: int) -> int:
         client = app.test_client()
         barrier.wait()
-        return int(client.post("/api/v1/tokens", json={
-            "login": "alice", "password": f"sai mật khẩu {n}"}).status_code)
+        return int(
+            client.post(
+                "/api/v1/tokens", json={"login": "alice", "password": f"sai mật khẩu {n}"}
+            ).status_code
+        )
 
     with ThreadPoolExecutor(20) as pool:
         answers = list(pool.map(guess, range(20)))

@@ -13,8 +13,13 @@ def test_openapi_document_is_valid_and_lists_the_operations(client: Any) -> None
     spec = client.get("/api/v1/openapi.json").get_json()
     validate(spec)
     assert spec["openapi"].startswith("3.")
-    for path in ("/api/v1/procedures", "/api/v1/procedures/{code}", "/api/v1/dossiers",
-                 "/api/v1/dossiers/{dossier_id}/submit", "/api/v1/calendar/due"):
+    for path in (
+        "/api/v1/procedures",
+        "/api/v1/procedures/{code}",
+        "/api/v1/dossiers",
+        "/api/v1/dossiers/{dossier_id}/submit",
+        "/api/v1/calendar/due",
+    ):
         assert path in spec["paths"]
     assert "bearerAuth" in spec["components"]["securitySchemes"]
 
@@ -30,9 +35,14 @@ def test_search_is_accent_insensitive(app: Any, client: Any) -> None:
 def test_a_citizen_files_a_dossier_through_the_api(app: Any, client: Any) -> None:
     world = build_world(app)
     auth = bearer(world["alice"])
-    draft = client.post("/api/v1/dossiers", headers=auth, json={
-        "procedure": world["procedure"], "applicant": {"name": "Nguyễn Thị Lan",
-                                                       "id_number": "079123456789"}})
+    draft = client.post(
+        "/api/v1/dossiers",
+        headers=auth,
+        json={
+            "procedure": world["procedure"],
+            "applicant": {"name": "Nguyễn Thị Lan", "id_number": "079123456789"},
+        },
+    )
     assert draft.status_code == 201, draft.get_json()
     dossier = draft.get_json()
     assert dossier["status"] == "draft"
@@ -44,12 +54,18 @@ def test_a_citizen_files_a_dossier_through_the_api(app: Any, client: Any) -> Non
     assert early.get_json()["code"] == "incomplete"
     assert "Còn thiếu thành phần bắt buộc" in early.get_json()["message"]
 
-    upload = client.post(f"/api/v1/dossiers/{dossier['id']}/components/{first['id']}/files",
-                         headers=auth, content_type="multipart/form-data",
-                         data={"file": (io.BytesIO(samples.pdf()), "don.pdf")})
+    upload = client.post(
+        f"/api/v1/dossiers/{dossier['id']}/components/{first['id']}/files",
+        headers=auth,
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(samples.pdf()), "don.pdf")},
+    )
     assert upload.status_code == 201, upload.get_json()
-    mark = client.put(f"/api/v1/dossiers/{dossier['id']}/components/{drawings['id']}",
-                      headers=auth, json={"state": "paper"})
+    mark = client.put(
+        f"/api/v1/dossiers/{dossier['id']}/components/{drawings['id']}",
+        headers=auth,
+        json={"state": "paper"},
+    )
     assert mark.status_code == 200
 
     submitted = client.post(f"/api/v1/dossiers/{dossier['id']}/submit", headers=auth)
@@ -63,19 +79,26 @@ def test_a_citizen_files_a_dossier_through_the_api(app: Any, client: Any) -> Non
     again = client.post(f"/api/v1/dossiers/{dossier['id']}/submit", headers=auth)
     assert again.status_code == 409
     assert again.get_json()["code"] == "illegal_transition"
-    assert client.get(f"/api/v1/dossiers/{dossier['id']}", headers=auth).get_json()[
-        "code"] == body["code"]  # a retried submit neither acts twice nor takes a new number
+    assert (
+        client.get(f"/api/v1/dossiers/{dossier['id']}", headers=auth).get_json()["code"]
+        == body["code"]
+    )  # a retried submit neither acts twice nor takes a new number
 
 
 def test_another_citizen_gets_404_for_someone_elses_dossier(app: Any, client: Any) -> None:
     world = build_world(app)
-    created = client.post("/api/v1/dossiers", headers=bearer(world["alice"]), json={
-        "procedure": world["procedure"], "applicant": {"name": "Alice"}}).get_json()
+    created = client.post(
+        "/api/v1/dossiers",
+        headers=bearer(world["alice"]),
+        json={"procedure": world["procedure"], "applicant": {"name": "Alice"}},
+    ).get_json()
     intruder = bearer(world["bob"])
     component = created["components"][0]["id"]
-    for method, url in [("get", f"/api/v1/dossiers/{created['id']}"),
-                        ("post", f"/api/v1/dossiers/{created['id']}/submit"),
-                        ("put", f"/api/v1/dossiers/{created['id']}/components/{component}")]:
+    for method, url in [
+        ("get", f"/api/v1/dossiers/{created['id']}"),
+        ("post", f"/api/v1/dossiers/{created['id']}/submit"),
+        ("put", f"/api/v1/dossiers/{created['id']}/components/{component}"),
+    ]:
         kwargs = {"json": {"state": "paper"}} if method == "put" else {}
         response = getattr(client, method)(url, headers=intruder, **kwargs)
         assert response.status_code == 404, url
@@ -100,7 +123,8 @@ def test_errors_are_json_with_a_code_and_a_vietnamese_message(client: Any) -> No
 
 
 def test_calendar_due_over_tet_through_the_api(client: Any) -> None:
-    due = client.get("/api/v1/calendar/due", query_string={
-        "from": "2026-02-13T09:00:00+07:00", "value": 5}).get_json()
+    due = client.get(
+        "/api/v1/calendar/due", query_string={"from": "2026-02-13T09:00:00+07:00", "value": 5}
+    ).get_json()
     # Tết 16–20/02/2026 is off: Mon 23 … Fri 27 are the five working days.
     assert due["due"] == "2026-02-27T17:00:00+07:00"

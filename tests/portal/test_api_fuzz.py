@@ -32,16 +32,27 @@ from tests.conftest import fresh_database
 from tests.web import bearer, build_world
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))  # more for a deeper run by hand
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 
 @pytest.fixture(scope="module")
 def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("fuzz")
-    app = create_app({"DATABASE_URL": fresh_database("sqlite", "fuzz", Path(tmp)),
-                      "MOTCUA_STORAGE": str(tmp / "files"), "SECRET_KEY": "test-secret",
-                      "REDIS_URL": None, "TESTING": True, "PROPAGATE_EXCEPTIONS": False})
+    app = create_app(
+        {
+            "DATABASE_URL": fresh_database("sqlite", "fuzz", Path(tmp)),
+            "MOTCUA_STORAGE": str(tmp / "files"),
+            "SECRET_KEY": "test-secret",
+            "REDIS_URL": None,
+            "TESTING": True,
+            "PROPAGATE_EXCEPTIONS": False,
+        }
+    )
     world = build_world(app)
     with get_db(app).factory() as db:
         centre = db.scalar(select(Agency).filter_by(code=world["centre"]))
@@ -62,9 +73,11 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
 def test_no_server_error_and_no_answer_outside_the_document(
-        case: Any, fuzzed: dict[str, Any]) -> None:
+    case: Any, fuzzed: dict[str, Any]
+) -> None:
     for token in fuzzed["tokens"].values():  # a citizen, a clerk, an officer, a leader
         case.call_and_validate(headers=bearer(token), checks=CHECKS)

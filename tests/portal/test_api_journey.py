@@ -32,8 +32,7 @@ from tests.web import bearer, build_world
 PASSWORD = "một câu mật khẩu dài"
 
 
-def _process_and_issue(db: Any, record: Any, clerk: Any, store: FileStore,
-                       tmp_path: Path) -> Any:
+def _process_and_issue(db: Any, record: Any, clerk: Any, store: FileStore, tmp_path: Path) -> Any:
     """The unit's officer proposes, its leader approves and signs (keys made for the test)."""
     unit = record.competent_agency
     officer = f.user(db, Role.OFFICER, unit)
@@ -57,34 +56,57 @@ def _last_code(client: Any, auth: dict[str, str]) -> str:
     return re.findall(r"Mã của bạn là (\d{6})", inbox[0]["body"])[0]
 
 
-def test_register_confirm_file_amend_and_download_through_the_api(app: Any, client: Any,
-                                                                  tmp_path: Path) -> None:
+def test_register_confirm_file_amend_and_download_through_the_api(
+    app: Any, client: Any, tmp_path: Path
+) -> None:
     world = build_world(app)
-    created = client.post("/api/v1/accounts", json={
-        "full_name": "Võ Thị Hạnh", "id_number": "082196007777", "phone": "0987000222",
-        "email": "hanh@example.vn", "password": PASSWORD})
+    created = client.post(
+        "/api/v1/accounts",
+        json={
+            "full_name": "Võ Thị Hạnh",
+            "id_number": "082196007777",
+            "phone": "0987000222",
+            "email": "hanh@example.vn",
+            "password": PASSWORD,
+        },
+    )
     assert created.status_code == 202, created.get_json()
-    token = client.post("/api/v1/tokens", json={"login": "082196007777",
-                                                "password": PASSWORD}).get_json()["token"]
+    token = client.post(
+        "/api/v1/tokens", json={"login": "082196007777", "password": PASSWORD}
+    ).get_json()["token"]
     auth = bearer(token)
-    assert client.post("/api/v1/accounts/me/confirm", headers=auth,
-                       json={"code": _last_code(client, auth)}).status_code == 200
+    assert (
+        client.post(
+            "/api/v1/accounts/me/confirm", headers=auth, json={"code": _last_code(client, auth)}
+        ).status_code
+        == 200
+    )
 
-    dossier = client.post("/api/v1/dossiers", headers=auth, json={
-        "procedure": world["procedure"], "applicant": {"name": "Võ Thị Hạnh"}}).get_json()
+    dossier = client.post(
+        "/api/v1/dossiers",
+        headers=auth,
+        json={"procedure": world["procedure"], "applicant": {"name": "Võ Thị Hạnh"}},
+    ).get_json()
     first, drawings, _ = dossier["components"]
     url = f"/api/v1/dossiers/{dossier['id']}"
-    assert client.post(f"{url}/components/{first['id']}/files", headers=auth,
-                       data={"file": (io.BytesIO(samples.pdf(marker="v1")), "don.pdf")},
-                       content_type="multipart/form-data").status_code == 201
+    assert (
+        client.post(
+            f"{url}/components/{first['id']}/files",
+            headers=auth,
+            data={"file": (io.BytesIO(samples.pdf(marker="v1")), "don.pdf")},
+            content_type="multipart/form-data",
+        ).status_code
+        == 201
+    )
     client.put(f"{url}/components/{drawings['id']}", headers=auth, json={"state": "paper"})
     submitted = client.post(f"{url}/submit", headers=auth).get_json()
     assert submitted["status"] == "submitted"
 
     with get_db(app).factory() as db:  # the desk asks for more (its pages come later)
         record = get_dossier(db, dossier["id"])
-        request_supplement(db, get_user(db, world["clerk"]).actor(), record,
-                           {first["id"]: "Đơn chưa ký"})
+        request_supplement(
+            db, get_user(db, world["clerk"]).actor(), record, {first["id"]: "Đơn chưa ký"}
+        )
         db.commit()
     detail = client.get(url, headers=auth).get_json()
     assert detail["status"] == "incomplete"
@@ -92,9 +114,12 @@ def test_register_confirm_file_amend_and_download_through_the_api(app: Any, clie
     inbox = client.get("/api/v1/inbox", headers=auth).get_json()
     assert any("Yêu cầu bổ sung" in m["subject"] for m in inbox)
 
-    replaced = client.post(f"{url}/components/{first['id']}/files", headers=auth,
-                           data={"file": (io.BytesIO(samples.pdf(marker="v2")), "don-ky.pdf"),
-                                 "replace": "true"}, content_type="multipart/form-data")
+    replaced = client.post(
+        f"{url}/components/{first['id']}/files",
+        headers=auth,
+        data={"file": (io.BytesIO(samples.pdf(marker="v2")), "don-ky.pdf"), "replace": "true"},
+        content_type="multipart/form-data",
+    )
     assert replaced.status_code == 201
     again = client.post(f"{url}/submit", headers=auth).get_json()
     assert again["status"] == "submitted"
@@ -106,8 +131,13 @@ def test_register_confirm_file_amend_and_download_through_the_api(app: Any, clie
     with get_db(app).factory() as db:  # accepted, processed, signed and issued
         record = get_dossier(db, dossier["id"])
         accept_dossier(db, get_user(db, world["clerk"]).actor(), record)
-        issued = _process_and_issue(db, record, get_user(db, world["clerk"]).actor(),
-                                    FileStore(app.config["MOTCUA_STORAGE"]), tmp_path)
+        issued = _process_and_issue(
+            db,
+            record,
+            get_user(db, world["clerk"]).actor(),
+            FileStore(app.config["MOTCUA_STORAGE"]),
+            tmp_path,
+        )
         issued_bytes = FileStore(app.config["MOTCUA_STORAGE"]).read(issued.sha256)
         db.commit()
     final = client.get(url, headers=auth).get_json()
@@ -117,8 +147,9 @@ def test_register_confirm_file_amend_and_download_through_the_api(app: Any, clie
     assert download.data == issued_bytes
     assert download.data.startswith(b"%PDF")
     assert download.headers["X-Content-SHA256"] == result["sha256"] == issued.sha256
-    lookup = client.get("/api/v1/lookup", query_string={"code": final["code"],
-                                                        "secret": final["lookup_code"]})
+    lookup = client.get(
+        "/api/v1/lookup", query_string={"code": final["code"], "secret": final["lookup_code"]}
+    )
     assert lookup.get_json()["status"] == "Đã trả kết quả"
     assert "Võ Thị Hạnh" not in lookup.get_data(as_text=True)
 
@@ -129,17 +160,25 @@ def test_register_confirm_file_amend_and_download_through_the_api(app: Any, clie
 def test_an_aborted_upload_leaves_no_file_and_no_row(app: Any, client: Any) -> None:
     world = build_world(app)
     auth = bearer(world["alice"])
-    dossier = client.post("/api/v1/dossiers", headers=auth, json={
-        "procedure": world["procedure"], "applicant": {"name": "Alice"}}).get_json()
+    dossier = client.post(
+        "/api/v1/dossiers",
+        headers=auth,
+        json={"procedure": world["procedure"], "applicant": {"name": "Alice"}},
+    ).get_json()
     component = dossier["components"][0]["id"]
-    body = (b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"don.pdf\"\r\n"
-            b"Content-Type: application/pdf\r\n\r\n" + samples.pdf(pages=5))
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="don.pdf"\r\n'
+        b"Content-Type: application/pdf\r\n\r\n" + samples.pdf(pages=5)
+    )
     store = Path(app.config["MOTCUA_STORAGE"])
     before = sorted(store.rglob("*")) if store.exists() else []
     response = client.post(
-        f"/api/v1/dossiers/{dossier['id']}/components/{component}/files", headers=auth,
-        input_stream=io.BytesIO(body), content_length=len(body) + 5000,  # the rest never came
-        content_type="multipart/form-data; boundary=b")
+        f"/api/v1/dossiers/{dossier['id']}/components/{component}/files",
+        headers=auth,
+        input_stream=io.BytesIO(body),
+        content_length=len(body) + 5000,  # the rest never came
+        content_type="multipart/form-data; boundary=b",
+    )
     assert 400 <= response.status_code < 500
     assert (sorted(store.rglob("*")) if store.exists() else []) == before
     with get_db(app).factory() as db:

@@ -94,19 +94,31 @@ def _file_rows(app: Any) -> int:
 
 
 def _draft(client: Any, world: dict[str, Any]) -> dict[str, Any]:
-    created = client.post("/api/v1/dossiers", headers=bearer(world["alice"]), json={
-        "procedure": world["procedure"], "applicant": {"name": "Nguyễn Thị Lan"}})
+    created = client.post(
+        "/api/v1/dossiers",
+        headers=bearer(world["alice"]),
+        json={"procedure": world["procedure"], "applicant": {"name": "Nguyễn Thị Lan"}},
+    )
     assert created.status_code == 201, created.get_json()
     body: dict[str, Any] = created.get_json()
     return body
 
 
-def _upload(client: Any, world: dict[str, Any], dossier: dict[str, Any], data: bytes,
-            name: str = "x.pdf", position: int = 0) -> Any:
+def _upload(
+    client: Any,
+    world: dict[str, Any],
+    dossier: dict[str, Any],
+    data: bytes,
+    name: str = "x.pdf",
+    position: int = 0,
+) -> Any:
     component = dossier["components"][position]["id"]
-    return client.post(f"/api/v1/dossiers/{dossier['id']}/components/{component}/files",
-                       headers=bearer(world["alice"]), content_type="multipart/form-data",
-                       data={"file": (io.BytesIO(data), name)})
+    return client.post(
+        f"/api/v1/dossiers/{dossier['id']}/components/{component}/files",
+        headers=bearer(world["alice"]),
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(data), name)},
+    )
 
 
 # --- ids -------------------------------------------------------------------------------------
@@ -116,29 +128,43 @@ def test_ids_out_of_range_are_404(app: Any, client: Any) -> None:
     """Ids that fit the URL pattern but not a 32-bit column, or not the pattern at all."""
     world = build_world(app)
     wrong = []
-    for url in ("/api/v1/dossiers/3000000000", "/api/v1/dossiers/2147483648",
-                "/api/v1/dossiers/99999999999999999999", "/api/v1/dossiers/0",
-                "/api/v1/dossiers/-1", "/api/v1/dossiers/3000000000/files/1",
-                "/api/v1/dossiers/1/files/3000000000"):
+    for url in (
+        "/api/v1/dossiers/3000000000",
+        "/api/v1/dossiers/2147483648",
+        "/api/v1/dossiers/99999999999999999999",
+        "/api/v1/dossiers/0",
+        "/api/v1/dossiers/-1",
+        "/api/v1/dossiers/3000000000/files/1",
+        "/api/v1/dossiers/1/files/3000000000",
+    ):
         response = client.get(url, headers=bearer(world["alice"]))
         if response.status_code != 404 or response.get_json()["code"] != "not_found":
             wrong.append(f"GET {url} -> {response.status_code}")
-    _api_error(client.post("/api/v1/inbox/3000000000/read", headers=bearer(world["alice"])),
-               404, "not_found")
+    _api_error(
+        client.post("/api/v1/inbox/3000000000/read", headers=bearer(world["alice"])),
+        404,
+        "not_found",
+    )
 
     staff = app.test_client()
     assert login(staff, world["clerk"]).status_code == 302
-    for url in ("/backoffice/dossiers/99999999999999999999", "/backoffice/dossiers/3000000000",
-                "/backoffice/dossiers/0"):
+    for url in (
+        "/backoffice/dossiers/99999999999999999999",
+        "/backoffice/dossiers/3000000000",
+        "/backoffice/dossiers/0",
+    ):
         page = staff.get(url)
         if page.status_code != 404 or "Không tìm thấy" not in page.get_data(as_text=True):
             wrong.append(f"GET {url} (clerk) -> {page.status_code}")
 
     assert login(client, "alice").status_code == 302
     token = _csrf(client.get("/my/dossiers").get_data(as_text=True))
-    for url in ("/my/dossiers/0", "/my/dossiers/3000000000",
-                "/my/dossiers/99999999999999999999/review",
-                "/my/dossiers/2147483648/files/1"):
+    for url in (
+        "/my/dossiers/0",
+        "/my/dossiers/3000000000",
+        "/my/dossiers/99999999999999999999/review",
+        "/my/dossiers/2147483648/files/1",
+    ):
         if (status := client.get(url).status_code) != 404:
             wrong.append(f"GET {url} (alice) -> {status}")
     for url in ("/inbox/3000000000/read", "/my/dossiers/3000000000/submit"):
@@ -167,19 +193,30 @@ def test_a_huge_id_on_every_route_that_takes_one_is_never_a_server_error(unguard
     app = unguarded
     world = build_world(app)
     with get_db(app).factory() as db:
-        staff = {role: f.user(db, role, db.scalar(select(Agency).filter_by(code=world["centre"])),
-                              login=f"u_{role.value}")
-                 for role in (Role.RECEPTION, Role.OFFICER, Role.LEADER, Role.SUPERVISOR)}
+        staff = {
+            role: f.user(
+                db,
+                role,
+                db.scalar(select(Agency).filter_by(code=world["centre"])),
+                login=f"u_{role.value}",
+            )
+            for role in (Role.RECEPTION, Role.OFFICER, Role.LEADER, Role.SUPERVISOR)
+        }
         tokens = {role: issue_token(db, user, "t") for role, user in staff.items()}
         db.commit()
     clients: dict[str, tuple[Any, dict[str, str]]] = {
         "anonymous": (app.test_client(), {}),
         "citizen token": (app.test_client(), bearer(world["alice"])),
-        **{f"{role.value} token": (app.test_client(), bearer(token))
-           for role, token in tokens.items()},
+        **{
+            f"{role.value} token": (app.test_client(), bearer(token))
+            for role, token in tokens.items()
+        },
     }
-    for who in ("alice", world["admin"], *(user_login for user_login in
-                                             (f"u_{r.value}" for r in staff))):
+    for who in (
+        "alice",
+        world["admin"],
+        *(user_login for user_login in (f"u_{r.value}" for r in staff)),
+    ):
         client = app.test_client()
         signed_in = client.post("/login", data={"login": who, "password": f.PASSWORD})
         assert signed_in.status_code == 302, who  # the real form; CSRF is off in this app
@@ -198,8 +235,11 @@ def test_a_huge_id_on_every_route_that_takes_one_is_never_a_server_error(unguard
             for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
                 for who, (client, headers) in clients.items():
                     tried += 1
-                    status, body = _outcome(lambda c=client, m=method, u=url, h=headers:
-                                            c.open(u, method=m, headers=h, json={}))
+                    status, body = _outcome(
+                        lambda c=client, m=method, u=url, h=headers: c.open(
+                            u, method=m, headers=h, json={}
+                        )
+                    )
                     if status >= 500:
                         wrong.append(f"{method} {url} ({who}) -> {status} {body[:80]}")
     assert tried > 500
@@ -212,11 +252,18 @@ def test_a_huge_id_on_every_route_that_takes_one_is_never_a_server_error(unguard
 def test_a_nul_character_in_a_json_body_is_400_and_stores_nothing(app: Any, client: Any) -> None:
     world = build_world(app)
     auth = bearer(world["alice"])
-    response = client.post("/api/v1/dossiers", headers=auth, json={
-        "procedure": world["procedure"], "applicant": {"name": "A\u0000B"}})
+    response = client.post(
+        "/api/v1/dossiers",
+        headers=auth,
+        json={"procedure": world["procedure"], "applicant": {"name": "A\u0000B"}},
+    )
     _api_error(response, 400)
-    raw = client.post("/api/v1/dossiers", headers=auth, content_type="application/json",
-                      data=b'{"procedure": "1.000001", "applicant": {"name": "A\\u0000B"}}')
+    raw = client.post(
+        "/api/v1/dossiers",
+        headers=auth,
+        content_type="application/json",
+        data=b'{"procedure": "1.000001", "applicant": {"name": "A\\u0000B"}}',
+    )
     _api_error(raw, 400)
     assert client.get("/api/v1/dossiers", headers=auth).get_json() == []
 
@@ -231,8 +278,9 @@ def test_a_nul_character_in_a_query_string_is_400(app: Any, client: Any) -> None
 def test_a_nul_character_in_a_form_is_400(app: Any, client: Any) -> None:
     build_world(app)
     page = client.get("/login").get_data(as_text=True)
-    response = client.post("/login", data={"login": "ali\x00ce", "password": f.PASSWORD,
-                                           "csrf_token": _csrf(page)})
+    response = client.post(
+        "/login", data={"login": "ali\x00ce", "password": f.PASSWORD, "csrf_token": _csrf(page)}
+    )
     assert response.status_code == 400
 
 
@@ -242,16 +290,18 @@ def test_a_nul_character_in_a_url_path_is_a_4xx(app: Any, client: Any) -> None:
     browser = app.test_client()
     assert login(browser, "alice").status_code == 302
     wrong = []
-    for who, url in ((client, "/api/v1/procedures/a%00b"), (client, "/procedures/a%00b"),
-                     (browser, "/my/dossiers/new/a%00b")):
+    for who, url in (
+        (client, "/api/v1/procedures/a%00b"),
+        (client, "/procedures/a%00b"),
+        (browser, "/my/dossiers/new/a%00b"),
+    ):
         status, body = _outcome(lambda who=who, url=url: who.get(url))
         if status not in (400, 404):
             wrong.append(f"GET {url} -> {status} {body}")
     assert not wrong, "\n".join(wrong)
 
 
-def test_a_nul_character_in_an_upload_filename_is_refused_or_removed(
-        app: Any, client: Any) -> None:
+def test_a_nul_character_in_an_upload_filename_is_refused_or_removed(app: Any, client: Any) -> None:
     world = build_world(app)
     dossier = _draft(client, world)
     component = dossier["components"][0]["id"]
@@ -263,8 +313,12 @@ def test_a_nul_character_in_an_upload_filename_is_refused_or_removed(
     if status >= 500 or (status == 201 and "\\u0000" in body):
         wrong.append(f"POST /api/v1/…/files -> {status} {body}")
     url = f"/my/dossiers/{dossier['id']}/components/{component}/files"
-    status, body = _outcome(lambda: browser.post(url, data={
-        "csrf_token": token, "file": (io.BytesIO(samples.pdf(marker="2")), "c\x00d.pdf")}))
+    status, body = _outcome(
+        lambda: browser.post(
+            url,
+            data={"csrf_token": token, "file": (io.BytesIO(samples.pdf(marker="2")), "c\x00d.pdf")},
+        )
+    )
     if status >= 500:
         wrong.append(f"POST {url} -> {status} {body}")
     detail = client.get(f"/api/v1/dossiers/{dossier['id']}", headers=bearer(world["alice"]))
@@ -280,14 +334,25 @@ def test_a_lone_surrogate_in_a_json_body_is_a_4xx(app: Any, client: Any) -> None
     auth = bearer(world["alice"])
     wrong = []
     for url, headers, data in (
-            ("/api/v1/tokens", {}, b'{"login": "\\ud800", "password": "x"}'),
-            ("/api/v1/dossiers", auth,
-             b'{"procedure": "1.000001", "applicant": {"name": "Lan \\udc80"}}'),
-            ("/api/v1/accounts", {}, b'{"full_name": "\\ud800", "id_number": "079123456789", '
-                                     b'"phone": "0901234567", "email": "lan@example.vn", '
-                                     b'"password": "mat khau du dai 123"}')):
-        status, body = _outcome(lambda url=url, headers=headers, data=data: client.post(
-            url, headers=headers, data=data, content_type="application/json"))
+        ("/api/v1/tokens", {}, b'{"login": "\\ud800", "password": "x"}'),
+        (
+            "/api/v1/dossiers",
+            auth,
+            b'{"procedure": "1.000001", "applicant": {"name": "Lan \\udc80"}}',
+        ),
+        (
+            "/api/v1/accounts",
+            {},
+            b'{"full_name": "\\ud800", "id_number": "079123456789", '
+            b'"phone": "0901234567", "email": "lan@example.vn", '
+            b'"password": "mat khau du dai 123"}',
+        ),
+    ):
+        status, body = _outcome(
+            lambda url=url, headers=headers, data=data: client.post(
+                url, headers=headers, data=data, content_type="application/json"
+            )
+        )
         if not 400 <= status < 500 or '"code"' not in body:
             wrong.append(f"POST {url} -> {status} {body}")
     assert not wrong, "\n".join(wrong)
@@ -311,27 +376,39 @@ def test_a_cookie_session_needs_the_csrf_header_to_change_things(app: Any, clien
     accepted = client.post("/api/v1/dossiers", json=body, headers={"X-CSRFToken": token})
     assert accepted.status_code == 201, accepted.get_json()
     assert [d["id"] for d in client.get("/api/v1/dossiers").get_json()] == [
-        accepted.get_json()["id"]]
+        accepted.get_json()["id"]
+    ]
 
 
 # --- query arguments -------------------------------------------------------------------------
 
 
 def test_search_paging_out_of_range_is_422(client: Any) -> None:
-    for query in ("offset=99999999999999999999", "offset=-1", "limit=0",
-                  "limit=99999999999999999999", "limit=abc"):
+    for query in (
+        "offset=99999999999999999999",
+        "offset=-1",
+        "limit=0",
+        "limit=99999999999999999999",
+        "limit=abc",
+    ):
         body = _api_error(client.get(f"/api/v1/procedures?{query}"), 422, "invalid_input")
         assert body["errors"]["query"], (query, body)
 
 
 def test_calendar_due_out_of_range_is_422(client: Any) -> None:
     start = "from=2026-02-13T09:00%2B07:00"
-    for query in ("from=9999-12-31T09:00%2B07:00&value=1",
-                  "from=0001-01-01T09:00%2B07:00&value=1",
-                  f"{start}&value=-1", f"{start}&value=99999",
-                  f"{start}&value=99999999999999999999", f"{start}&value=1&unit=fortnights",
-                  f"{start}&value=1&cut_off=25:00", "from=2026-02-30T09:00%2B07:00&value=1",
-                  "from=2026-02-13T09:00%2B99:00&value=1", start):
+    for query in (
+        "from=9999-12-31T09:00%2B07:00&value=1",
+        "from=0001-01-01T09:00%2B07:00&value=1",
+        f"{start}&value=-1",
+        f"{start}&value=99999",
+        f"{start}&value=99999999999999999999",
+        f"{start}&value=1&unit=fortnights",
+        f"{start}&value=1&cut_off=25:00",
+        "from=2026-02-30T09:00%2B07:00&value=1",
+        "from=2026-02-13T09:00%2B99:00&value=1",
+        start,
+    ):
         body = _api_error(client.get(f"/api/v1/calendar/due?{query}"), 422, "invalid_input")
         assert body["errors"]["query"], (query, body)
 
@@ -360,9 +437,12 @@ def test_reports_over_the_edges_of_the_calendar_are_4xx(app: Any, client: Any) -
         db.commit()
     wrong = []
     for period in ("from=9999-12-31&to=9999-12-31", "from=0001-01-01&to=0001-01-02"):
-        for path in ("/api/v1/backoffice/finance", "/api/v1/backoffice/finance.xlsx",
-                     f"/api/v1/work/register?agency={world['centre']}&format=json",
-                     f"/api/v1/work/register?agency={world['centre']}&format=pdf"):
+        for path in (
+            "/api/v1/backoffice/finance",
+            "/api/v1/backoffice/finance.xlsx",
+            f"/api/v1/work/register?agency={world['centre']}&format=json",
+            f"/api/v1/work/register?agency={world['centre']}&format=pdf",
+        ):
             url = f"{path}{'&' if '?' in path else '?'}{period}"
             status, body = _outcome(lambda u=url: client.get(u, headers=leader))
             if not 400 <= status < 500:
@@ -389,8 +469,12 @@ def test_the_calendar_survives_any_year(app: Any, client: Any) -> None:
 def test_a_malformed_json_body_is_a_json_4xx(app: Any, client: Any) -> None:
     world = build_world(app)
     for data in (b"{", b"", b"null", b"[]", b'"text"', b"\xff\xfe{}", b'{"procedure": 1e999}'):
-        response = client.post("/api/v1/dossiers", headers=bearer(world["alice"]), data=data,
-                               content_type="application/json")
+        response = client.post(
+            "/api/v1/dossiers",
+            headers=bearer(world["alice"]),
+            data=data,
+            content_type="application/json",
+        )
         assert 400 <= response.status_code < 500, (data, response.status_code)
         _api_error(response, response.status_code)
     assert client.get("/api/v1/dossiers", headers=bearer(world["alice"])).get_json() == []
@@ -399,13 +483,14 @@ def test_a_malformed_json_body_is_a_json_4xx(app: Any, client: Any) -> None:
 def test_wrong_types_are_422_with_the_field_errors(app: Any, client: Any) -> None:
     world = build_world(app)
     for payload in (
-            {"procedure": world["procedure"], "applicant": "Nguyễn Thị Lan"},
-            {"procedure": 42, "applicant": {"name": "Nguyễn Thị Lan"}},
-            {"procedure": world["procedure"], "applicant": {"name": ["Lan"]}},
-            {"procedure": world["procedure"], "applicant": {"name": ""}},
-            {"procedure": world["procedure"], "applicant": {"name": "Lan", "email": "thư"}},
-            {"procedure": world["procedure"], "applicant": {"name": "Lan" * 100}},
-            {"procedure": world["procedure"]}):
+        {"procedure": world["procedure"], "applicant": "Nguyễn Thị Lan"},
+        {"procedure": 42, "applicant": {"name": "Nguyễn Thị Lan"}},
+        {"procedure": world["procedure"], "applicant": {"name": ["Lan"]}},
+        {"procedure": world["procedure"], "applicant": {"name": ""}},
+        {"procedure": world["procedure"], "applicant": {"name": "Lan", "email": "thư"}},
+        {"procedure": world["procedure"], "applicant": {"name": "Lan" * 100}},
+        {"procedure": world["procedure"]},
+    ):
         response = client.post("/api/v1/dossiers", headers=bearer(world["alice"]), json=payload)
         body = _api_error(response, 422, "invalid_input")
         assert body["errors"]["json"], (payload, body)
@@ -415,11 +500,21 @@ def test_wrong_types_are_422_with_the_field_errors(app: Any, client: Any) -> Non
 def test_an_unknown_procedure_or_agency_is_a_clear_4xx(app: Any, client: Any) -> None:
     world = build_world(app)
     auth = bearer(world["alice"])
-    unknown = client.post("/api/v1/dossiers", headers=auth, json={
-        "procedure": "9.999999", "applicant": {"name": "Lan"}})
+    unknown = client.post(
+        "/api/v1/dossiers",
+        headers=auth,
+        json={"procedure": "9.999999", "applicant": {"name": "Lan"}},
+    )
     _api_error(unknown, 404)
-    wrong_agency = client.post("/api/v1/dossiers", headers=auth, json={
-        "procedure": world["procedure"], "agency": world["other"], "applicant": {"name": "Lan"}})
+    wrong_agency = client.post(
+        "/api/v1/dossiers",
+        headers=auth,
+        json={
+            "procedure": world["procedure"],
+            "agency": world["other"],
+            "applicant": {"name": "Lan"},
+        },
+    )
     assert 400 <= wrong_agency.status_code < 500
     _api_error(wrong_agency, wrong_agency.status_code)
 
@@ -428,7 +523,8 @@ def test_an_unknown_procedure_or_agency_is_a_clear_4xx(app: Any, client: Any) ->
 
 
 def test_an_upload_that_is_not_a_pdf_or_image_is_refused_and_not_stored(
-        app: Any, client: Any) -> None:
+    app: Any, client: Any
+) -> None:
     world = build_world(app)
     dossier = _draft(client, world)
     assert _upload(client, world, dossier, samples.pdf(), "don.pdf").status_code == 201
@@ -437,8 +533,7 @@ def test_an_upload_that_is_not_a_pdf_or_image_is_refused_and_not_stored(
 
     exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 512
     _api_error(_upload(client, world, dossier, exe, "x.pdf"), 422, "unsupported_type")
-    _api_error(_upload(client, world, dossier, b"<html><script>", "x.png"), 422,
-               "unsupported_type")
+    _api_error(_upload(client, world, dossier, b"<html><script>", "x.png"), 422, "unsupported_type")
     _api_error(_upload(client, world, dossier, b"", "x.pdf"), 422, "empty_file")
     assert (_stored_files(app), _file_rows(app)) == (files, rows)
 
@@ -446,8 +541,12 @@ def test_an_upload_that_is_not_a_pdf_or_image_is_refused_and_not_stored(
 def test_a_broken_file_is_refused_and_not_stored(app: Any, client: Any) -> None:
     world = build_world(app)
     dossier = _draft(client, world)
-    for data in (b"%PDF-1.4 garbage", b"%PDF-1.7\n" + b"\x00" * 2048,
-                 b"\x89PNG\r\n\x1a\n" + b"garbage" * 20, b"\xff\xd8\xff\xe0" + b"garbage" * 20):
+    for data in (
+        b"%PDF-1.4 garbage",
+        b"%PDF-1.7\n" + b"\x00" * 2048,
+        b"\x89PNG\r\n\x1a\n" + b"garbage" * 20,
+        b"\xff\xd8\xff\xe0" + b"garbage" * 20,
+    ):
         _api_error(_upload(client, world, dossier, data, "x.pdf"), 422, "broken_file")
     assert (_stored_files(app), _file_rows(app)) == (0, 0)
     detail = client.get(f"/api/v1/dossiers/{dossier['id']}", headers=bearer(world["alice"]))
@@ -455,23 +554,28 @@ def test_a_broken_file_is_refused_and_not_stored(app: Any, client: Any) -> None:
 
 
 def test_bombs_are_refused_as_too_large_with_their_reason_and_not_stored(
-        app: Any, client: Any) -> None:
+    app: Any, client: Any
+) -> None:
     world = build_world(app)
     dossier = _draft(client, world)
-    body = _api_error(_upload(client, world, dossier, bombs.operator_bomb(), "bom.pdf"), 422,
-                      "too_complex")
-    assert body["message"] == ("bom.pdf: Trang 1: hơn 50000 lệnh vẽ trên một trang, tệp quá "
-                               "phức tạp để kiểm tra")
+    body = _api_error(
+        _upload(client, world, dossier, bombs.operator_bomb(), "bom.pdf"), 422, "too_complex"
+    )
+    assert body["message"] == (
+        "bom.pdf: Trang 1: hơn 50000 lệnh vẽ trên một trang, tệp quá phức tạp để kiểm tra"
+    )
     assert "more than 50000 drawing operators" in body["message_en"]
-    body = _api_error(_upload(client, world, dossier, bombs.png_bomb(), "anh.png"), 422,
-                      "image_too_large")
+    body = _api_error(
+        _upload(client, world, dossier, bombs.png_bomb(), "anh.png"), 422, "image_too_large"
+    )
     assert "ảnh quá lớn" in body["message"]
     assert (_stored_files(app), _file_rows(app)) == (0, 0)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_file_over_the_size_limit_is_refused_and_not_stored(
-        app_factory: Any, tmp_path: Path, backend: str) -> None:
+    app_factory: Any, tmp_path: Path, backend: str
+) -> None:
     overrides: dict[str, Any] = {"MOTCUA_MAX_FILE_BYTES": 1024}
     if backend == "postgresql":
         overrides["DATABASE_URL"] = fresh_database("postgresql", "hostile", tmp_path)
@@ -501,8 +605,10 @@ def test_the_same_bytes_twice_are_stored_once_and_recorded_twice(app: Any, clien
     assert _stored_files(app) == 1
     assert _file_rows(app) == 2
     for upload in (first, second):
-        download = client.get(f"/api/v1/dossiers/{dossier['id']}/files/"
-                              f"{upload.get_json()['id']}", headers=bearer(world["alice"]))
+        download = client.get(
+            f"/api/v1/dossiers/{dossier['id']}/files/{upload.get_json()['id']}",
+            headers=bearer(world["alice"]),
+        )
         assert download.status_code == 200
         assert download.data == data
 
@@ -519,8 +625,9 @@ def test_five_wrong_passwords_lock_the_account_not_the_client(app: Any, client: 
     _api_error(locked, 429)
     assert "token" not in locked.get_json()
     # The same account spelled differently is the same account.
-    _api_error(client.post("/api/v1/tokens", json={"login": " ALICE ", "password": f.PASSWORD}),
-               429)
+    _api_error(
+        client.post("/api/v1/tokens", json={"login": " ALICE ", "password": f.PASSWORD}), 429
+    )
     other = client.post("/api/v1/tokens", json={"login": "bob", "password": f.PASSWORD})
     assert other.status_code == 201, other.get_json()
     assert other.get_json()["login"] == "bob"
@@ -533,8 +640,9 @@ def test_five_wrong_passwords_lock_the_account_not_the_client(app: Any, client: 
 def _javascript_pdf() -> bytes:
     """A PDF that runs a script when opened, the script inside an object stream."""
     pdf = pikepdf.open(io.BytesIO(samples.pdf(marker="js")))
-    pdf.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.JavaScript,
-                                             JS=pikepdf.String("app.alert(document.cookie)"))
+    pdf.Root.OpenAction = pikepdf.Dictionary(
+        S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(document.cookie)")
+    )
     out = io.BytesIO()
     pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return out.getvalue()
@@ -545,19 +653,26 @@ def _disposition(response: Any) -> tuple[str, str, str]:
     header = response.headers["Content-Disposition"]
     assert not set(header) & {"\r", "\n", "\u202e"}, header
     assert header.isascii(), header
-    found = re.fullmatch(r'(inline|attachment); filename="([^"\\]*)"; '
-                         r"filename\*=UTF-8''([A-Za-z0-9%._~-]*)", header)
+    found = re.fullmatch(
+        r'(inline|attachment); filename="([^"\\]*)"; '
+        r"filename\*=UTF-8''([A-Za-z0-9%._~-]*)",
+        header,
+    )
     assert found, header
     return found.group(1), found.group(2), unquote(found.group(3))
 
 
 def test_upload_names_keep_only_the_types_extension_and_never_break_a_header(
-        app: Any, client: Any) -> None:
+    app: Any, client: Any
+) -> None:
     world = build_world(app)
     dossier = _draft(client, world)
-    names = {"x.exe.pdf": "x.pdf", "ảnh chụp.pdf.exe": "ảnh chụp.pdf",
-             "Giấy khai sinh\u202egpj.exe.pdf": "Giấy khai sinhgpj.pdf",
-             "báo cáo v1.2.pdf": "báo cáo v1.2.pdf"}
+    names = {
+        "x.exe.pdf": "x.pdf",
+        "ảnh chụp.pdf.exe": "ảnh chụp.pdf",
+        "Giấy khai sinh\u202egpj.exe.pdf": "Giấy khai sinhgpj.pdf",
+        "báo cáo v1.2.pdf": "báo cáo v1.2.pdf",
+    }
     for position, (sent, kept) in enumerate(names.items()):
         uploaded = _upload(client, world, dossier, samples.pdf(marker=str(position)), sent)
         assert uploaded.status_code == 201, uploaded.get_json()
@@ -582,8 +697,9 @@ def test_a_stored_name_with_quotes_breaks_and_direction_overrides_keeps_the_head
         assert kind == "attachment"
         assert ascii_name
         assert not set(full) & {"\r", "\n", "\u202e", "\x00"}
-    assert _disposition(Response(headers={"Content-Disposition": content_disposition(
-        'Đơn "gấp".pdf')}))[1:] == ("Don _gap_.pdf", 'Đơn "gấp".pdf')
+    assert _disposition(
+        Response(headers={"Content-Disposition": content_disposition('Đơn "gấp".pdf')})
+    )[1:] == ("Don _gap_.pdf", 'Đơn "gấp".pdf')
 
 
 def test_a_pdf_with_javascript_is_never_shown_inline(app: Any, client: Any) -> None:
@@ -594,8 +710,14 @@ def test_a_pdf_with_javascript_is_never_shown_inline(app: Any, client: Any) -> N
     plain = _upload(client, world, dossier, samples.pdf(marker="plain"), "don.pdf").get_json()
     active = _upload(client, world, dossier, _javascript_pdf(), "script.pdf", 1).get_json()
     for component in components[2:]:
-        assert client.put(f"{url}/components/{component['id']}", headers=bearer(world["alice"]),
-                          json={"state": "paper"}).status_code == 200
+        assert (
+            client.put(
+                f"{url}/components/{component['id']}",
+                headers=bearer(world["alice"]),
+                json={"state": "paper"},
+            ).status_code
+            == 200
+        )
     submitted = client.post(f"{url}/submit", headers=bearer(world["alice"]))
     assert submitted.status_code == 200, submitted.get_json()
 
@@ -604,8 +726,10 @@ def test_a_pdf_with_javascript_is_never_shown_inline(app: Any, client: Any) -> N
     desk = f"/backoffice/desk/dossiers/{dossier['id']}/files"
     assert _disposition(clerk.get(f"{desk}/{plain['id']}"))[0] == "inline"
     assert _disposition(clerk.get(f"{desk}/{active['id']}"))[0] == "attachment"
-    assert _disposition(client.get(f"{url}/files/{active['id']}",
-                                   headers=bearer(world["alice"])))[0] == "attachment"
+    assert (
+        _disposition(client.get(f"{url}/files/{active['id']}", headers=bearer(world["alice"])))[0]
+        == "attachment"
+    )
     citizen = app.test_client()
     assert login(citizen, "alice").status_code == 302
     page = citizen.get(f"/my/dossiers/{dossier['id']}/files/{active['id']}")
@@ -614,10 +738,13 @@ def test_a_pdf_with_javascript_is_never_shown_inline(app: Any, client: Any) -> N
 
 def test_personal_answers_are_never_cached_and_https_gets_hsts(app: Any, client: Any) -> None:
     world = build_world(app)
-    for response in (client.get("/api/v1/dossiers", headers=bearer(world["alice"])),
-                     client.get("/api/v1/procedures"), client.get("/api/v1/openapi.json"),
-                     client.get("/api/v1/dossiers/3000000000", headers=bearer(world["alice"])),
-                     client.get("/lookup")):
+    for response in (
+        client.get("/api/v1/dossiers", headers=bearer(world["alice"])),
+        client.get("/api/v1/procedures"),
+        client.get("/api/v1/openapi.json"),
+        client.get("/api/v1/dossiers/3000000000", headers=bearer(world["alice"])),
+        client.get("/lookup"),
+    ):
         assert response.headers.get("Cache-Control") == "no-store", response.request.path
     assert login(client, "alice").status_code == 302
     for path in ("/my/dossiers", "/"):

@@ -53,8 +53,10 @@ def _api_call(client: Any, rule: Any, method: str, url: str, headers: dict[str, 
     """A request with a body that would be accepted, were the object the caller's own."""
     kwargs: dict[str, Any] = {"headers": headers}
     if method == "POST" and rule.rule.endswith("/files"):
-        kwargs.update(content_type="multipart/form-data",
-                      data={"file": (io.BytesIO(samples.pdf(marker="intrus")), "intrus.pdf")})
+        kwargs.update(
+            content_type="multipart/form-data",
+            data={"file": (io.BytesIO(samples.pdf(marker="intrus")), "intrus.pdf")},
+        )
     elif method == "POST" and rule.rule.endswith("/withdraw"):
         kwargs["json"] = {"reason": "Không cần nữa"}
     elif method == "PUT":
@@ -79,9 +81,14 @@ def _page_call(client: Any, rule: Any, method: str, url: str, token: str) -> Any
 
 
 def _new_draft(client: Any, world: dict[str, Any], name: str) -> dict[str, Any]:
-    created = client.post("/api/v1/dossiers", headers=bearer(world["alice"]), json={
-        "procedure": world["procedure"], "applicant": {"name": name,
-                                                       "id_number": "079123456789"}})
+    created = client.post(
+        "/api/v1/dossiers",
+        headers=bearer(world["alice"]),
+        json={
+            "procedure": world["procedure"],
+            "applicant": {"name": name, "id_number": "079123456789"},
+        },
+    )
     assert created.status_code == 201, created.get_json()
     body: dict[str, Any] = created.get_json()
     return body
@@ -89,9 +96,12 @@ def _new_draft(client: Any, world: dict[str, Any], name: str) -> dict[str, Any]:
 
 def _upload(client: Any, world: dict[str, Any], dossier: dict[str, Any], marker: str) -> int:
     first = dossier["components"][0]["id"]
-    upload = client.post(f"/api/v1/dossiers/{dossier['id']}/components/{first}/files",
-                         headers=bearer(world["alice"]), content_type="multipart/form-data",
-                         data={"file": (io.BytesIO(samples.pdf(marker=marker)), "don.pdf")})
+    upload = client.post(
+        f"/api/v1/dossiers/{dossier['id']}/components/{first}/files",
+        headers=bearer(world["alice"]),
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(samples.pdf(marker=marker)), "don.pdf")},
+    )
     assert upload.status_code == 201, upload.get_json()
     file_id: int = upload.get_json()["id"]
     return file_id
@@ -104,8 +114,11 @@ def _alices_things(app: Any, client: Any) -> dict[str, Any]:
     submitted = _new_draft(client, world, "Nguyễn Thị Lan")
     submitted_file = _upload(client, world, submitted, "alice-1")
     drawings = submitted["components"][1]["id"]
-    mark = client.put(f"/api/v1/dossiers/{submitted['id']}/components/{drawings}",
-                      headers=auth, json={"state": "paper"})
+    mark = client.put(
+        f"/api/v1/dossiers/{submitted['id']}/components/{drawings}",
+        headers=auth,
+        json={"state": "paper"},
+    )
     assert mark.status_code == 200, mark.get_json()
     done = client.post(f"/api/v1/dossiers/{submitted['id']}/submit", headers=auth)
     assert done.status_code == 200, done.get_json()
@@ -117,8 +130,14 @@ def _alices_things(app: Any, client: Any) -> dict[str, Any]:
     inbox = client.get("/api/v1/inbox", headers=auth).get_json()
     messages = [m["id"] for m in inbox if m["dossier_id"] == submitted["id"]]
     assert messages, "submitting wrote no inbox message"
-    return {"world": world, "submitted": submitted, "submitted_file": submitted_file,
-            "draft": draft, "draft_file": draft_file, "message": messages[0]}
+    return {
+        "world": world,
+        "submitted": submitted,
+        "submitted_file": submitted_file,
+        "draft": draft,
+        "draft_file": draft_file,
+        "message": messages[0],
+    }
 
 
 def _snapshot(client: Any, world: dict[str, Any], dossier_ids: list[int]) -> dict[str, Any]:
@@ -131,8 +150,9 @@ def _snapshot(client: Any, world: dict[str, Any], dossier_ids: list[int]) -> dic
     return state
 
 
-def _sweep(app: Any, api: Any, browser: Any, token: str, ids: dict[str, int],
-           intruder: str) -> list[str]:
+def _sweep(
+    app: Any, api: Any, browser: Any, token: str, ids: dict[str, int], intruder: str
+) -> list[str]:
     """Send every owned route, with ``ids``, as the intruder; return what did not 404."""
     wrong = []
     pairs = _owned_routes(app)
@@ -147,8 +167,10 @@ def _sweep(app: Any, api: Any, browser: Any, token: str, ids: dict[str, int],
         else:
             response = _page_call(browser, rule, method, url, token)
             if response.status_code != 404:
-                wrong.append(f"{method} {url} -> {response.status_code} "
-                             f"{response.headers.get('Location', '')}")
+                wrong.append(
+                    f"{method} {url} -> {response.status_code} "
+                    f"{response.headers.get('Location', '')}"
+                )
     return wrong
 
 
@@ -166,7 +188,8 @@ def test_the_sweep_reaches_every_kind_of_owned_object(app: Any) -> None:
 
 
 def test_another_citizen_gets_404_on_every_route_that_names_alices_objects(
-        app: Any, client: Any) -> None:
+    app: Any, client: Any
+) -> None:
     alice = _alices_things(app, client)
     world = alice["world"]
     submitted, draft = alice["submitted"], alice["draft"]
@@ -181,8 +204,12 @@ def test_another_citizen_gets_404_on_every_route_that_names_alices_objects(
     wrong = []
     for dossier, file_id in ((submitted, alice["submitted_file"]), (draft, alice["draft_file"])):
         for component in dossier["components"]:
-            ids = {"dossier_id": dossier["id"], "component_id": component["id"],
-                   "file_id": file_id, "message_id": alice["message"]}
+            ids = {
+                "dossier_id": dossier["id"],
+                "component_id": component["id"],
+                "file_id": file_id,
+                "message_id": alice["message"],
+            }
             wrong += _sweep(app, api, browser, token, ids, world["bob"])
     assert not wrong, "\n".join(wrong)
 
@@ -191,8 +218,10 @@ def test_another_citizen_gets_404_on_every_route_that_names_alices_objects(
     assert before[str(draft["id"])]["status"] == "draft"
     assert all(not m["read"] for m in before["inbox"])
     assert _files_on_disk(app) == files_before  # the intruder's PDF was never stored
-    download = client.get(f"/api/v1/dossiers/{draft['id']}/files/{alice['draft_file']}",
-                          headers=bearer(world["alice"]))
+    download = client.get(
+        f"/api/v1/dossiers/{draft['id']}/files/{alice['draft_file']}",
+        headers=bearer(world["alice"]),
+    )
     assert download.status_code == 200
     assert download.data == samples.pdf(marker="alice-2")
     # Bob's own session is still fine: the 404s were about Alice's objects, not about Bob.
@@ -200,23 +229,30 @@ def test_another_citizen_gets_404_on_every_route_that_names_alices_objects(
     assert client.get("/api/v1/dossiers", headers=bearer(world["bob"])).get_json() == []
 
 
-def test_alices_objects_cannot_be_reached_through_bobs_own_dossier(
-        app: Any, client: Any) -> None:
+def test_alices_objects_cannot_be_reached_through_bobs_own_dossier(app: Any, client: Any) -> None:
     """Owning *a* dossier is not enough: its components and files are checked too."""
     alice = _alices_things(app, client)
     world = alice["world"]
     draft = alice["draft"]
     before = _snapshot(client, world, [draft["id"]])
-    bobs = client.post("/api/v1/dossiers", headers=bearer(world["bob"]), json={
-        "procedure": world["procedure"], "applicant": {"name": "Trần Văn Bình"}}).get_json()
-    ids = {"dossier_id": bobs["id"], "component_id": draft["components"][0]["id"],
-           "file_id": alice["draft_file"], "message_id": alice["message"]}
+    bobs = client.post(
+        "/api/v1/dossiers",
+        headers=bearer(world["bob"]),
+        json={"procedure": world["procedure"], "applicant": {"name": "Trần Văn Bình"}},
+    ).get_json()
+    ids = {
+        "dossier_id": bobs["id"],
+        "component_id": draft["components"][0]["id"],
+        "file_id": alice["draft_file"],
+        "message_id": alice["message"],
+    }
 
     api = app.test_client()
     wrong = []
     for rule, method in _owned_routes(app):
         if not rule.rule.startswith("/api/") or not {"component_id", "file_id"} & set(
-                rule.arguments):
+            rule.arguments
+        ):
             continue
         url = _build(app, rule, method, ids)
         response = _api_call(api, rule, method, url, bearer(world["bob"]))
@@ -242,8 +278,11 @@ def test_clerks_see_only_submitted_dossiers_of_their_own_agency(app: Any, client
     assert other.get(url).status_code == 404
 
     _upload(client, world, dossier, "alice-1")
-    client.put(f"/api/v1/dossiers/{dossier['id']}/components/{dossier['components'][1]['id']}",
-               headers=auth, json={"state": "paper"})
+    client.put(
+        f"/api/v1/dossiers/{dossier['id']}/components/{dossier['components'][1]['id']}",
+        headers=auth,
+        json={"state": "paper"},
+    )
     submitted = client.post(f"/api/v1/dossiers/{dossier['id']}/submit", headers=auth)
     assert submitted.status_code == 200, submitted.get_json()
 
@@ -255,9 +294,12 @@ def test_clerks_see_only_submitted_dossiers_of_their_own_agency(app: Any, client
 
 def test_anonymous_requests_are_sent_to_login_or_answered_401(app: Any, client: Any) -> None:
     alice = _alices_things(app, client)
-    ids = {"dossier_id": alice["draft"]["id"],
-           "component_id": alice["draft"]["components"][0]["id"],
-           "file_id": alice["draft_file"], "message_id": alice["message"]}
+    ids = {
+        "dossier_id": alice["draft"]["id"],
+        "component_id": alice["draft"]["components"][0]["id"],
+        "file_id": alice["draft_file"],
+        "message_id": alice["message"],
+    }
     anonymous = app.test_client()
     token = _csrf(anonymous.get("/login").get_data(as_text=True))  # so POSTs pass the CSRF check
     wrong = []
@@ -282,5 +324,9 @@ def test_anonymous_requests_are_sent_to_login_or_answered_401(app: Any, client: 
         if response.status_code != 401:
             wrong.append(f"GET {url} -> {response.status_code}")
     assert not wrong, "\n".join(wrong)
-    assert _snapshot(client, alice["world"], [alice["draft"]["id"]])[
-        str(alice["draft"]["id"])]["components"][0]["files"][0]["id"] == alice["draft_file"]
+    assert (
+        _snapshot(client, alice["world"], [alice["draft"]["id"]])[str(alice["draft"]["id"])][
+            "components"
+        ][0]["files"][0]["id"]
+        == alice["draft_file"]
+    )

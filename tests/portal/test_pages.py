@@ -57,10 +57,16 @@ def test_fee_channels_are_named_in_the_page_language(app: Any, client: Any) -> N
 
     with get_db(app).factory() as db:
         agency = f.agency(db, code="000.00.03.H99", name="UBND xã Phí")
-        f.procedure(db, agency, code="1.000777", fees=[
-            {"kind": "Lệ phí", "amount_vnd": 150000, "channel": "online"},
-            {"kind": "Lệ phí", "amount_vnd": 150000, "channel": "post"},
-            {"kind": "Lệ phí", "amount_vnd": 50000, "channel": "counter"}])
+        f.procedure(
+            db,
+            agency,
+            code="1.000777",
+            fees=[
+                {"kind": "Lệ phí", "amount_vnd": 150000, "channel": "online"},
+                {"kind": "Lệ phí", "amount_vnd": 150000, "channel": "post"},
+                {"kind": "Lệ phí", "amount_vnd": 50000, "channel": "counter"},
+            ],
+        )
         db.commit()
     vi = client.get("/procedures/1.000777").get_data(as_text=True)
     for label in ("(trực tuyến)", "(trực tiếp)", "(bưu chính)"):

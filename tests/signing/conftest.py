@@ -39,8 +39,21 @@ def nss_db(pki_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An NSS database trusting the demo root, for poppler's pdfsig."""
     folder = tmp_path_factory.mktemp("nss")
     subprocess.run(["certutil", "-N", "-d", f"sql:{folder}", "--empty-password"], check=True)
-    subprocess.run(["certutil", "-A", "-d", f"sql:{folder}", "-n", "motcua-demo-root",
-                    "-t", "CT,C,C", "-i", str(pki_dir / "root.pem")], check=True)
+    subprocess.run(
+        [
+            "certutil",
+            "-A",
+            "-d",
+            f"sql:{folder}",
+            "-n",
+            "motcua-demo-root",
+            "-t",
+            "CT,C,C",
+            "-i",
+            str(pki_dir / "root.pem"),
+        ],
+        check=True,
+    )
     return folder
 
 
@@ -48,8 +61,9 @@ def pdfsig(pdf: bytes, nss: Path, tmp: Path) -> list[dict[str, str]]:
     """Each signature as pdfsig reports it (it exits 0 even on a mismatch: parse the text)."""
     path = tmp / "pdfsig-input.pdf"
     path.write_bytes(pdf)
-    out = subprocess.run(["pdfsig", "-nssdir", f"sql:{nss}", str(path)], capture_output=True,
-                         text=True, check=False).stdout
+    out = subprocess.run(
+        ["pdfsig", "-nssdir", f"sql:{nss}", str(path)], capture_output=True, text=True, check=False
+    ).stdout
     blocks = re.split(r"^Signature #\d+:$", out, flags=re.M)[1:]
     result = []
     for block in blocks:
@@ -69,7 +83,8 @@ def widgets(pdf: bytes) -> dict[str, dict[str, Any]]:
                     continue
                 ap = annot["/AP"]["/N"]
                 found[str(annot["/T"])] = {
-                    "page": n, "rect": [float(v) for v in annot["/Rect"]],
+                    "page": n,
+                    "rect": [float(v) for v in annot["/Rect"]],
                     "stream": ap.read_bytes(),
                     "resources": ap.get("/Resources"),
                     "has_image": _has_image(ap),
@@ -80,8 +95,9 @@ def widgets(pdf: bytes) -> dict[str, dict[str, Any]]:
 def _has_image(xobject: Any) -> bool:
     resources = xobject.get("/Resources") or {}
     for item in (resources.get("/XObject") or {}).values():
-        if item.get("/Subtype") == "/Image" or (item.get("/Subtype") == "/Form"
-                                                 and _has_image(item)):
+        if item.get("/Subtype") == "/Image" or (
+            item.get("/Subtype") == "/Form" and _has_image(item)
+        ):
             return True
     return False
 
@@ -89,15 +105,19 @@ def _has_image(xobject: Any) -> bool:
 def text_lines(pdf: bytes) -> list[tuple[int, float, float, float, float, str]]:
     from dossiers.signing.result import _lines
 
-    return [(ln.page, ln.x1, ln.page_height - ln.bottom, ln.x2, ln.page_height - ln.top, ln.text)
-            for ln in _lines(pdf)]
+    return [
+        (ln.page, ln.x1, ln.page_height - ln.bottom, ln.x2, ln.page_height - ln.top, ln.text)
+        for ln in _lines(pdf)
+    ]
 
 
 def render(pdf: bytes, tmp: Path, name: str) -> Path:
     path = tmp / f"{name}.pdf"
     path.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", "80", "-png", "-f", "1", "-l", "1", str(path),
-                    str(tmp / name)], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "80", "-png", "-f", "1", "-l", "1", str(path), str(tmp / name)],
+        check=True,
+    )
     return next(tmp.glob(f"{name}-*1.png"))
 
 
@@ -131,8 +151,7 @@ def has_tools() -> bool:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def make_app(request: pytest.FixtureRequest, app_factory: Any,
-             tmp_path: Path) -> Iterator[Any]:
+def make_app(request: pytest.FixtureRequest, app_factory: Any, tmp_path: Path) -> Iterator[Any]:
     """``app_factory`` once per database backend (the same tests on SQLite and PostgreSQL)."""
     from motcua.database import get_db
     from tests.conftest import fresh_database
@@ -141,8 +160,7 @@ def make_app(request: pytest.FixtureRequest, app_factory: Any,
 
     def build(**overrides: Any) -> Any:
         if request.param == "postgresql":
-            overrides.setdefault("DATABASE_URL",
-                                 fresh_database("postgresql", "signing", tmp_path))
+            overrides.setdefault("DATABASE_URL", fresh_database("postgresql", "signing", tmp_path))
         app = app_factory(**overrides)
         built.append(app)
         return app

@@ -36,8 +36,7 @@ def test_sign_then_verify_then_tamper(app: Any, letter: bytes, tmp_path: Path) -
     checked = run(app, "verify", "--json", str(out))
     assert checked.exit_code == 0, checked.output
     report = json.loads(checked.output)
-    assert set(report) >= {"file", "valid", "issued_here", "cancelled", "signatures",
-                           "problems"}
+    assert set(report) >= {"file", "valid", "issued_here", "cancelled", "signatures", "problems"}
     assert report["valid"]
     assert report["issued_here"]
     assert [s["signer"] for s in report["signatures"]] == [LEADER[1], AGENCY[1]]
@@ -59,12 +58,22 @@ def test_sign_exits_2_when_it_cannot_place_the_signature(app: Any, tmp_path: Pat
     doc.add_blank_page()
     source = tmp_path / "blank.pdf"
     doc.save(source)
-    result = run(app, "sign", str(source), "--signer", LEADER[0], "--out",
-                 str(tmp_path / "o.pdf"))
+    result = run(app, "sign", str(source), "--signer", LEADER[0], "--out", str(tmp_path / "o.pdf"))
     assert result.exit_code == 2
     assert "--page" in result.output
-    boxed = run(app, "sign", str(source), "--signer", LEADER[0], "--out",
-                str(tmp_path / "o.pdf"), "--page", "1", "--box", "300,300,480,380")
+    boxed = run(
+        app,
+        "sign",
+        str(source),
+        "--signer",
+        LEADER[0],
+        "--out",
+        str(tmp_path / "o.pdf"),
+        "--page",
+        "1",
+        "--box",
+        "300,300,480,380",
+    )
     assert boxed.exit_code == 0, boxed.output
 
 
@@ -73,9 +82,10 @@ def test_copy_and_attachment_are_registered_and_valid(app: Any, tmp_path: Path) 
     doc.add_blank_page()
     source = tmp_path / "giay.pdf"
     doc.save(source)
-    for args in (["copy", str(source), "--form", "SAO Y", "--agency", AGENCY[0]],
-                 ["sign-attachment", str(source), "--agency", AGENCY[0], "--number",
-                  "12/QĐ-UBND"]):
+    for args in (
+        ["copy", str(source), "--form", "SAO Y", "--agency", AGENCY[0]],
+        ["sign-attachment", str(source), "--agency", AGENCY[0], "--number", "12/QĐ-UBND"],
+    ):
         out = tmp_path / f"{args[0]}.pdf"
         assert run(app, *args, "--out", str(out)).exit_code == 0
         report = json.loads(run(app, "verify", "--json", str(out)).output)
@@ -88,8 +98,12 @@ def test_demo_creates_the_pki_and_prints_its_trust_root(tmp_path: Path) -> None:
 
     from tests.conftest import fresh_database
 
-    env = {"DATABASE_URL": fresh_database("sqlite", "demo", tmp_path),
-           "MOTCUA_STORAGE": str(tmp_path / "files"), "SECRET_KEY": "t", "REDIS_URL": ""}
+    env = {
+        "DATABASE_URL": fresh_database("sqlite", "demo", tmp_path),
+        "MOTCUA_STORAGE": str(tmp_path / "files"),
+        "SECRET_KEY": "t",
+        "REDIS_URL": "",
+    }
     output = CliRunner().invoke(cli, ["demo", "--json"], env=env, catch_exceptions=False).output
     root = Path(json.loads(output)["trust_root"])
     assert root == tmp_path / "pki" / "root.pem"

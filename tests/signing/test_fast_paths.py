@@ -21,8 +21,20 @@ def _outcome(reader: object, data: bytes) -> tuple[object, int]:
 def _samples() -> list[bytes]:
     rng = random.Random(20261125)  # noqa: S311 - test data, not secrets
     alphabet = b"0123456789abcdefABCDEF \n\r\t\x0c<>%xZ\x00"
-    cases = [b"<>", b"<0>", b"<48656c6c6f>", b"<48 65\n6c>rest", b"<4%8>", b"<48", b"48>",
-             b"<" + b"0" * 40_000 + b">tail", b"<abc", b"<zz>", b"< >", b"<\x00>"]
+    cases = [
+        b"<>",
+        b"<0>",
+        b"<48656c6c6f>",
+        b"<48 65\n6c>rest",
+        b"<4%8>",
+        b"<48",
+        b"48>",
+        b"<" + b"0" * 40_000 + b">tail",
+        b"<abc",
+        b"<zz>",
+        b"< >",
+        b"<\x00>",
+    ]
     for _ in range(3000):
         body = bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
         cases.append(b"<" + body + (b">" if rng.random() < 0.8 else b"") + b"after")

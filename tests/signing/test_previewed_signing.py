@@ -47,16 +47,18 @@ def _draft_pdf() -> bytes:
     return HTML(string=html).write_pdf(pdf_version="1.7")
 
 
-def _approved(app: Any, *, draft: bytes | None, count: int = 1,
-              stop_at_officer: bool = False) -> dict[str, Any]:
+def _approved(
+    app: Any, *, draft: bytes | None, count: int = 1, stop_at_officer: bool = False
+) -> dict[str, Any]:
     """Dossiers taken through the use cases: submitted, accepted, forwarded to the officer,
     proposed (with ``draft`` when given), approved by the leader."""
     store = FileStore(app.config["MOTCUA_STORAGE"])
     with get_db(app).factory() as db:
         agency = f.agency(db, code=AGENCY[0], name="Sở Tài chính")
         agency.name = AGENCY[1]
-        version = f.procedure(db, agency, components=[
-            {"name": "Tờ khai", "requirement": "required", "originals": 1}])
+        version = f.procedure(
+            db, agency, components=[{"name": "Tờ khai", "requirement": "required", "originals": 1}]
+        )
         citizen = f.user(db)
         clerk = f.user(db, Role.RECEPTION, agency).actor()
         officer = f.user(db, Role.OFFICER, agency)
@@ -68,17 +70,23 @@ def _approved(app: Any, *, draft: bytes | None, count: int = 1,
         for _ in range(count):
             dossier = f.draft(db, citizen, version)
             for component in dossier.components:
-                mark_component(db, citizen.actor(), dossier, component.id,
-                               ComponentState.PAPER)
+                mark_component(db, citizen.actor(), dossier, component.id, ComponentState.PAPER)
             submit_dossier(db, citizen.actor(), dossier)
             accept_dossier(db, clerk, dossier)
             processing.forward(db, clerk, dossier, to_user_id=officer.id)
             ids.append(dossier.id)
             if stop_at_officer:
                 continue
-            processing.propose_result(db, officer.actor(), store, dossier, note="Đủ điều kiện",
-                                      draft=draft, filename="du-thao-giay-phep.pdf",
-                                      to_user_id=leader.id)
+            processing.propose_result(
+                db,
+                officer.actor(),
+                store,
+                dossier,
+                note="Đủ điều kiện",
+                draft=draft,
+                filename="du-thao-giay-phep.pdf",
+                to_user_id=leader.id,
+            )
             processing.approve(db, leader.actor(), dossier)
             assert dossier.status == "approved"
         token = issue_token(db, leader, "t")
@@ -87,8 +95,9 @@ def _approved(app: Any, *, draft: bytes | None, count: int = 1,
 
 
 def _text(pdf: bytes) -> str:
-    out = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
-                         check=True).stdout.decode()
+    out = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
     return " ".join(out.split())
 
 
@@ -105,7 +114,8 @@ def _work_form(client: Any, dossier_id: int) -> dict[str, str]:
 
 
 def test_the_leader_sees_every_page_of_the_officers_draft_and_signs_that_file(
-        app: Any, pki_dir: Path) -> None:
+    app: Any, pki_dir: Path
+) -> None:
     """The officer proposes with the draft on the work page, the leader approves there, then
     reads the draft's pages on the signing page and signs that very file."""
     draft = _draft_pdf()
@@ -113,10 +123,15 @@ def test_the_leader_sees_every_page_of_the_officers_draft_and_signs_that_file(
     dossier_id = world["ids"][0]
     officer = app.test_client()
     login(officer, world["officer"])
-    officer.post(f"/backoffice/work/{dossier_id}/propose",
-                 data={**_work_form(officer, dossier_id), "note": "Đủ điều kiện cấp phép",
-                       "file": (io.BytesIO(draft), "du-thao-giay-phep.pdf")},
-                 content_type="multipart/form-data")
+    officer.post(
+        f"/backoffice/work/{dossier_id}/propose",
+        data={
+            **_work_form(officer, dossier_id),
+            "note": "Đủ điều kiện cấp phép",
+            "file": (io.BytesIO(draft), "du-thao-giay-phep.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
     leader = app.test_client()
     login(leader, LEADER[0])
     leader.post(f"/backoffice/work/{dossier_id}/approve", data=_work_form(leader, dossier_id))
@@ -132,8 +147,9 @@ def test_the_leader_sees_every_page_of_the_officers_draft_and_signs_that_file(
         png = leader.get(src.replace("&amp;", "&"))
         assert png.status_code == 200
         assert png.data.startswith(b"\x89PNG")
-    shown = leader.get(re.search(r'href="([^"]+/candidate\.pdf[^"]*)"', page)
-                       .group(1).replace("&amp;", "&")).data  # type: ignore[union-attr]
+    shown = leader.get(
+        re.search(r'href="([^"]+/candidate\.pdf[^"]*)"', page).group(1).replace("&amp;", "&")
+    ).data  # type: ignore[union-attr]
     sha = re.search(r'name="sha256" value="([0-9a-f]{64})"', page).group(1)  # type: ignore[union-attr]
     assert hashlib.sha256(shown).hexdigest() == sha
     # Someone else (an officer of the agency, a stranger) gets no preview.
@@ -143,12 +159,16 @@ def test_the_leader_sees_every_page_of_the_officers_draft_and_signs_that_file(
     assert outsider.get(images[0].replace("&amp;", "&")).status_code in (403, 404)
     forged = re.sub(r"t=[^&]+", "t=forged", images[0].replace("&amp;", "&"))
     assert leader.get(forged).status_code == 404
-    done = leader.post(f"{url}/issue", data={"csrf_token": csrf_token(page), "sha256": sha},
-                       follow_redirects=True).get_data(as_text=True)
+    done = leader.post(
+        f"{url}/issue", data={"csrf_token": csrf_token(page), "sha256": sha}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "Đã ký số và ban hành kết quả" in done
     with get_db(app).factory() as db:
-        result = db.scalars(select(DossierFile).where(DossierFile.dossier_id == dossier_id,
-                                                      DossierFile.kind == FileKind.RESULT)).one()
+        result = db.scalars(
+            select(DossierFile).where(
+                DossierFile.dossier_id == dossier_id, DossierFile.kind == FileKind.RESULT
+            )
+        ).one()
         signed = world["store"].read(result.sha256)
         report = verify(db, signed, Keyring(pki_dir, PASS).trust_roots())
     assert report.valid, report
@@ -168,19 +188,20 @@ def test_a_stale_preview_is_refused_with_409_and_nothing_is_signed(app: Any) -> 
     url = f"/backoffice/signing/{dossier_id}"
     page = leader.get(url).get_data(as_text=True)
     stale = hashlib.sha256(_draft_pdf() + b"\n% older version").hexdigest()
-    refused = leader.post(f"{url}/issue", data={"csrf_token": csrf_token(page),
-                                                "sha256": stale})
+    refused = leader.post(f"{url}/issue", data={"csrf_token": csrf_token(page), "sha256": stale})
     assert refused.status_code == 409
     assert "đã thay đổi kể từ khi bạn xem" in refused.get_data(as_text=True)
-    missing = leader.post(f"{url}/issue", data={"csrf_token": csrf_token(page)},
-                          follow_redirects=True).get_data(as_text=True)
+    missing = leader.post(
+        f"{url}/issue", data={"csrf_token": csrf_token(page)}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "Hãy xem văn bản sẽ được ký" in missing
     with get_db(app).factory() as db:
         assert db.get(Dossier, dossier_id).status == "approved"  # type: ignore[union-attr]
 
 
 def test_the_api_previews_the_template_and_refuses_a_candidate_changed_since(
-        app: Any, pki_dir: Path) -> None:
+    app: Any, pki_dir: Path
+) -> None:
     """No draft: the filled template is the candidate. Another result of the agency issued
     in between changes its number, so the first preview no longer holds (409)."""
     world = _approved(app, draft=None, count=2)
@@ -194,11 +215,19 @@ def test_the_api_previews_the_template_and_refuses_a_candidate_changed_since(
     assert hashlib.sha256(pdf.data).hexdigest() == seen["sha256"]
     assert "Về việc giải quyết thủ tục" in _text(pdf.data)
     other = client.get(f"/api/v1/dossiers/{second}/result/candidate", headers=auth).get_json()
-    issued = client.post(f"/api/v1/dossiers/{second}/result", headers=auth,
-                         data={"sha256": other["sha256"]}, content_type="multipart/form-data")
+    issued = client.post(
+        f"/api/v1/dossiers/{second}/result",
+        headers=auth,
+        data={"sha256": other["sha256"]},
+        content_type="multipart/form-data",
+    )
     assert issued.status_code == 201, issued.get_json()
-    stale = client.post(f"/api/v1/dossiers/{first}/result", headers=auth,
-                        data={"sha256": seen["sha256"]}, content_type="multipart/form-data")
+    stale = client.post(
+        f"/api/v1/dossiers/{first}/result",
+        headers=auth,
+        data={"sha256": seen["sha256"]},
+        content_type="multipart/form-data",
+    )
     assert stale.status_code == 409
     assert stale.get_json()["code"] == "candidate_changed"
     again = client.get(f"/api/v1/dossiers/{first}/result/candidate", headers=auth).get_json()
@@ -207,8 +236,12 @@ def test_the_api_previews_the_template_and_refuses_a_candidate_changed_since(
     assert no_sha.status_code == 400
     assert no_sha.get_json()["code"] == "preview_required"
     shown = client.get(again["pdf"], headers=auth).data
-    signed = client.post(f"/api/v1/dossiers/{first}/result", headers=auth,
-                         data={"sha256": again["sha256"]}, content_type="multipart/form-data")
+    signed = client.post(
+        f"/api/v1/dossiers/{first}/result",
+        headers=auth,
+        data={"sha256": again["sha256"]},
+        content_type="multipart/form-data",
+    )
     assert signed.status_code == 201
     data = world["store"].read(signed.get_json()["sha256"])
     assert data.startswith(shown)  # the signatures are incremental updates of what was shown

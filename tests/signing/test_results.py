@@ -23,7 +23,8 @@ from tests.signing.world import approved_world, sign_previewed
 
 
 def test_leader_issues_a_signed_result_that_reaches_the_citizen(
-        session: Session, store: FileStore, keyring: Keyring) -> None:
+    session: Session, store: FileStore, keyring: Keyring
+) -> None:
     world = approved_world(session, store, keyring)
     dossier, leader = world["dossier"], world["leader"]
     record = sign_previewed(session, world, dossier, leader.actor())
@@ -47,23 +48,27 @@ def test_leader_issues_a_signed_result_that_reaches_the_citizen(
     assert set(widgets(data)) == {"ChuKyLanhDao", "DauCoQuan"}
 
 
-def test_counter_dossier_waits_at_the_desk(session: Session, store: FileStore,
-                                           keyring: Keyring) -> None:
+def test_counter_dossier_waits_at_the_desk(
+    session: Session, store: FileStore, keyring: Keyring
+) -> None:
     world = approved_world(session, store, keyring, channel=Channel.COUNTER)
     sign_previewed(session, world, world["dossier"], world["leader"].actor())
     assert world["dossier"].status == Status.RESULT_READY
 
 
 def test_uploaded_result_is_signed_where_the_leader_is_named(
-        session: Session, store: FileStore, keyring: Keyring, letter: bytes) -> None:
+    session: Session, store: FileStore, keyring: Keyring, letter: bytes
+) -> None:
     world = approved_world(session, store, keyring)
-    record = issue_result(session, world["signing"], world["dossier"],
-                          world["leader"].actor(), pdf=letter)
+    record = issue_result(
+        session, world["signing"], world["dossier"], world["leader"].actor(), pdf=letter
+    )
     assert verify(session, store.read(record.sha256), keyring.trust_roots()).valid
 
 
 def test_only_a_leader_of_the_agency_signs_and_only_when_approved(
-        session: Session, store: FileStore, keyring: Keyring) -> None:
+    session: Session, store: FileStore, keyring: Keyring
+) -> None:
     world = approved_world(session, store, keyring)
     with pytest.raises(Forbidden):
         sign_previewed(session, world, world["dossier"], world["officer"].actor())
@@ -75,7 +80,8 @@ def test_only_a_leader_of_the_agency_signs_and_only_when_approved(
 
 
 def test_cancelled_result_verifies_as_cancelled_with_who_when_why(
-        session: Session, store: FileStore, keyring: Keyring) -> None:
+    session: Session, store: FileStore, keyring: Keyring
+) -> None:
     world = approved_world(session, store, keyring)
     dossier, leader = world["dossier"], world["leader"]
     record = sign_previewed(session, world, dossier, leader.actor())
@@ -97,48 +103,57 @@ def test_cancelled_result_verifies_as_cancelled_with_who_when_why(
     assert any("Hủy hiệu lực kết quả" in j.payload["subject"] for j in jobs)
 
 
-def test_seal_upload_is_checked_with_reasons(session: Session, store: FileStore,
-                                             keyring: Keyring) -> None:
+def test_seal_upload_is_checked_with_reasons(
+    session: Session, store: FileStore, keyring: Keyring
+) -> None:
     world = approved_world(session, store, keyring)
     with pytest.raises(InvalidFile) as error:
-        upload_seal_image(session, store, world["leader"].actor(), world["agency"],
-                          samples.signature_png())
+        upload_seal_image(
+            session, store, world["leader"].actor(), world["agency"], samples.signature_png()
+        )
     assert error.value.code == "not_red"
     with pytest.raises(Forbidden):
-        upload_seal_image(session, store, world["officer"].actor(), world["agency"],
-                          samples.seal_png())
+        upload_seal_image(
+            session, store, world["officer"].actor(), world["agency"], samples.seal_png()
+        )
 
 
-def _png(mode: str, colour: tuple[int, ...], size: tuple[int, int] = (300, 300),
-         dpi: int | None = 300) -> bytes:
+def _png(
+    mode: str, colour: tuple[int, ...], size: tuple[int, int] = (300, 300), dpi: int | None = 300
+) -> bytes:
     import io
 
     from PIL import Image, ImageDraw
 
     image = Image.new(mode, size, (0, 0, 0, 0) if mode == "RGBA" else (255, 255, 255))
-    ImageDraw.Draw(image).ellipse([20, 20, size[0] - 20, size[1] - 20], outline=colour,
-                                  width=20)
+    ImageDraw.Draw(image).ellipse([20, 20, size[0] - 20, size[1] - 20], outline=colour, width=20)
     out = io.BytesIO()
     image.save(out, "PNG", **({"dpi": (dpi, dpi)} if dpi else {}))
     return out.getvalue()
 
 
-@pytest.mark.parametrize(("data", "code"), [
-    (b"GIF89a", "not_png"),
-    (_png("RGB", (20, 40, 200)), "not_transparent"),
-    (_png("RGBA", (200, 20, 20, 255)), "not_blue"),
-])
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"GIF89a", "not_png"),
+        (_png("RGB", (20, 40, 200)), "not_transparent"),
+        (_png("RGBA", (200, 20, 20, 255)), "not_blue"),
+    ],
+)
 def test_signature_image_checks(data: bytes, code: str) -> None:
     with pytest.raises(InvalidFile) as error:
         check_signature(data)
     assert error.value.code == code
 
 
-@pytest.mark.parametrize(("data", "code"), [
-    (_png("RGBA", (210, 20, 20, 255), dpi=None), "no_dpi"),
-    (_png("RGBA", (210, 20, 20, 255), dpi=72), "seal_size"),  # 106 mm: not real size
-    (_png("RGBA", (20, 40, 200, 255)), "not_red"),
-])
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (_png("RGBA", (210, 20, 20, 255), dpi=None), "no_dpi"),
+        (_png("RGBA", (210, 20, 20, 255), dpi=72), "seal_size"),  # 106 mm: not real size
+        (_png("RGBA", (20, 40, 200, 255)), "not_red"),
+    ],
+)
 def test_seal_image_checks(data: bytes, code: str) -> None:
     with pytest.raises(InvalidFile) as error:
         check_seal(data)
@@ -151,8 +166,9 @@ def test_demo_artwork_passes_its_checks() -> None:
     assert abs(seal.width_mm - 36.0) < 0.2
 
 
-def test_incoming_signed_pdf_is_validated_after_upload(session: Session, store: FileStore,
-                                                       keyring: Keyring) -> None:
+def test_incoming_signed_pdf_is_validated_after_upload(
+    session: Session, store: FileStore, keyring: Keyring
+) -> None:
     """Đ9.2.b: a citizen uploads a signed PDF; the job records the verdict on the file."""
     import io
 
@@ -169,13 +185,22 @@ def test_incoming_signed_pdf_is_validated_after_upload(session: Session, store: 
     doc.add_blank_page()
     out = io.BytesIO()
     doc.save(out)
-    signed = copy.make_copy(out.getvalue(), form="SAO Y", agency_name=AGENCY[1],
-                            agency=keyring.agency(AGENCY[0]))
+    signed = copy.make_copy(
+        out.getvalue(), form="SAO Y", agency_name=AGENCY[1], agency=keyring.agency(AGENCY[0])
+    )
     centre = f.agency(session)
     citizen = f.user(session)
     dossier = f.draft(session, citizen, f.procedure(session, centre))
-    record = attach_file(session, citizen.actor(), store, dossier, dossier.components[0].id,
-                         filename="ban-sao.pdf", content_type="application/pdf", data=signed)
+    record = attach_file(
+        session,
+        citizen.actor(),
+        store,
+        dossier,
+        dossier.components[0].id,
+        filename="ban-sao.pdf",
+        content_type="application/pdf",
+        data=signed,
+    )
     job = session.scalar(select(OutboxMessage).where(OutboxMessage.job == "validate_signatures"))
     assert job is not None
     assert job.payload == {"file_id": record.id}
@@ -186,17 +211,25 @@ def test_incoming_signed_pdf_is_validated_after_upload(session: Session, store: 
     assert verdict["signers"][0]["signer"] == AGENCY[1]
     tampered = bytearray(signed)
     tampered[tampered.index(b"/MediaBox") + 12] ^= 1
-    other = attach_file(session, citizen.actor(), store, dossier, dossier.components[0].id,
-                        filename="sua.pdf", content_type="application/pdf",
-                        data=bytes(tampered), replace=True)
-    _validate_incoming(session, {"file_id": other.id}, JobContext(settings=settings,
-                                                                  store=store))
+    other = attach_file(
+        session,
+        citizen.actor(),
+        store,
+        dossier,
+        dossier.components[0].id,
+        filename="sua.pdf",
+        content_type="application/pdf",
+        data=bytes(tampered),
+        replace=True,
+    )
+    _validate_incoming(session, {"file_id": other.id}, JobContext(settings=settings, store=store))
     assert not other.details["signatures"]["valid"]
     assert other.details["signatures"]["problems"]
 
 
-def test_desk_scan_becomes_a_signed_sao_y_copy(session: Session, store: FileStore,
-                                               keyring: Keyring) -> None:
+def test_desk_scan_becomes_a_signed_sao_y_copy(
+    session: Session, store: FileStore, keyring: Keyring
+) -> None:
     """NĐ 107 Art. 21a: the compliant scan is replaced by the agency's signed SAO Y copy."""
     from dossiers.copies import sign_scan_copy
     from dossiers.intake import Applicant, attach_file, create_draft
@@ -211,15 +244,26 @@ def test_desk_scan_becomes_a_signed_sao_y_copy(session: Session, store: FileStor
     centre = f.agency(session, code=AGENCY[0], name=AGENCY[1], numbered=False)
     version = f.procedure(session, centre)
     clerk = f.user(session, Role.RECEPTION, centre).actor()
-    dossier = create_draft(session, clerk, version.code,
-                           Applicant(name="Lê Văn Cường", id_number="082088009876"),
-                           channel=Channel.COUNTER)
+    dossier = create_draft(
+        session,
+        clerk,
+        version.code,
+        Applicant(name="Lê Văn Cường", id_number="082088009876"),
+        channel=Channel.COUNTER,
+    )
     component = dossier.components[0]
-    record = attach_file(session, clerk, store, dossier, component.id, filename="don.pdf",
-                         content_type="application/pdf", data=scan(((210, 297), 200)),
-                         kind=FileKind.SCAN)
-    settings = {"MOTCUA_PKI_DIR": str(keyring.pki_dir),
-                "MOTCUA_KEY_PASSPHRASE": keyring.passphrase}
+    record = attach_file(
+        session,
+        clerk,
+        store,
+        dossier,
+        component.id,
+        filename="don.pdf",
+        content_type="application/pdf",
+        data=scan(((210, 297), 200)),
+        kind=FileKind.SCAN,
+    )
+    settings = {"MOTCUA_PKI_DIR": str(keyring.pki_dir), "MOTCUA_KEY_PASSPHRASE": keyring.passphrase}
     sign_scan_copy(session, {"file_id": record.id}, JobContext(settings=settings, store=store))
     sign_scan_copy(session, {"file_id": record.id}, JobContext(settings=settings, store=store))
     assert record.replaced_at is not None
@@ -236,9 +280,9 @@ def test_desk_scan_becomes_a_signed_sao_y_copy(session: Session, store: FileStor
     assert check_pdf(data).compliant  # the copy still meets Phụ lục I.2
 
 
-def test_scan_waits_with_a_reason_when_the_agency_has_no_key(session: Session,
-                                                             store: FileStore,
-                                                             tmp_path: object) -> None:
+def test_scan_waits_with_a_reason_when_the_agency_has_no_key(
+    session: Session, store: FileStore, tmp_path: object
+) -> None:
     from dossiers.copies import sign_scan_copy
     from dossiers.intake import Applicant, attach_file, create_draft
     from dossiers.lifecycle import Role
@@ -249,12 +293,24 @@ def test_scan_waits_with_a_reason_when_the_agency_has_no_key(session: Session,
     centre = f.agency(session)
     version = f.procedure(session, centre)
     clerk = f.user(session, Role.RECEPTION, centre).actor()
-    dossier = create_draft(session, clerk, version.code,
-                           Applicant(name="Lê Văn Cường", id_number="082088009876"),
-                           channel=Channel.COUNTER)
-    record = attach_file(session, clerk, store, dossier, dossier.components[0].id,
-                         filename="don.pdf", content_type="application/pdf",
-                         data=scan(((210, 297), 200)), kind=FileKind.SCAN)
+    dossier = create_draft(
+        session,
+        clerk,
+        version.code,
+        Applicant(name="Lê Văn Cường", id_number="082088009876"),
+        channel=Channel.COUNTER,
+    )
+    record = attach_file(
+        session,
+        clerk,
+        store,
+        dossier,
+        dossier.components[0].id,
+        filename="don.pdf",
+        content_type="application/pdf",
+        data=scan(((210, 297), 200)),
+        kind=FileKind.SCAN,
+    )
     settings = {"MOTCUA_PKI_DIR": str(tmp_path), "MOTCUA_KEY_PASSPHRASE": "x"}
     sign_scan_copy(session, {"file_id": record.id}, JobContext(settings=settings, store=store))
     assert record.details["copy_signature"] == "pending"
@@ -262,9 +318,9 @@ def test_scan_waits_with_a_reason_when_the_agency_has_no_key(session: Session,
     assert record.replaced_at is None
 
 
-def test_result_qr_code_top_left_leads_to_its_verification(session: Session, store: FileStore,
-                                                           keyring: Keyring,
-                                                           tmp_path: object) -> None:
+def test_result_qr_code_top_left_leads_to_its_verification(
+    session: Session, store: FileStore, keyring: Keyring, tmp_path: object
+) -> None:
     """TT 01/2023: dossier code, procedure code, document name and the verification address."""
     import subprocess
     from pathlib import Path
@@ -275,13 +331,30 @@ def test_result_qr_code_top_left_leads_to_its_verification(session: Session, sto
     record = sign_previewed(session, world, world["dossier"], world["leader"].actor())
     folder = Path(str(tmp_path))
     (folder / "kq.pdf").write_bytes(store.read(record.sha256))
-    subprocess.run(["pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1",
-                    str(folder / "kq.pdf"), str(folder / "kq")], check=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "200",
+            "-png",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            str(folder / "kq.pdf"),
+            str(folder / "kq"),
+        ],
+        check=True,
+    )
     page = Image.open(next(folder.glob("kq-*1.png")))
     corner = page.crop((0, 0, page.width // 4, page.height // 8))  # the top-left corner only
     corner.save(folder / "corner.png")
-    text = subprocess.run(["zbarimg", "-q", "--raw", str(folder / "corner.png")],
-                          capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["zbarimg", "-q", "--raw", str(folder / "corner.png")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert f"MHS:{world['dossier'].code}" in text
     assert f"TTHC:{world['dossier'].procedure_version.code}" in text
     assert f"https://motcua.example/verify/{record.details['verify_code']}" in text

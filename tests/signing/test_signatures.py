@@ -18,15 +18,25 @@ from tests.signing.conftest import AGENCY, LEADER, pdfsig, render, text_lines, w
 
 
 def _result(letter: bytes, keyring: Keyring, signature_png: bytes, seal_png: bytes) -> bytes:
-    return result.sign_result(letter, leader=keyring.user(LEADER[0]),
-                              agency=keyring.agency(AGENCY[0]), signature_png=signature_png,
-                              seal_png=seal_png, seal_mm=(36.0, 36.0),
-                              placement=result.find_placement(letter, LEADER[1]))
+    return result.sign_result(
+        letter,
+        leader=keyring.user(LEADER[0]),
+        agency=keyring.agency(AGENCY[0]),
+        signature_png=signature_png,
+        seal_png=seal_png,
+        seal_mm=(36.0, 36.0),
+        placement=result.find_placement(letter, LEADER[1]),
+    )
 
 
 def test_result_has_two_signatures_valid_for_pdfsig_and_pyhanko(
-        letter: bytes, keyring: Keyring, signature_png: bytes, seal_png: bytes,
-        nss_db: Path, tmp_path: Path) -> None:
+    letter: bytes,
+    keyring: Keyring,
+    signature_png: bytes,
+    seal_png: bytes,
+    nss_db: Path,
+    tmp_path: Path,
+) -> None:
     signed = _result(letter, keyring, signature_png, seal_png)
     report = pdfsig(signed, nss_db, tmp_path)
     assert [r["Signature Field Name"] for r in report] == ["ChuKyLanhDao", "DauCoQuan"]
@@ -46,8 +56,8 @@ def test_result_has_two_signatures_valid_for_pdfsig_and_pyhanko(
 
 
 def test_leader_image_sits_between_title_and_name_and_seal_overlaps_its_left_third(
-        letter: bytes, keyring: Keyring, signature_png: bytes, seal_png: bytes,
-        tmp_path: Path) -> None:
+    letter: bytes, keyring: Keyring, signature_png: bytes, seal_png: bytes, tmp_path: Path
+) -> None:
     signed = _result(letter, keyring, signature_png, seal_png)
     found = widgets(signed)
     lx1, ly1, lx2, ly2 = found["ChuKyLanhDao"]["rect"]
@@ -76,8 +86,9 @@ def test_leader_image_sits_between_title_and_name_and_seal_overlaps_its_left_thi
         seen = set()
         for i in range(40):
             for j in range(40):
-                r, g, b = pixel(box[0] + (box[2] - box[0]) * i / 40,
-                                box[1] + (box[3] - box[1]) * j / 40)
+                r, g, b = pixel(
+                    box[0] + (box[2] - box[0]) * i / 40, box[1] + (box[3] - box[1]) * j / 40
+                )
                 if b > r + 40:
                     seen.add("blue")
                 if r > g + 60 and r > b + 60:
@@ -98,14 +109,19 @@ def _hostile_pdf() -> bytes:
     """A page with an annotation, a form, JavaScript and an embedded file."""
     doc = pikepdf.new()
     doc.add_blank_page(page_size=(595, 842))
-    annot = doc.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Annot,
-                                                 Subtype=pikepdf.Name.Text,
-                                                 Rect=[10, 10, 50, 50],
-                                                 Contents=pikepdf.String("hidden")))
+    annot = doc.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot,
+            Subtype=pikepdf.Name.Text,
+            Rect=[10, 10, 50, 50],
+            Contents=pikepdf.String("hidden"),
+        )
+    )
     doc.pages[0].obj["/Annots"] = pikepdf.Array([annot])
     doc.Root["/AcroForm"] = pikepdf.Dictionary(Fields=pikepdf.Array([]))
-    doc.Root["/OpenAction"] = pikepdf.Dictionary(S=pikepdf.Name.JavaScript,
-                                                 JS=pikepdf.String("app.alert(1)"))
+    doc.Root["/OpenAction"] = pikepdf.Dictionary(
+        S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)")
+    )
     doc.attachments["secret.txt"] = pikepdf.AttachedFileSpec(doc, b"secret")
     out = io.BytesIO()
     doc.save(out)
@@ -113,9 +129,11 @@ def _hostile_pdf() -> bytes:
 
 
 def test_copy_is_rewritten_then_signed_top_right_in_10_pt_without_image(
-        keyring: Keyring, nss_db: Path, tmp_path: Path) -> None:
-    signed = copy.make_copy(_hostile_pdf(), form="SAO Y", agency_name=AGENCY[1],
-                            agency=keyring.agency(AGENCY[0]))
+    keyring: Keyring, nss_db: Path, tmp_path: Path
+) -> None:
+    signed = copy.make_copy(
+        _hostile_pdf(), form="SAO Y", agency_name=AGENCY[1], agency=keyring.agency(AGENCY[0])
+    )
     report = pdfsig(signed, nss_db, tmp_path)
     assert report[0]["Signature Validation"] == "Signature is Valid."
     assert report[0]["Certificate Validation"] == "Certificate is Trusted."
@@ -148,31 +166,38 @@ def test_copy_text_renders_at_its_measured_width(keyring: Keyring, tmp_path: Pat
     doc.add_blank_page(page_size=(595, 842))
     out = io.BytesIO()
     doc.save(out)
-    signed = copy.make_copy(out.getvalue(), form="SAO Y", agency_name=AGENCY[1],
-                            agency=keyring.agency(AGENCY[0]))
+    signed = copy.make_copy(
+        out.getvalue(), form="SAO Y", agency_name=AGENCY[1], agency=keyring.agency(AGENCY[0])
+    )
     x1, y1, x2, y2 = widgets(signed)[copy.COPY_FIELD]["rect"]
     png = Image.open(render(signed, tmp_path, "copy")).convert("L")
     scale = 80 / 72
-    dark = [x for x in range(png.width) for y in range(int((842 - y2) * scale),
-                                                           int((842 - y1) * scale))
-            if png.getpixel((x, y)) < 128]  # type: ignore[operator]
+    dark = [
+        x
+        for x in range(png.width)
+        for y in range(int((842 - y2) * scale), int((842 - y1) * scale))
+        if png.getpixel((x, y)) < 128
+    ]  # type: ignore[operator]
     assert dark, "the stamp text is drawn"
     assert min(dark) >= x1 * scale - 2
     assert max(dark) <= x2 * scale + 2
     assert max(dark) - min(dark) > (x2 - x1) * scale * 0.8
 
 
-def test_attachment_is_signed_top_right_with_its_number(keyring: Keyring, nss_db: Path,
-                                                        tmp_path: Path) -> None:
+def test_attachment_is_signed_top_right_with_its_number(
+    keyring: Keyring, nss_db: Path, tmp_path: Path
+) -> None:
     doc = pikepdf.new()
     doc.add_blank_page(page_size=(595, 842))
     doc.add_blank_page(page_size=(595, 842))
     out = io.BytesIO()
     doc.save(out)
-    signed = attachment.sign_attachment(out.getvalue(), number="12/QĐ-UBND",
-                                        agency=keyring.agency(AGENCY[0]))
-    assert pdfsig(signed, nss_db, tmp_path)[0]["Certificate Validation"] == \
-        "Certificate is Trusted."
+    signed = attachment.sign_attachment(
+        out.getvalue(), number="12/QĐ-UBND", agency=keyring.agency(AGENCY[0])
+    )
+    assert (
+        pdfsig(signed, nss_db, tmp_path)[0]["Certificate Validation"] == "Certificate is Trusted."
+    )
     widget = widgets(signed)[attachment.ATTACHMENT_FIELD]
     assert widget["page"] == 0
     assert not widget["has_image"]
@@ -187,7 +212,8 @@ def test_attachment_number_must_look_like_a_number_and_symbol(keyring: Keyring) 
 
 
 def test_signing_and_verifying_work_inside_a_running_event_loop(
-        letter: bytes, keyring: Keyring, signature_png: bytes, seal_png: bytes) -> None:
+    letter: bytes, keyring: Keyring, signature_png: bytes, seal_png: bytes
+) -> None:
     """An async server (or Playwright's sync API) has a loop running in the thread."""
     import asyncio
     from concurrent.futures import ThreadPoolExecutor

@@ -20,10 +20,12 @@ HEADER = """<div style="float:right; width:95mm; text-align:center; font-weight:
 def _page(body: str) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=f"""<!doctype html><html><head><meta charset="utf-8"><style>
+    return HTML(
+        string=f"""<!doctype html><html><head><meta charset="utf-8"><style>
       @page {{ size: A4; margin: 8mm 12mm 20mm 20mm; }}
       body {{ font-family: 'Liberation Serif'; font-size: 13pt; }}</style></head>
-      <body>{body}</body></html>""").write_pdf(pdf_version="1.7")
+      <body>{body}</body></html>"""
+    ).write_pdf(pdf_version="1.7")
 
 
 def _overlaps(a: list[float], b: tuple[float, float, float, float]) -> bool:
@@ -31,13 +33,15 @@ def _overlaps(a: list[float], b: tuple[float, float, float, float]) -> bool:
 
 
 def test_the_copy_stamp_avoids_the_national_motto_at_the_top_right(
-        keyring: Keyring, tmp_path: Path) -> None:
+    keyring: Keyring, tmp_path: Path
+) -> None:
     original = _page(HEADER + "<p style='clear:both'>QUYẾT ĐỊNH về việc cấp phép.</p>")
     lines = [(x1, y1, x2, y2) for page, x1, y1, x2, y2, _ in text_lines(original) if page == 0]
     top_right = [b for b in lines if b[2] > 595 - 15 * 72 / 25.4 - 120 and b[3] > 842 - 40]
     assert top_right, "the page has text where the stamp would go"
-    signed = copy.make_copy(original, form="SAO Y", agency_name=AGENCY[1],
-                            agency=keyring.agency(AGENCY[0]))
+    signed = copy.make_copy(
+        original, form="SAO Y", agency_name=AGENCY[1], agency=keyring.agency(AGENCY[0])
+    )
     rect = widgets(signed)[copy.COPY_FIELD]["rect"]
     assert not any(_overlaps(rect, line) for line in lines), (rect, lines)
     assert abs(rect[2] - (595 - copy.RIGHT_MARGIN)) <= 1  # still at the right
@@ -51,20 +55,23 @@ def test_the_copy_stamp_avoids_the_national_motto_at_the_top_right(
 def test_the_attachment_stamp_avoids_the_text_too(keyring: Keyring) -> None:
     original = _page(HEADER + "<p style='clear:both'>Phụ lục kèm theo.</p>")
     lines = [(x1, y1, x2, y2) for page, x1, y1, x2, y2, _ in text_lines(original) if page == 0]
-    signed = attachment.sign_attachment(original, number="12/QĐ-STC",
-                                        agency=keyring.agency(AGENCY[0]))
+    signed = attachment.sign_attachment(
+        original, number="12/QĐ-STC", agency=keyring.agency(AGENCY[0])
+    )
     rect = widgets(signed)[attachment.ATTACHMENT_FIELD]["rect"]
     assert not any(_overlaps(rect, line) for line in lines), (rect, lines)
 
 
-def test_with_no_free_room_the_stamp_sits_on_a_white_ground(keyring: Keyring,
-                                                           tmp_path: Path) -> None:
+def test_with_no_free_room_the_stamp_sits_on_a_white_ground(
+    keyring: Keyring, tmp_path: Path
+) -> None:
     """The whole upper page is text: the stamp goes top right on a white ground, and the
     rendered page shows only the stamp's own black text inside its box, no text under it."""
     filler = "<p style='text-align:right; margin:0'>" + "Nội dung văn bản gốc dày đặc " * 400
     original = _page(filler + "</p>")
-    signed = copy.make_copy(original, form="SAO Y", agency_name=AGENCY[1],
-                            agency=keyring.agency(AGENCY[0]))
+    signed = copy.make_copy(
+        original, form="SAO Y", agency_name=AGENCY[1], agency=keyring.agency(AGENCY[0])
+    )
     widget = widgets(signed)[copy.COPY_FIELD]
     x1, y1, x2, y2 = widget["rect"]
     assert abs(y2 - (842 - copy.TOP_MARGIN)) <= 1
@@ -72,16 +79,29 @@ def test_with_no_free_room_the_stamp_sits_on_a_white_ground(keyring: Keyring,
     scale = 80 / 72
     image = Image.open(render(signed, tmp_path, "dense")).convert("L")
     plain = Image.open(render(original, tmp_path, "dense-original")).convert("L")
-    box = (int(x1 * scale) + 2, int((842 - y2) * scale) + 2, int(x2 * scale) - 2,
-           int((842 - y1) * scale) - 2)
+    box = (
+        int(x1 * scale) + 2,
+        int((842 - y2) * scale) + 2,
+        int(x2 * scale) - 2,
+        int((842 - y1) * scale) - 2,
+    )
     under = plain.crop(box)
     over = image.crop(box)
     assert sum(1 for p in under.tobytes() if p < 128) > 0, "text was there before"
     # Inside the box only the stamp's three lines are inked, the page's text is covered.
-    stamp_only = Image.open(render(copy.make_copy(_page(""), form="SAO Y",
-                                                  agency_name=AGENCY[1],
-                                                  agency=keyring.agency(AGENCY[0])),
-                                   tmp_path, "blank")).convert("L").crop(box)
+    stamp_only = (
+        Image.open(
+            render(
+                copy.make_copy(
+                    _page(""), form="SAO Y", agency_name=AGENCY[1], agency=keyring.agency(AGENCY[0])
+                ),
+                tmp_path,
+                "blank",
+            )
+        )
+        .convert("L")
+        .crop(box)
+    )
     inked = sum(1 for p in over.tobytes() if p < 128)
     expected = sum(1 for p in stamp_only.tobytes() if p < 128)
     assert abs(inked - expected) <= max(10, expected // 10), (inked, expected)

@@ -37,9 +37,15 @@ def receiver(plan: list[str], slow_seconds: float = 2.0) -> Iterator[Receiver]:
             with state.lock:
                 answer = state.plan.pop(0) if state.plan else "accepted"
                 signed = verify(state.secret, self.headers.get("Motcua-Signature", ""), raw)
-                state.seen.append({"answer": answer, "signed": signed, "body": json.loads(raw),
-                                   "delivery": self.headers.get("Motcua-Delivery"),
-                                   "kind": self.headers.get("Motcua-Event")})
+                state.seen.append(
+                    {
+                        "answer": answer,
+                        "signed": signed,
+                        "body": json.loads(raw),
+                        "delivery": self.headers.get("Motcua-Delivery"),
+                        "kind": self.headers.get("Motcua-Event"),
+                    }
+                )
             if answer == "slow":
                 time.sleep(state.slow_seconds)  # the sender gave up before this
             status = 500 if answer == "fail" else 200 if signed else 400

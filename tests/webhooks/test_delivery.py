@@ -25,8 +25,9 @@ LATER = timedelta(days=1)  # past any backoff: the sweeper runs what is due by t
 
 
 def _subscribe(http: Any, auth: dict[str, str], hook: Receiver, kinds: list[str]) -> int:
-    answer = http.post("/api/v1/integrations/webhooks", headers=auth,
-                       json={"url": hook.url, "kinds": kinds})
+    answer = http.post(
+        "/api/v1/integrations/webhooks", headers=auth, json={"url": hook.url, "kinds": kinds}
+    )
     assert answer.status_code == 201, answer.get_json()
     hook.secret = answer.get_json()["secret"]
     return int(answer.get_json()["id"])
@@ -36,8 +37,12 @@ def _accept_at_the_desk(app: Any, world: dict[str, Any], dossier_id: int) -> Non
     clerk = app.test_client()
     login(clerk, world["clerk"])
     page = clerk.get(f"/backoffice/desk/dossiers/{dossier_id}").get_data(as_text=True)
-    assert clerk.post(f"/backoffice/desk/dossiers/{dossier_id}/accept",
-                      data={"csrf_token": csrf_token(page)}).status_code == 302
+    assert (
+        clerk.post(
+            f"/backoffice/desk/dossiers/{dossier_id}/accept", data={"csrf_token": csrf_token(page)}
+        ).status_code
+        == 302
+    )
 
 
 def _journey(app: Any, hook: Receiver, run_jobs: Any) -> tuple[dict[str, Any], int, Any, Any]:
@@ -45,12 +50,17 @@ def _journey(app: Any, hook: Receiver, run_jobs: Any) -> tuple[dict[str, Any], i
     failing then timing out in between; returns the dossier, the subscription, the client."""
     http = Checked(app)
     world = client_world(app)
-    creds = register_client(http, world, "dossiers:submit-on-behalf", "dossiers:read",
-                            "webhooks", agency=world["centre"])
+    creds = register_client(
+        http,
+        world,
+        "dossiers:submit-on-behalf",
+        "dossiers:read",
+        "webhooks",
+        agency=world["centre"],
+    )
     auth = token(http, creds)
     subscription = _subscribe(http, auth, hook, KINDS)
-    answer = http.post("/api/v1/integrations/dossiers", headers=auth,
-                       json=on_behalf_body(world))
+    answer = http.post("/api/v1/integrations/dossiers", headers=auth, json=on_behalf_body(world))
     assert answer.status_code == 201, answer.get_json()
     dossier = answer.get_json()
     run_jobs(app, None)  # first attempt: 500
@@ -85,27 +95,31 @@ def _check(hook: Receiver, dossier: dict[str, Any]) -> None:
     assert len({r["delivery"] for r in accepted}) == 3
 
 
-def test_every_event_reaches_the_client_once_in_order_despite_failures(
-        backend_app: Any) -> None:
+def test_every_event_reaches_the_client_once_in_order_despite_failures(backend_app: Any) -> None:
     backend_app.config["MOTCUA_WEBHOOK_TIMEOUT"] = 0.5
     with receiver(["fail", "slow"]) as hook:
         dossier, subscription, (http, auth), world = _journey(backend_app, hook, _inline)
         _check(hook, dossier)
 
-        log = http.get(f"/api/v1/integrations/webhooks/{subscription}/deliveries",
-                       headers=auth).get_json()
+        log = http.get(
+            f"/api/v1/integrations/webhooks/{subscription}/deliveries", headers=auth
+        ).get_json()
         first = next(d for d in log if d["kind"] == "created")
         assert [d["state"] for d in log] == ["delivered"] * 3
         assert first["attempts"] == 3
         assert first["last_status_code"] == 200
         assert [(a["ok"], a["status_code"]) for a in first["log"]] == [
-            (False, 500), (False, None), (True, 200)]
+            (False, 500),
+            (False, None),
+            (True, 200),
+        ]
         assert "timed out" in first["log"][1]["error"]
         assert [d["attempts"] for d in log if d["kind"] != "created"] == [1, 1]
 
         assert http.checked == 5  # answers validated against the OpenAPI document
-        resent = http.post(f"/api/v1/integrations/webhooks/deliveries/{first['id']}/resend",
-                           headers=auth)
+        resent = http.post(
+            f"/api/v1/integrations/webhooks/deliveries/{first['id']}/resend", headers=auth
+        )
         assert resent.status_code == 202
         assert [r["body"]["event"]["kind"] for r in hook.accepted] == [*KINDS, "created"]
         assert hook.accepted[-1]["delivery"] == str(first["id"])
@@ -119,18 +133,25 @@ def test_every_event_reaches_the_client_once_in_order_despite_failures(
         assert page.status_code == 200
         assert "500" in html
         assert "timed out" in html
-        assert admin.post(f"/backoffice/admin/clients/deliveries/{log[0]['id']}/resend",
-                          data={"csrf_token": csrf_token(html)}).status_code == 302
+        assert (
+            admin.post(
+                f"/backoffice/admin/clients/deliveries/{log[0]['id']}/resend",
+                data={"csrf_token": csrf_token(html)},
+            ).status_code
+            == 302
+        )
         assert hook.accepted[-1]["delivery"] == str(log[0]["id"])
         assert len(hook.accepted) == 5
-        audit = http.get(f"/api/v1/clients/{clients[0]['client_id']}/audit",
-                         headers=bearer(world["admin_token"])).get_json()
+        audit = http.get(
+            f"/api/v1/clients/{clients[0]['client_id']}/audit", headers=bearer(world["admin_token"])
+        ).get_json()
         assert [(e["action"], e["details"].get("delivery")) for e in audit] == [
-            ("registered", None), ("webhook_resent", log[0]["id"])]
+            ("registered", None),
+            ("webhook_resent", log[0]["id"]),
+        ]
 
 
-def test_with_rq_workers_every_event_reaches_the_client_once_in_order(
-        app_factory: Any) -> None:
+def test_with_rq_workers_every_event_reaches_the_client_once_in_order(app_factory: Any) -> None:
     redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     redis = Redis.from_url(redis_url)
     try:
@@ -139,15 +160,27 @@ def test_with_rq_workers_every_event_reaches_the_client_once_in_order(
         pytest.fail(f"Redis is required for the tests ({redis_url}): {error}")
     redis.flushdb()
     app = app_factory(REDIS_URL=redis_url, MOTCUA_WEBHOOK_ALLOW_LOOPBACK=True)
-    env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": redis_url,
-           "MOTCUA_STORAGE": app.config["MOTCUA_STORAGE"], "SECRET_KEY": "test-secret",
-           "MOTCUA_WEBHOOK_TIMEOUT": "0.5", "MOTCUA_WEBHOOK_ALLOW_LOOPBACK": "1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "REDIS_URL": redis_url,
+        "MOTCUA_STORAGE": app.config["MOTCUA_STORAGE"],
+        "SECRET_KEY": "test-secret",
+        "MOTCUA_WEBHOOK_TIMEOUT": "0.5",
+        "MOTCUA_WEBHOOK_ALLOW_LOOPBACK": "1",
+    }
 
     def workers(app_: Any, now: Any) -> None:
         if now is not None:
             sweep(app_, now=now)  # hands the due rows to RQ
-        done = subprocess.run([sys.executable, "-m", "motcua.cli", "worker", "--burst"],
-                              env=env, capture_output=True, text=True, timeout=300, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "motcua.cli", "worker", "--burst"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
         assert done.returncode == 0, done.stderr
 
     try:
@@ -165,8 +198,11 @@ def test_a_client_gets_no_event_of_a_dossier_it_may_not_see(backend_app: Any) ->
     other = register_client(http, world, "webhooks", name="Ứng dụng khác")
     with receiver([]) as hook:
         _subscribe(http, token(http, other), hook, ["*"])
-        answer = http.post("/api/v1/integrations/dossiers", headers=token(http, submitter),
-                           json=on_behalf_body(world))
+        answer = http.post(
+            "/api/v1/integrations/dossiers",
+            headers=token(http, submitter),
+            json=on_behalf_body(world),
+        )
         assert answer.status_code == 201
         sweep(backend_app, now=utcnow() + LATER)
         assert hook.seen == []
@@ -183,8 +219,10 @@ def test_an_event_that_rolls_back_is_never_announced(backend_app: Any) -> None:
         _subscribe(http, auth, hook, ["*"])
         incomplete = on_behalf_body(world)
         incomplete["components"] = []  # `created` is applied, then the submission fails
-        assert http.post("/api/v1/integrations/dossiers", headers=auth,
-                         json=incomplete).status_code == 400
+        assert (
+            http.post("/api/v1/integrations/dossiers", headers=auth, json=incomplete).status_code
+            == 400
+        )
         sweep(backend_app, now=utcnow() + LATER)
         assert hook.seen == []
     with get_db(backend_app).factory() as db:
@@ -198,10 +236,15 @@ def test_webhooks_never_call_loopback_unless_allowed(app_factory: Any) -> None:
     auth = token(http, register_client(http, world, "dossiers:submit-on-behalf", "webhooks"))
     with receiver([]) as hook:
         subscription = _subscribe(http, auth, hook, ["submitted"])
-        assert http.post("/api/v1/integrations/dossiers", headers=auth,
-                         json=on_behalf_body(world)).status_code == 201
+        assert (
+            http.post(
+                "/api/v1/integrations/dossiers", headers=auth, json=on_behalf_body(world)
+            ).status_code
+            == 201
+        )
         assert hook.seen == []
-    log = http.get(f"/api/v1/integrations/webhooks/{subscription}/deliveries",
-                   headers=auth).get_json()
+    log = http.get(
+        f"/api/v1/integrations/webhooks/{subscription}/deliveries", headers=auth
+    ).get_json()
     assert [(d["state"], d["attempts"]) for d in log] == [("pending", 1)]
     assert log[0]["log"][0]["error"] == "address not allowed: 127.0.0.1"
