@@ -182,6 +182,15 @@ class Token(MethodView):
         return response
 
 
+@bp.errorhandler(400)
+def _bad_request(_error: Exception) -> tuple[Response, int]:
+    """A request refused before the token view (a NUL byte, a broken form): still an RFC 6749
+    §5.2 error body, so a client library reads it as one."""
+    vi, en = _MESSAGES["invalid_request"]
+    body = {"error": "invalid_request", "code": "invalid_request", "message": vi, "message_en": en}
+    return Response(json.dumps(body, ensure_ascii=False), 400, content_type="application/json"), 400
+
+
 def _client_bearer() -> None:
     """A client's token: its actor for this request (people's tokens are motcua.auth's)."""
     header = request.headers.get("Authorization", "")

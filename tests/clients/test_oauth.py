@@ -79,6 +79,15 @@ def test_token_errors_follow_rfc_6749_and_carry_our_error_fields(backend_app: An
             400,
             "unsupported_grant_type",
         ),
+        (  # refused before the view (a NUL byte in the form): still an RFC body
+            http.post(
+                "/api/v1/oauth/token",
+                headers=basic(creds),
+                data={"grant_type": "client_credentials", "scope": "\x00"},
+            ),
+            400,
+            "invalid_request",
+        ),
     ]
     for answer, status, error in cases:
         body = answer.get_json()
