@@ -3,6 +3,7 @@ home page they land on after login; axe checks each administration page (WCAG 2.
 
 from playwright.sync_api import Browser, expect
 
+from tests.e2e.conftest import screenshot
 from tests.e2e.test_citizen_journey import assert_accessible
 from tests.e2e.test_desk import _login
 
@@ -16,6 +17,7 @@ def test_an_administrator_creates_a_user_and_grants_a_role(
         _login(page, live_server, "admin")
         expect(page.get_by_role("heading", level=1)).to_have_text("Quản trị hệ thống")
         assert_accessible(page)
+        screenshot(page, "admin-home")
         page.get_by_role("link", name="Người dùng và vai trò").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Người dùng và vai trò")
         assert_accessible(page)
@@ -31,6 +33,7 @@ def test_an_administrator_creates_a_user_and_grants_a_role(
         expect(page.locator("main ul").first).to_contain_text("Tiếp nhận và trả kết quả")
         expect(page.locator("main")).to_contain_text("users:grant")
         assert_accessible(page)
+        screenshot(page, "admin-user")
         page.goto(live_server + "/backoffice/admin/agencies/")
         expect(page.get_by_role("heading", level=1)).to_have_text("Cơ quan")
         assert_accessible(page)

@@ -85,6 +85,13 @@ def test_leader_signs_citizen_downloads_public_verifies_leader_cancels(
     page.goto(base + "/backoffice/signing/")
     page.get_by_role("link", name=code).click()
     expect(page.locator("#status")).to_have_text("Đã phê duyệt, chờ ký")
+    # The leader sees the page that will be signed, drawn by the server (not a broken image).
+    page.locator("img.page-preview").first.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('img.page-preview')]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
+    screenshot(page, "signing-preview")
     page.get_by_role("button", name="Ký số và ban hành").click()
     expect(page.locator("#status")).to_have_text("Đã trả kết quả")
     screenshot(page, "signing-issued")
