@@ -43,6 +43,7 @@ class DueArgs(Schema):
 class Due(MethodView):
     @bp.arguments(DueArgs, location="query")
     @bp.response(200)
+    @bp.doc(security=[])
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """When a time limit ends / Ngày hẹn trả kết quả"""
         calendar = load_calendar(get_session())
@@ -61,6 +62,7 @@ class Due(MethodView):
 @bp.route("/<int:year>")
 class Year(MethodView):
     @bp.response(200)
+    @bp.doc(security=[])
     def get(self, year: int) -> list[dict[str, Any]]:
         """Days off on weekdays and working weekend days of a year"""
         if not 1990 <= year <= 2100:

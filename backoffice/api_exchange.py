@@ -106,6 +106,7 @@ class Messages(MethodView):
         return jsonify(answer.as_dict()), answer.status  # type: ignore[return-value]
 
     @bp.response(200)
+    @bp.doc(security=[{"bearerAuth": []}])
     def get(self) -> list[dict[str, Any]]:
         """The log of every message in and out (administrators)"""
         actor = require_user()
@@ -144,6 +145,7 @@ class ReasonArgs(Schema):
 class Send(MethodView):
     @bp.arguments(SendArgs)
     @bp.response(200)
+    @bp.doc(security=[{"bearerAuth": []}])
     def post(self, args: dict[str, Any], dossier_id: int) -> dict[str, Any]:
         """Send the dossier to an agency of another installation / Chuyển liên thông"""
         db, actor, dossier = visible_dossier(dossier_id)
@@ -156,6 +158,7 @@ class Send(MethodView):
 class Accept(MethodView):
     @bp.arguments(NoteArgs)
     @bp.response(200)
+    @bp.doc(security=[{"bearerAuth": []}])
     def post(self, args: dict[str, Any], dossier_id: int) -> dict[str, Any]:
         """Accept a dossier another installation sent / Nhận hồ sơ liên thông"""
         db, actor, dossier = visible_dossier(dossier_id)
@@ -166,6 +169,7 @@ class Accept(MethodView):
 class Reject(MethodView):
     @bp.arguments(ReasonArgs)
     @bp.response(200)
+    @bp.doc(security=[{"bearerAuth": []}])
     def post(self, args: dict[str, Any], dossier_id: int) -> dict[str, Any]:
         """Send it back with the reason / Trả lại hồ sơ liên thông"""
         db, actor, dossier = visible_dossier(dossier_id)
@@ -175,6 +179,7 @@ class Reject(MethodView):
 @bp.route("/dossiers/<id:dossier_id>/complete")
 class Complete(MethodView):
     @bp.response(200)
+    @bp.doc(security=[{"bearerAuth": []}])
     def post(self, dossier_id: int) -> dict[str, Any]:
         """Return the result (multipart: files, note) / Trả kết quả liên thông"""
         db, actor, dossier = visible_dossier(dossier_id)
@@ -193,6 +198,7 @@ class Complete(MethodView):
 @bp.route("/dossiers/<id:dossier_id>/messages")
 class DossierMessages(MethodView):
     @bp.response(200)
+    @bp.doc(security=[{"bearerAuth": []}])
     def get(self, dossier_id: int) -> list[dict[str, Any]]:
         """Messages about this dossier"""
         db, _actor, dossier = visible_dossier(dossier_id)
@@ -202,6 +208,7 @@ class DossierMessages(MethodView):
 @bp.route("/dossiers/<id:dossier_id>/edxml")
 class Export(MethodView):
     @bp.response(200, content_type="application/xml")
+    @bp.doc(security=[{"bearerAuth": []}])
     def get(self, dossier_id: int) -> Response:
         """The documents the dossier carries as one edXML document"""
         db, actor, dossier = visible_dossier(dossier_id, STAFF)

@@ -147,6 +147,7 @@ class CancelResult(MethodView):
 class Verify(MethodView):
     @bp.arguments(VerifyFileSchema, location="files")
     @bp.response(200)
+    @bp.doc(security=[])
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Verify a signed PDF (multipart ``file``): the same verdict as ``motcua verify``"""
         if limits.over_limit("verify", VERIFICATIONS):

@@ -102,6 +102,17 @@ def init_app(app: Flask) -> None:
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX=API_PREFIX,
         OPENAPI_JSON_PATH="openapi.json",
+        # Where a generated client sends its requests: this installation's public address.
+        API_SPEC_OPTIONS={
+            "servers": [
+                {
+                    "url": (app.config.get("MOTCUA_BASE_URL") or "http://127.0.0.1:5000").rstrip(
+                        "/"
+                    ),
+                    "description": "Motcua",
+                }
+            ]
+        },
     )
     api.init_app(app)
     from motcua.security import MAX_ID, BoundedIntConverter, IdConverter

@@ -45,6 +45,7 @@ class AgencySchema(Schema):
 class Procedures(MethodView):
     @bp.arguments(SearchArgs, location="query")
     @bp.response(200)
+    @bp.doc(security=[])
     def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
         """Search procedures in force (accent-insensitive) / Tìm thủ tục"""
         session = get_session()
@@ -66,6 +67,7 @@ class Procedures(MethodView):
 @bp.route("/procedures/<code>")
 class ProcedureItem(MethodView):
     @bp.response(200)
+    @bp.doc(security=[])
     def get(self, code: str) -> dict[str, Any]:
         """A procedure version in force, with components, fees and steps"""
         version = version_in_force(get_session(), code, utcnow().astimezone(VN_TZ).date())
@@ -75,6 +77,7 @@ class ProcedureItem(MethodView):
 @bp.route("/agencies")
 class Agencies(MethodView):
     @bp.response(200, AgencySchema(many=True))
+    @bp.doc(security=[])
     def get(self) -> list[Agency]:
         """Agencies in force / Danh sách cơ quan"""
         today = utcnow().astimezone(VN_TZ).date()

@@ -90,6 +90,7 @@ REGISTERED = (
 class Accounts(MethodView):
     @bp.arguments(RegisterSchema)
     @bp.response(202)
+    @bp.doc(security=[])
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Register a citizen or organisation; a confirmation code is sent.
 
@@ -122,6 +123,7 @@ def token_dict(row: ApiToken) -> dict[str, Any]:
 class Tokens(MethodView):
     @bp.arguments(LoginSchema)
     @bp.response(201)
+    @bp.doc(security=[])
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Log in: exchange a login and password for a bearer token (rate-limited)"""
         session = get_session()
@@ -186,6 +188,7 @@ class Confirm(MethodView):
 class PasswordReset(MethodView):
     @bp.arguments(ForgotSchema)
     @bp.response(202)
+    @bp.doc(security=[])
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Ask for a reset code (same answer whether or not the account exists)"""
         if not limits.over_limit("forgot", 10):
@@ -199,6 +202,7 @@ class PasswordReset(MethodView):
 class PasswordResetConfirm(MethodView):
     @bp.arguments(ResetSchema)
     @bp.response(200)
+    @bp.doc(security=[])
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Set a new password with the reset code (single use, 10 minutes)"""
         session = get_session()
@@ -244,6 +248,7 @@ class ReadMessage(MethodView):
 class Lookup(MethodView):
     @bp.arguments(LookupArgs, location="query")
     @bp.response(200)
+    @bp.doc(security=[])
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Public lookup: dossier code + last 4 ID digits or the receipt's lookup code"""
         if limits.over_limit("lookup", limits.LOOKUPS):

@@ -128,3 +128,19 @@ def test_calendar_due_over_tet_through_the_api(client: Any) -> None:
     ).get_json()
     # Tết 16–20/02/2026 is off: Mon 23 … Fri 27 are the five working days.
     assert due["due"] == "2026-02-27T17:00:00+07:00"
+
+
+def test_every_operation_declares_its_security_and_the_document_names_its_server(
+    app_factory: Any,
+) -> None:
+    app = app_factory(MOTCUA_BASE_URL="https://dichvucong.example.vn/")
+    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    undeclared = [
+        f"{method.upper()} {path}"
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method != "parameters" and "security" not in operation
+    ]
+    assert undeclared == []  # `security: []` marks the public ones
+    assert spec["paths"]["/api/v1/lookup"]["get"]["security"] == []
+    assert spec["servers"][0]["url"] == "https://dichvucong.example.vn"
